@@ -1,0 +1,194 @@
+"""Building blocks shared by every content file: ids, units, quantities, citations."""
+
+from __future__ import annotations
+
+import re
+from enum import Enum, StrEnum
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+__all__ = [
+    "Cited",
+    "Evidence",
+    "Figure",
+    "Id",
+    "Model",
+    "Problems",
+    "Quantity",
+    "RefId",
+    "Statement",
+    "Text",
+    "Unit",
+    "carries_number",
+]
+
+
+class Problems(ValueError):
+    """Several located problems found by one model check. Each is (path inside the
+    model, message); the validator reports each at its own line and column."""
+
+    def __init__(self, problems: list[tuple[tuple[str | int, ...], str]]):
+        self.problems = problems
+        super().__init__("; ".join(message for _, message in problems))
+
+
+class Model(BaseModel):
+    """Base of every content model: unknown keys are errors, values are immutable,
+    and the docstring under each field becomes its description in the JSON Schema."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        frozen=True,
+        use_attribute_docstrings=True,
+        str_strip_whitespace=True,
+        validate_default=False,
+    )
+
+
+Id = Annotated[
+    str,
+    StringConstraints(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length=80),
+    Field(description="Lowercase identifier: letters a-z, digits and single hyphens."),
+]
+RefId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$")]
+Text = Annotated[str, StringConstraints(min_length=1)]
+
+
+class Unit(StrEnum):
+    """Controlled vocabulary of units. A number never carries free-text units."""
+
+    g = "g"
+    mg = "mg"
+    g_per_kg = "g/kg"
+    mg_per_kg = "mg/kg"
+    g_per_kg_day = "g/kg/day"
+    mg_per_kg_day = "mg/kg/day"
+    mg_per_kg_min = "mg/kg/min"
+    ml_per_kg_h = "mL/kg/h"
+    ml_per_h = "mL/h"
+    ml = "mL"
+    kg = "kg"
+    lb = "lb"
+    cm = "cm"
+    inch = "in"
+    kg_per_m2 = "kg/m2"
+    percent = "%"
+    g_per_dl = "g/dL"
+    x10_9_per_l = "x10^9/L"
+    per_ul = "/uL"
+    molecules_per_platelet = "molecules/platelet"
+    minute = "min"
+    hour = "h"
+    day = "day"
+    week = "week"
+    month = "month"
+    year = "year"
+    unit = "unit"
+    units_per_kg = "units/kg"
+
+
+class Evidence(StrEnum):
+    """Certainty of the evidence behind a statement (GRADE wording)."""
+
+    high = "high"
+    moderate = "moderate"
+    low = "low"
+    very_low = "very-low"
+
+
+class Quantity(Model):
+    """A number with a unit from the controlled vocabulary."""
+
+    value: float = Field(gt=0)
+    """The number; must be greater than zero."""
+    unit: Unit
+    """Unit, from the controlled vocabulary."""
+
+
+class Figure(Model):
+    """A reported figure: a single value or a range, with its unit."""
+
+    label: Text
+    """What the figure measures, e.g. "time to response"."""
+    value: float | None = None
+    """A single value (use either value, or low and/or high)."""
+    low: float | None = None
+    """Lower end of a range (inclusive)."""
+    high: float | None = None
+    """Upper end of a range (inclusive)."""
+    unit: Unit
+    """Unit, from the controlled vocabulary."""
+    qualifier: (
+        Annotated[str, StringConstraints(pattern=r"^(about|up to|at least|mean|median|more than|less than)$")] | None
+    ) = None
+    """How the figure is to be read: about, up to, at least, mean, median, more than, less than."""
+
+    @model_validator(mode="after")
+    def _value_or_range(self) -> Figure:
+        if self.value is None and self.low is None and self.high is None:
+            raise ValueError("a figure needs a value, or low and/or high (got none)")
+        if self.value is not None and (self.low is not None or self.high is not None):
+            raise ValueError("a figure has either a value or a range (low/high), not both")
+        if self.low is not None and self.high is not None and self.low > self.high:
+            raise ValueError(f"low must be <= high (got low={self.low:g}, high={self.high:g})")
+        return self
+
+
+_DIGIT = re.compile(r"\d")
+
+# Fields that hold identifiers, not clinical numbers ("itp-1g-once" names a regimen,
+# it does not state a dose).
+IDENTIFIER_FIELDS = frozenset({"id", "regimen", "band", "condition", "pathway", "calculator", "product"})
+
+
+def carries_number(value: Any) -> bool:
+    """True when a statement, or anything inside it, states a number."""
+    if isinstance(value, bool) or value is None:
+        return False
+    if isinstance(value, int | float):
+        return True
+    if isinstance(value, str):
+        return bool(_DIGIT.search(value))
+    if isinstance(value, Enum):
+        return False
+    if isinstance(value, Cited):
+        # A nested statement answers for its own numbers.
+        return False
+    if isinstance(value, BaseModel):
+        return any(
+            carries_number(getattr(value, name)) for name in type(value).model_fields if name not in IDENTIFIER_FIELDS
+        )
+    if isinstance(value, list | tuple):
+        return any(carries_number(v) for v in value)
+    if isinstance(value, dict):
+        return any(carries_number(v) for v in value.values())
+    return False
+
+
+class Cited(Model):
+    """A statement backed by references. A statement that carries a number (a dose,
+    a threshold, a rate, a percentage) must cite at least one reference."""
+
+    cite: list[RefId] = []
+    """Ids of entries in content/references.yaml that support this statement."""
+    evidence: Evidence | None = None
+    """Certainty of the evidence: high, moderate, low or very-low."""
+
+    @model_validator(mode="after")
+    def _numbers_are_cited(self) -> Cited:
+        if not self.cite:
+            skip = IDENTIFIER_FIELDS | {"cite", "evidence"}
+            own = {name: getattr(self, name) for name in type(self).model_fields if name not in skip}
+            if carries_number(own):
+                raise ValueError(
+                    "this statement carries a number but cites no reference (expected cite: [reference-id, ...])"
+                )
+        return self
+
+
+class Statement(Cited):
+    """One clinical statement in the editor's own words (Markdown subset, no HTML)."""
+
+    text: Text
+    """The statement. Inline Markdown (emphasis, links) is allowed; raw HTML is shown as text."""

@@ -1,0 +1,427 @@
+"""Stage 2 — validate: turn loaded YAML into one typed :class:`Handbook`.
+
+Every file is parsed into its model, then checked against the others
+(references, topics, products, calculators). All problems of all files are
+collected in one :class:`Report`; a handbook is returned only when there are none.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import os
+import types
+import typing
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from enum import Enum
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from .diagnostics import ContentError, Report, format_loc
+from .load import LoadedFile, Loc, load_yaml_file
+from .model import (
+    GlossaryFile,
+    HandbookMeta,
+    Product,
+    ProductsFile,
+    Reference,
+    ReferencesFile,
+    Topic,
+)
+from .model.calculator import Calculator, cross_check_calculator
+from .model.common import Model, Problems
+
+__all__ = ["Handbook", "Located", "load_handbook", "today", "validate_content"]
+
+TOPIC_DIR = "topics"
+CALCULATOR_DIR = "calculators"
+
+
+def today() -> dt.date:
+    """The date reviews are judged against: SOURCE_DATE_EPOCH when set, so
+    builds are reproducible, else the current date."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch:
+        return dt.datetime.fromtimestamp(int(epoch), tz=dt.UTC).date()
+    return dt.date.today()
+
+
+@dataclass(frozen=True)
+class Located:
+    """A model with the file it came from and where each of its fields is."""
+
+    path: str
+    loaded: LoadedFile
+
+    def at(self, *loc: str | int, key: bool = False) -> tuple[int, int]:
+        return self.loaded.source.locate(loc, key=key)
+
+
+@dataclass
+class Handbook:
+    """Everything in content/, checked. The only input of the later stages."""
+
+    root: Path
+    meta: HandbookMeta
+    topics: dict[str, Topic]
+    references: dict[str, Reference]
+    glossary: GlossaryFile
+    products: dict[str, Product]
+    calculators: dict[str, Calculator]
+    sources: dict[str, Located] = field(default_factory=dict)
+    """Where each file came from, keyed by "topics/<id>", "calculators/<id>", "references"..."""
+    warnings: list[str] = field(default_factory=list)
+
+
+# --------------------------------------------------------------------------- messages
+
+
+def _unwrap(annotation: Any) -> Any:
+    """The model class behind list[X], X | None, Annotated[X, ...]."""
+    while True:
+        origin = typing.get_origin(annotation)
+        if origin is typing.Annotated:
+            annotation = typing.get_args(annotation)[0]
+        elif origin in (list, tuple, set, frozenset, dict):
+            args = typing.get_args(annotation)
+            annotation = args[-1] if args else Any
+        elif origin in (typing.Union, types.UnionType):
+            args = [a for a in typing.get_args(annotation) if a is not type(None)]
+            annotation = args[0] if len(args) == 1 else Any
+        else:
+            return annotation
+
+
+def _model_at(model: type[BaseModel], loc: Loc) -> type[BaseModel] | None:
+    current: Any = model
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        if not (isinstance(current, type) and issubclass(current, BaseModel)):
+            return None
+        info = current.model_fields.get(part)
+        if info is None:
+            return None
+        current = _unwrap(info.annotation)
+    return current if isinstance(current, type) and issubclass(current, BaseModel) else None
+
+
+def _got(value: Any) -> str:
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if value is None:
+        return "nothing"
+    if isinstance(value, str):
+        return repr(value) if len(value) < 60 else repr(value[:57] + "...")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return repr(value)
+
+
+def _enum_choices(model: type[BaseModel] | None, name: str) -> str | None:
+    if model is None or name not in model.model_fields:
+        return None
+    target = _unwrap(model.model_fields[name].annotation)
+    if isinstance(target, type) and issubclass(target, Enum):
+        return ", ".join(str(m.value) for m in target)
+    return None
+
+
+def _messages(error: Any, root_model: type[BaseModel]) -> list[tuple[Loc, str, bool]]:
+    """Turn one pydantic error into [(location, message, points-at-key)]."""
+    loc: Loc = tuple(error["loc"])
+    raised = (error.get("ctx") or {}).get("error")
+    if isinstance(raised, Problems):
+        return [((*loc, *sub), message, False) for sub, message in raised.problems]
+    return [_message(error, root_model)]
+
+
+def _message(error: Any, root_model: type[BaseModel]) -> tuple[Loc, str, bool]:
+    loc: Loc = tuple(error["loc"])
+    kind = error["type"]
+    ctx = error.get("ctx") or {}
+    value = error.get("input")
+    got = _got(value)
+    if kind == "extra_forbidden":
+        parent = _model_at(root_model, loc[:-1])
+        name = str(loc[-1])
+        hint = ""
+        if parent is not None:
+            close = difflib.get_close_matches(name, list(parent.model_fields), n=1, cutoff=0.6)
+            if close:
+                hint = f" (did you mean '{close[0]}'?)"
+            allowed = ", ".join(parent.model_fields)
+            return loc, f"unknown field '{name}'{hint}; expected one of: {allowed}", True
+        return loc, f"unknown field '{name}'", True
+    if kind == "missing":
+        return loc, "required field is missing", False
+    if kind == "enum":
+        choices = _enum_choices(_model_at(root_model, loc[:-1]), str(loc[-1])) or ctx.get("expected", "")
+        return loc, f"unknown value (expected one of {choices}; got {got})", False
+    if kind == "literal_error":
+        return loc, f"unknown value (expected one of {ctx.get('expected')}; got {got})", False
+    if kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
+        words = {
+            "greater_than": "greater than",
+            "greater_than_equal": "at least",
+            "less_than": "less than",
+            "less_than_equal": "at most",
+        }[kind]
+        bound = next(iter(ctx.values()))
+        bound_text = f"{bound:g}" if isinstance(bound, float) else str(bound)
+        return loc, f"must be {words} {bound_text} (got {got})", False
+    if kind == "string_pattern_mismatch":
+        return loc, f"does not match the expected form {ctx.get('pattern')} (got {got})", False
+    if kind in ("too_short", "string_too_short"):
+        return loc, f"must not be empty (got {got})", False
+    if kind == "model_type" or kind == "dict_type":
+        return loc, f"expected a mapping of fields, got {got}", False
+    if kind == "list_type":
+        return loc, f"expected a list, got {got}", False
+    if kind in ("float_parsing", "float_type", "int_parsing", "int_type", "int_from_float"):
+        expected = "a whole number" if kind.startswith("int") else "a number"
+        return loc, f"expected {expected}, got {got}", False
+    if kind == "string_type":
+        return loc, f"expected text, got {got}", False
+    if kind in ("bool_parsing", "bool_type"):
+        return loc, f"expected true or false, got {got}", False
+    if kind.startswith("date") or kind.startswith("datetime"):
+        return loc, f"expected a date as YYYY-MM-DD, got {got}", False
+    if kind.startswith("url"):
+        return loc, f"expected a web address, got {got}", False
+    if kind == "value_error":
+        return loc, str(ctx.get("error", error["msg"])), False
+    return loc, f"{error['msg']} (got {got})", False
+
+
+def _parse(model: type[Model], loaded: LoadedFile, report: Report) -> Any:
+    try:
+        return model.model_validate(loaded.data)
+    except ValidationError as exc:
+        for error in exc.errors(include_url=False):
+            for loc, message, at_key in _messages(error, model):
+                if any(loc[: len(done)] == done for done in loaded.reported):
+                    continue  # the loader already said what is wrong here
+                line, col = loaded.source.locate(loc, key=at_key)
+                report.error(loaded.path, line, col, format_loc(loc), message)
+        return None
+
+
+# --------------------------------------------------------------------------- discovery
+
+
+def _display(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def _load(path: Path, report: Report) -> LoadedFile | None:
+    if not path.is_file():
+        report.error(_display(path), 1, 1, "<file>", "file is missing (expected it in the content folder)")
+        return None
+    loaded = load_yaml_file(path, report, display=_display(path))
+    return loaded if loaded.ok else None
+
+
+# --------------------------------------------------------------------------- checks
+
+
+def _raw_cites(data: Any, loc: Loc) -> Iterator[tuple[Loc, Any]]:
+    """Every entry of every ``cite:`` list in raw YAML data, with its location.
+    Works on data that failed its model, so dangling citations are reported in the
+    same run as any other error of the file."""
+    if isinstance(data, dict):
+        for key, value in data.items():
+            if key == "cite" and isinstance(value, list):
+                for j, ref_id in enumerate(value):
+                    yield (*loc, key, j), ref_id
+            else:
+                yield from _raw_cites(value, (*loc, key))
+    elif isinstance(data, list):
+        for i, item in enumerate(data):
+            yield from _raw_cites(item, (*loc, i))
+
+
+def _check_links(where: Located, topic_ids: set[str], calculator_ids: set[str], report: Report) -> None:
+    """Checks of a topic file against the other files, on raw data (see _raw_cites)."""
+    data = where.loaded.data
+    stem = Path(where.path).stem
+
+    def err(loc: Loc, message: str) -> None:
+        line, col = where.at(*loc)
+        report.error(where.path, line, col, format_loc(loc), message)
+
+    topic_id = data.get("id")
+    if isinstance(topic_id, str) and topic_id != stem:
+        err(("id",), f"id must equal the file name (expected '{stem}', got '{topic_id}')")
+    related = data.get("related")
+    for i, other in enumerate(related if isinstance(related, list) else []):
+        if isinstance(other, str) and other not in topic_ids:
+            close = difflib.get_close_matches(other, sorted(topic_ids), n=1)
+            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            err(("related", i), f"links to a missing topic '{other}'{hint}; no content/topics/{other}.yaml")
+    calcs = data.get("calculators")
+    for i, calc in enumerate(calcs if isinstance(calcs, list) else []):
+        if isinstance(calc, str) and calc not in calculator_ids:
+            err(("calculators", i), f"no calculator '{calc}' (no content/calculators/{calc}.yaml)")
+
+
+def _check_review(topic: Topic, where: Located, meta: HandbookMeta, report: Report, on: dt.date) -> None:
+    due = topic.review.next_review_due
+    line, col = where.at("review", "next_review_due")
+    if due < on:
+        report.warning(
+            where.path, line, col, "review.next_review_due", f"review is overdue (was due {due.isoformat()})"
+        )
+    elif (due - on).days <= meta.review_policy.warn_days:
+        report.warning(
+            where.path,
+            line,
+            col,
+            "review.next_review_due",
+            f"review falls due within {meta.review_policy.warn_days} days ({due.isoformat()})",
+        )
+
+
+def validate_content(root: Path, *, on: dt.date | None = None) -> tuple[Handbook | None, Report]:
+    """Load and check everything under ``root``. Returns the handbook (None when
+    there are errors) and the report of every error and warning."""
+    report = Report()
+    on = on or today()
+    root = Path(root)
+    sources: dict[str, Located] = {}
+
+    def parse(key: str, path: Path, model: type[Model]) -> Any:
+        loaded = _load(path, report)
+        if loaded is None:
+            return None
+        sources[key] = Located(loaded.path, loaded)
+        return _parse(model, loaded, report)
+
+    meta: HandbookMeta | None = parse("handbook", root / "handbook.yaml", HandbookMeta)
+    references_file: ReferencesFile | None = parse("references", root / "references.yaml", ReferencesFile)
+    glossary: GlossaryFile | None = parse("glossary", root / "glossary.yaml", GlossaryFile)
+    products_file: ProductsFile | None = parse("products", root / "products.yaml", ProductsFile)
+
+    topic_paths = sorted((root / TOPIC_DIR).glob("*.yaml"))
+    calculator_paths = sorted((root / CALCULATOR_DIR).glob("*.yaml"))
+    topics: dict[str, Topic] = {}
+    for path in topic_paths:
+        topic = parse(f"topics/{path.stem}", path, Topic)
+        if topic is not None:
+            topics[path.stem] = topic
+    calculators: dict[str, Calculator] = {}
+    for path in calculator_paths:
+        calculator = parse(f"calculators/{path.stem}", path, Calculator)
+        if calculator is not None:
+            calculators[path.stem] = calculator
+
+    if not topic_paths:
+        report.error(
+            _display(root / TOPIC_DIR), 1, 1, "<folder>", "no topics found (expected content/topics/<id>.yaml)"
+        )
+
+    # Unique ids inside the shared files.
+    references: dict[str, Reference] = {}
+    if references_file is not None:
+        where = sources["references"]
+        for i, ref in enumerate(references_file.references):
+            if ref.id in references:
+                line, col = where.at("references", i, "id")
+                report.error(where.path, line, col, f"references[{i}].id", f"reference id '{ref.id}' is defined twice")
+            references[ref.id] = ref
+    products: dict[str, Product] = {}
+    if products_file is not None:
+        where = sources["products"]
+        for i, product in enumerate(products_file.products):
+            if product.id in products:
+                line, col = where.at("products", i, "id")
+                report.error(where.path, line, col, f"products[{i}].id", f"product id '{product.id}' is defined twice")
+            products[product.id] = product
+    if glossary is not None:
+        where = sources["glossary"]
+        seen_abbr: set[str] = set()
+        for i, entry in enumerate(glossary.terms):
+            if entry.abbr in seen_abbr:
+                line, col = where.at("terms", i, "abbr")
+                report.error(where.path, line, col, f"terms[{i}].abbr", f"term '{entry.abbr}' is defined twice")
+            seen_abbr.add(entry.abbr)
+
+    topic_ids = {p.stem for p in topic_paths}
+    calculator_ids = {p.stem for p in calculator_paths}
+    for path in topic_paths:
+        where = sources.get(f"topics/{path.stem}")
+        if where is not None:
+            _check_links(where, topic_ids, calculator_ids, report)
+    for stem, topic in topics.items():
+        if meta is not None:
+            _check_review(topic, sources[f"topics/{stem}"], meta, report, on)
+    for stem, calculator in calculators.items():
+        where = sources[f"calculators/{stem}"]
+        if calculator.id != stem:
+            line, col = where.at("id")
+            report.error(
+                where.path, line, col, "id", f"id must equal the file name (expected '{stem}', got '{calculator.id}')"
+            )
+        for loc, message in cross_check_calculator(calculator, topics=topics, products=products):
+            line, col = where.at(*loc)
+            report.error(where.path, line, col, format_loc(loc), message)
+
+    # Citations: every cited id exists; every reference is cited somewhere.
+    if references_file is not None:
+        cited: set[str] = set()
+        for key, where in sources.items():
+            if key in ("references", "handbook", "glossary"):
+                continue
+            for loc, ref_id in _raw_cites(where.loaded.data, ()):
+                if not isinstance(ref_id, str):
+                    continue
+                cited.add(ref_id)
+                if ref_id not in references:
+                    close = difflib.get_close_matches(ref_id, list(references), n=1)
+                    hint = f" (did you mean '{close[0]}'?)" if close else ""
+                    line, col = where.at(*loc)
+                    report.error(
+                        where.path,
+                        line,
+                        col,
+                        format_loc(loc),
+                        f"cites an undefined reference '{ref_id}'{hint}; references are defined in content/references.yaml",
+                    )
+        where = sources["references"]
+        for i, ref in enumerate(references_file.references):
+            if ref.id not in cited:
+                line, col = where.at("references", i, "id")
+                report.warning(
+                    where.path, line, col, f"references[{i}].id", f"reference '{ref.id}' is not cited by any content"
+                )
+
+    if report.errors or meta is None or references_file is None or glossary is None or products_file is None:
+        return None, report
+    handbook = Handbook(
+        root=root,
+        meta=meta,
+        topics=dict(sorted(topics.items())),
+        references=references,
+        glossary=glossary,
+        products=products,
+        calculators=dict(sorted(calculators.items())),
+        sources=sources,
+    )
+    return handbook, report
+
+
+def load_handbook(root: Path, *, strict: bool = False) -> Handbook:
+    """Validated handbook, or :class:`ContentError` carrying every problem."""
+    handbook, report = validate_content(root)
+    if handbook is None or report.failed(strict=strict):
+        raise ContentError(report)
+    handbook.warnings = [str(d) for d in report.sorted() if d.severity == "warning"]
+    return handbook
