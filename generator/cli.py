@@ -72,5 +72,285 @@ def schema(output: Path) -> None:
         click.echo(str(path))
 
 
+@cli.command()
+@CONTENT_OPTION
+@click.argument("kind", type=click.Choice(["topic", "calculator"]))
+@click.argument("content_id", metavar="ID")
+def new(content_dir: Path, kind: str, content_id: str) -> None:
+    """Write a skeleton content/<kind>s/<ID>.yaml with every field present and commented.
+
+    Its empty placeholders are refused by `handbook validate` until they are filled.
+    An existing file is never overwritten (exit 1).
+    """
+    from .editorial import ID_PATTERN, SkeletonExists, write_skeleton
+
+    if not ID_PATTERN.match(content_id):
+        raise click.BadParameter(
+            f"'{content_id}' is not a valid id (expected lowercase a-z, 0-9 and single hyphens, e.g. ivig-in-itp)",
+            param_hint="ID",
+        )
+    try:
+        path = write_skeleton(content_dir, kind, content_id)
+    except SkeletonExists as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    click.echo(f"wrote {path}: fill every empty value, then run `handbook validate`")
+
+
+@cli.command()
+@CONTENT_OPTION
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("build/pocket-guide.pdf"),
+    show_default=True,
+    help="Where to write the PDF.",
+)
+@click.option("--size", type=click.Choice(["a6", "a5"]), default="a6", show_default=True, help="Page size.")
+@click.option("--topic", "topic_id", metavar="ID", help="Print only this topic.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress line.")
+def pdf(content_dir: Path, output: Path, size: str, topic_id: str | None, quiet: bool) -> None:
+    """Print the pocket guide (PDF/UA, A6 or A5) from validated content.
+
+    Nothing is written when the content has errors (exit 1) or the render fails.
+    """
+    import time
+
+    from .pdf import PrintError, write_pdf
+    from .validate import validate_content
+
+    handbook, report = validate_content(content_dir)
+    print_report(report)
+    if handbook is None or report.failed():
+        sys.exit(1)
+    if topic_id is not None and topic_id not in handbook.topics:
+        raise click.BadParameter(
+            f"no topic '{topic_id}' (expected one of {', '.join(handbook.topics)})", param_hint="--topic"
+        )
+    started = time.perf_counter()
+    try:
+        pages = write_pdf(handbook, output, size=size, topic_id=topic_id, quiet=quiet)
+    except PrintError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    if not quiet:
+        click.echo(f"wrote {output} ({pages} pages, {size.upper()}, {time.perf_counter() - started:.1f} s)")
+
+
+@cli.command()
+@click.argument("old")
+@click.argument("new")
+@click.option("--json", "as_json", is_flag=True, help="Print the comparison as JSON.")
+@click.option(
+    "--markdown", "as_markdown", is_flag=True, help='Print the Markdown of the "Changes in this edition" page.'
+)
+@click.option(
+    "--content",
+    "content_path",
+    default="content",
+    show_default=True,
+    help="Path of the content folder inside the repository (for git revisions).",
+)
+def diff(old: str, new: str, as_json: bool, as_markdown: bool, content_path: str) -> None:
+    """Compare two editions: added, removed and changed topics, and every changed dose,
+    threshold, infusion rate and decision-table cell, old and new side by side.
+
+    OLD and NEW are each a content folder, a built site folder (manifest.json), or a git
+    revision (git:<rev>, or anything `git rev-parse` accepts). Git revisions are exported
+    to a temporary folder; the working tree is never touched.
+    """
+    from .diff import DiffError, compare, load_edition, render_json, render_markdown, render_text
+
+    if as_json and as_markdown:
+        raise click.UsageError("choose one of --json and --markdown")
+    try:
+        comparison = compare(load_edition(old, content=content_path), load_edition(new, content=content_path))
+    except DiffError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    if as_json:
+        click.echo(render_json(comparison), nl=False)
+    elif as_markdown:
+        click.echo(render_markdown(comparison), nl=False)
+    else:
+        click.echo(render_text(comparison), nl=False)
+
+
+@cli.command()
+@click.argument("calculator_id", metavar="ID")
+@CONTENT_OPTION
+@click.option("--input", "input_json", metavar="JSON", help="Inputs as a JSON object, e.g. '{\"weight_kg\": 70}'.")
+@click.option("--spec", "show_spec", is_flag=True, help="Print the compiled spec the page embeds instead.")
+def calc(calculator_id: str, content_dir: Path, input_json: str | None, show_spec: bool) -> None:
+    """Run calculator ID on --input and print the result as JSON (exit 0 ok, 1 inputs
+    refused, 2 unknown calculator), or print its compiled spec with --spec."""
+    import json
+
+    from .calculate import compile_spec, compute
+    from .validate import validate_content
+
+    if show_spec == (input_json is not None):
+        raise click.UsageError("give exactly one of --input JSON and --spec")
+    handbook, report = validate_content(content_dir)
+    if handbook is None:
+        print_report(report)
+        sys.exit(1)
+    if calculator_id not in handbook.calculators:
+        known = ", ".join(handbook.calculators) or "none"
+        click.echo(f"error: no calculator '{calculator_id}' (known: {known})", err=True)
+        sys.exit(2)
+    spec = compile_spec(handbook, calculator_id)
+    if show_spec:
+        click.echo(json.dumps(spec, indent=2, ensure_ascii=False))
+        return
+    try:
+        inputs = json.loads(input_json or "")
+    except json.JSONDecodeError as exc:
+        raise click.UsageError(f"--input is not valid JSON: {exc}") from exc
+    if not isinstance(inputs, dict):
+        raise click.UsageError("--input must be a JSON object of input names and values")
+    result = compute(spec, inputs)
+    click.echo(json.dumps(result, indent=2, ensure_ascii=False))
+    if not result["ok"]:
+        sys.exit(1)
+
+
+@cli.command()
+@CONTENT_OPTION
+@click.option(
+    "-o",
+    "--output",
+    "site_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("site"),
+    show_default=True,
+    help="Folder of the built site (replaced whole, only when the build succeeds).",
+)
+@click.option("--strict", is_flag=True, help="Warnings (content and MkDocs) are errors.")
+@click.option("--offline", is_flag=True, help="A site that works from file://, search included.")
+@click.option("--no-pdf", is_flag=True, help="Do not print the pocket-guide PDF.")
+@click.option("--site-url", metavar="URL", help="Public address, e.g. https://intranet/handbook/ (sub-path hosting).")
+@click.option("-q", "--quiet", is_flag=True, help="No progress lines.")
+@click.option(
+    "--release",
+    is_flag=True,
+    help="Refuse (exit 1) unless every topic is approved, no review is overdue and no warning remains.",
+)
+@click.option("--exclude-drafts", is_flag=True, help="Leave draft topics (and links to them) out of the build.")
+@click.option("--since", metavar="GIT-REV", help='Add a "Changes in this edition" page against this git revision.')
+def build(
+    content_dir: Path,
+    site_dir: Path,
+    strict: bool,
+    offline: bool,
+    no_pdf: bool,
+    site_url: str | None,
+    quiet: bool,
+    release: bool,
+    exclude_drafts: bool,
+    since: str | None,
+) -> None:
+    """Validate, render and build the site (and the PDF) into SITE atomically."""
+    import logging
+    import os
+    import time
+
+    from .build import BuildError, build_site
+    from .diagnostics import ContentError
+    from .diff import DiffError
+
+    if release:
+        _refuse_unreleasable(content_dir, strict=strict, exclude_drafts=exclude_drafts)
+
+    # Progress for a person at a terminal; CI logs and pipes stay quiet.
+    show = not quiet and sys.stderr.isatty() and os.environ.get("CI", "").lower() != "true"
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(levelname)s - %(message)s"))
+    mkdocs_log = logging.getLogger("mkdocs")
+    mkdocs_log.addHandler(handler)
+    mkdocs_log.setLevel(logging.WARNING)
+    started = time.perf_counter()
+    try:
+        result = build_site(
+            content_dir,
+            site_dir,
+            strict=strict,
+            offline=offline,
+            pdf=not no_pdf,
+            site_url=site_url,
+            progress=(lambda message: click.echo(message, err=True)) if show else None,
+            exclude_drafts=exclude_drafts,
+            since=since,
+        )
+    except ContentError as exc:
+        print_report(exc.report, strict=strict)
+        sys.exit(1)
+    except DiffError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    except BuildError as exc:
+        click.echo(f"error: {exc}; the previous site was left in place", err=True)
+        sys.exit(1)
+    finally:
+        mkdocs_log.removeHandler(handler)
+    if show:
+        timings = ", ".join(f"{name} {seconds:.1f} s" for name, seconds in result.seconds.items())
+        click.echo(f"built {result.site_dir} in {time.perf_counter() - started:.1f} s ({timings})", err=True)
+
+
+def _refuse_unreleasable(content_dir: Path, *, strict: bool, exclude_drafts: bool) -> None:
+    """`build --release`: exit 1 listing every reason the edition must not be published."""
+    from .diagnostics import ContentError
+    from .editorial import exclude_drafts as drop_drafts
+    from .editorial import release_problems
+    from .validate import load_handbook, today
+
+    try:
+        handbook = load_handbook(content_dir, strict=strict)
+    except ContentError as exc:
+        print_report(exc.report, strict=strict)
+        sys.exit(1)
+    if exclude_drafts:
+        handbook = drop_drafts(handbook)
+    problems = release_problems(handbook, on=today())
+    if problems:
+        for line in problems:
+            click.echo(line, err=True)
+        click.echo(f"release refused: {len(problems)} problem(s); nothing was built", err=True)
+        sys.exit(1)
+
+
+@cli.command()
+@CONTENT_OPTION
+@click.option("-a", "--dev-addr", default="127.0.0.1:8000", show_default=True, help="Address to serve on.")
+def serve(content_dir: Path, dev_addr: str) -> None:
+    """Preview the site: re-render and reload the browser when content/ or theme/ change."""
+    import logging
+    import os
+
+    from mkdocs.commands.serve import serve as mkdocs_serve
+    from mkdocs.exceptions import MkDocsException
+
+    from .build import config_file as find_config_file
+
+    # mkdocs' own command sets up its log; called as a function it needs one.
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(levelname)-7s -  %(message)s"))
+    logging.getLogger("mkdocs").addHandler(handler)
+    logging.getLogger("mkdocs").setLevel(logging.INFO)
+    os.environ["HANDBOOK_CONTENT"] = str(content_dir.resolve())
+    os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
+    config_file = find_config_file()
+    try:
+        # Called as a function, not through mkdocs' click command, so live reload
+        # is on whatever click version is installed (mkdocs#4032).
+        watch = [str(content_dir), str(config_file.parent / "theme")]
+        mkdocs_serve(str(config_file), livereload=True, watch=watch, dev_addr=dev_addr)
+    except MkDocsException as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+
+
 def main() -> None:
     cli(prog_name="handbook")

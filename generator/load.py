@@ -39,6 +39,7 @@ _ALLOWED_TAGS = {
 }
 
 Loc = tuple[str | int, ...]
+_STR = "tag:yaml.org,2002:str"
 
 
 def _short_tag(tag: str) -> str:
@@ -111,6 +112,8 @@ class _Builder:
         if isinstance(node, SequenceNode):
             return [self.build(item, (*loc, i)) for i, item in enumerate(node.value)]
         assert isinstance(node, ScalarNode)
+        if node.tag == _STR:
+            return node.value  # the common case, and the hot path of large handbooks
         value = self._scalars.construct_object(node)
         if isinstance(value, _dt.datetime):
             # A date with a time: keep it as written so the model can refuse it.
@@ -127,7 +130,7 @@ class _Builder:
             if not isinstance(key_node, ScalarNode) or key_node.tag not in _ALLOWED_TAGS:
                 self._error(key_node, loc, "mapping keys must be plain text")
                 continue
-            key = str(self._scalars.construct_object(key_node))
+            key = key_node.value if key_node.tag == _STR else str(self._scalars.construct_object(key_node))
             child = (*loc, key)
             if key in first_seen:
                 self._error(

@@ -270,7 +270,7 @@ def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
 def test_cli_ok_prints_one_line_summary(mini: Path) -> None:
     result = run_cli("validate", "--content", "content", cwd=mini.parent)
     assert result.returncode == 0, result.stderr
-    assert result.stdout == "ok: 2 topics, 2 references, 0 calculators, 1 products, 2 glossary terms\n"
+    assert result.stdout == "ok: 2 topics, 2 references, 2 calculators, 1 products, 2 glossary terms\n"
     assert result.stderr == ""
 
 

@@ -1,0 +1,409 @@
+"""Stage 5 — build: validate, render, run ``mkdocs build``, swap the site into place.
+
+The stages, in order (``build_site``):
+
+1. validate the knowledge base into one :class:`Handbook` (nothing is written if it fails);
+2. render Markdown into ``docs_dir`` (only changed files are rewritten);
+3. ``mkdocs build`` into a temporary folder beside the target;
+4. write ``manifest.json`` (and the pocket PDF when generator.pdf provides it);
+5. swap the new site into place: a failed build leaves the previous site whole.
+
+Builds are deterministic: the build date comes from ``SOURCE_DATE_EPOCH`` or, when
+it is unset, from the content itself (the latest of the edition date and the
+topics' last_updated), so two builds of the same content are byte-identical.
+
+The same preparation (validate + render, memoised on the content's file stamps)
+serves ``generator/mkdocs_hooks.py``, so plain ``mkdocs build``/``mkdocs serve`` work.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import hashlib
+import importlib
+import json
+import logging
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .diagnostics import ContentError
+from .render import TEMPLATE_DIR, RenderOptions, RenderResult, render_handbook
+from .validate import Handbook, load_handbook
+
+__all__ = [
+    "PDF_NAME",
+    "BuildContext",
+    "BuildError",
+    "BuildResult",
+    "active_context",
+    "build_date",
+    "build_site",
+    "config_file",
+    "prepare",
+    "write_manifest",
+]
+
+PDF_NAME = "pocket-guide.pdf"
+REPO_ROOT = Path(__file__).resolve().parent.parent
+THEME_DIR = REPO_ROOT / "theme"
+
+log = logging.getLogger("handbook.build")
+
+
+class BuildError(Exception):
+    """The site could not be built (MkDocs or PDF failed); the previous site is untouched."""
+
+
+@dataclass
+class BuildContext:
+    """One rendered handbook: what the MkDocs hooks need for this build."""
+
+    content_dir: Path
+    docs_dir: Path
+    handbook: Handbook
+    options: RenderOptions
+    result: RenderResult
+    render_seconds: float = 0.0
+
+
+@dataclass
+class BuildResult:
+    """What ``build_site`` did, for the progress line and the benchmark."""
+
+    site_dir: Path
+    pages: int
+    written: int
+    seconds: dict[str, float] = field(default_factory=dict)
+    pdf: Path | None = None
+
+
+# --------------------------------------------------------------------------- dates
+
+
+def build_date(handbook: Handbook) -> dt.datetime:
+    """The build time: SOURCE_DATE_EPOCH when set, else derived from content
+    (wall-clock time would make two builds of the same content differ)."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch:
+        return dt.datetime.fromtimestamp(int(epoch), tz=dt.UTC)
+    dates = [handbook.meta.edition.date, *(t.review.last_updated for t in handbook.topics.values())]
+    return dt.datetime.combine(max(dates), dt.time(), tzinfo=dt.UTC)
+
+
+@contextlib.contextmanager
+def _environ(**values: str | None) -> Iterator[None]:
+    """Set environment variables for the duration of a build step (MkDocs reads
+    SOURCE_DATE_EPOCH and the !ENV tags of mkdocs.yml from the environment)."""
+    saved = {key: os.environ.get(key) for key in values}
+    try:
+        for key, value in values.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+# --------------------------------------------------------------------------- optional stages
+
+
+def _optional(module: str) -> Any | None:
+    """A stage module another part of the project provides; None until it exists."""
+    try:
+        return importlib.import_module(f"generator.{module}")
+    except ModuleNotFoundError as exc:
+        if exc.name != f"generator.{module}":
+            raise  # the module exists but is broken: say so, do not hide it
+        return None
+
+
+def calculator_functions() -> tuple[Callable[..., Any] | None, Callable[..., Any] | None]:
+    """(compile_spec, weight_band_rows) from generator.calculate, when it exists."""
+    calculate = _optional("calculate")
+    if calculate is None:
+        return None, None
+    return getattr(calculate, "compile_spec", None), getattr(calculate, "weight_band_rows", None)
+
+
+def _pdf_writer() -> Callable[..., Any] | None:
+    """generator.pdf.write_pdf, once the PDF stage provides it."""
+    pdf = _optional("pdf")
+    return getattr(pdf, "write_pdf", None) if pdf is not None else None
+
+
+def weight_bands(path: Path = THEME_DIR / "print" / "config.yaml") -> dict[str, list[float]]:
+    """Weights of the weight-band tables by range name, from the print settings the
+    PDF uses too (presentation, not clinical data), so page and print list the same rows."""
+    import yaml
+
+    if not path.is_file():
+        return {}
+    bands = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("weight_bands") or {}
+    out: dict[str, list[float]] = {}
+    for name, band in bands.items():
+        start, stop, step = float(band["from_kg"]), float(band["to_kg"]), float(band["step_kg"])
+        count = round((stop - start) / step) + 1
+        out[name] = [round(start + i * step, 6) for i in range(count)]
+    return out
+
+
+# --------------------------------------------------------------------------- prepare (validate + render)
+
+_active: BuildContext | None = None
+_memo: dict[tuple[Any, ...], BuildContext] = {}
+
+
+def active_context() -> BuildContext | None:
+    """The context ``build_site`` prepared for the MkDocs run in progress, if any."""
+    return _active
+
+
+def _stamp(*folders: Path) -> tuple[tuple[str, int, int], ...]:
+    stamps = []
+    for folder in folders:
+        for path in sorted(folder.rglob("*")):
+            if path.is_file():
+                info = path.stat()
+                stamps.append((str(path), info.st_mtime_ns, info.st_size))
+    return tuple(stamps)
+
+
+def prepare(
+    content_dir: Path,
+    docs_dir: Path,
+    *,
+    pdf: bool = False,
+    strict: bool = False,
+    exclude_drafts: bool = False,
+    since: str | None = None,
+) -> BuildContext:
+    """Validate ``content_dir`` and render it into ``docs_dir``. Memoised on the
+    stamps of the content files and templates, so the MkDocs hook does not redo
+    what ``handbook build`` has just done and an unchanged preview costs nothing.
+    Raises :class:`ContentError` when the content is invalid.
+    ``exclude_drafts`` leaves draft topics out; ``since`` (a git revision) adds the
+    "Changes in this edition" page (generator.editorial, generator.diff)."""
+    content_dir, docs_dir = Path(content_dir).resolve(), Path(docs_dir).resolve()
+    key = (
+        content_dir,
+        docs_dir,
+        pdf,
+        strict,
+        exclude_drafts,
+        since,
+        os.environ.get("SOURCE_DATE_EPOCH"),
+        _stamp(content_dir, TEMPLATE_DIR),
+    )
+    cached = _memo.get(key)
+    if cached is not None and docs_dir.is_dir():
+        return cached
+    started = time.perf_counter()
+    handbook = load_handbook(content_dir, strict=strict)
+    if exclude_drafts:
+        from .editorial import exclude_drafts as drop_drafts
+
+        handbook = drop_drafts(handbook)
+    compile_spec, weight_band_rows = calculator_functions()
+    options = RenderOptions(
+        pdf_href=PDF_NAME if pdf and _pdf_writer() is not None else None,
+        build_date=build_date(handbook).date(),
+        calculator_specs=compile_spec,
+        weight_band_rows=weight_band_rows,
+        weight_bands_kg=weight_bands(),
+    )
+    result = render_handbook(handbook, docs_dir, options)
+    if since is not None:
+        _add_changes_page(result, docs_dir, since, content_dir, handbook, exclude_drafts=exclude_drafts)
+    context = BuildContext(content_dir, docs_dir, handbook, options, result, time.perf_counter() - started)
+    _memo.clear()  # one handbook at a time: keep memory flat
+    _memo[key] = context
+    return context
+
+
+CHANGES_PAGE = "changes.md"
+
+
+def _add_changes_page(
+    result: RenderResult, docs_dir: Path, since: str, content_dir: Path, handbook: Handbook, *, exclude_drafts: bool
+) -> None:
+    """The "Changes in this edition" page against git revision ``since`` (raises
+    generator.diff.DiffError when that edition cannot be read). Written after the
+    render, so the next render without ``since`` removes it again."""
+    from .diff import changes_since
+    from .editorial import exclude_drafts as drop_drafts
+    from .render import topic_path
+
+    page = changes_since(
+        since, content_dir, handbook, transform=drop_drafts if exclude_drafts else None, link=topic_path
+    ).encode("utf-8")
+    (docs_dir / CHANGES_PAGE).write_bytes(page)
+    result.files[CHANGES_PAGE] = page
+    result.nav.append({"Changes in this edition": CHANGES_PAGE})
+
+
+# --------------------------------------------------------------------------- manifest
+
+
+def write_manifest(context: BuildContext, site_dir: Path) -> Path:
+    """site/manifest.json: the edition and, per topic, what a reader relies on
+    and a hash of the exact source file (issue 8)."""
+    handbook = context.handbook
+    topics = []
+    for topic_id, topic in handbook.topics.items():
+        source = handbook.sources[f"topics/{topic_id}"].path
+        source_path = Path(source) if Path(source).is_absolute() else Path.cwd() / source
+        if not source_path.is_file():
+            source_path = context.content_dir / "topics" / f"{topic_id}.yaml"
+        topics.append(
+            {
+                "id": topic_id,
+                "title": topic.title,
+                "status": topic.review.status.value,
+                "last_reviewed": topic.review.last_reviewed.isoformat() if topic.review.last_reviewed else None,
+                "sha256": hashlib.sha256(source_path.read_bytes()).hexdigest(),
+            }
+        )
+    manifest = {
+        "edition": {"name": handbook.meta.edition.name, "date": handbook.meta.edition.date.isoformat()},
+        "title": handbook.meta.title,
+        "build_time": build_date(handbook).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "topics": topics,
+    }
+    path = Path(site_dir) / "manifest.json"
+    path.write_text(json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8")
+    return path
+
+
+# --------------------------------------------------------------------------- build
+
+
+def config_file() -> Path:
+    local = Path("mkdocs.yml")
+    return local if local.is_file() else REPO_ROOT / "mkdocs.yml"
+
+
+def _swap(new: Path, target: Path) -> None:
+    """Put ``new`` where ``target`` is: two renames on the same file system, so a
+    reader (or a web server) sees either the old site or the new one."""
+    old = None
+    if target.exists():
+        old = Path(tempfile.mkdtemp(dir=target.parent, prefix=f"{target.name}.old-"))
+        old.rmdir()
+        target.rename(old)
+    new.rename(target)
+    if old is not None:
+        shutil.rmtree(old)
+
+
+def build_site(
+    content_dir: Path = Path("content"),
+    site_dir: Path = Path("site"),
+    *,
+    docs_dir: Path | None = None,
+    strict: bool = False,
+    offline: bool = False,
+    pdf: bool = True,
+    site_url: str | None = None,
+    progress: Callable[[str], None] | None = None,
+    exclude_drafts: bool = False,
+    since: str | None = None,
+) -> BuildResult:
+    """Validate, render and build the site into ``site_dir`` atomically.
+    Raises :class:`ContentError` (invalid content: nothing written) or
+    :class:`BuildError` (MkDocs or PDF failed: the previous site is whole)."""
+    from mkdocs.commands.build import build as mkdocs_build
+    from mkdocs.config import load_config
+    from mkdocs.exceptions import MkDocsException
+
+    say = progress or (lambda _message: None)
+    seconds: dict[str, float] = {}
+    config_path = config_file()
+    docs_dir = Path(docs_dir) if docs_dir else config_path.parent / ".docs"
+    site_dir = Path(site_dir).resolve()
+
+    global _active
+    started = time.perf_counter()
+    say("validate + render")
+    context = prepare(content_dir, docs_dir, pdf=pdf, strict=strict, exclude_drafts=exclude_drafts, since=since)
+    seconds["render"] = time.perf_counter() - started
+    say(
+        f"  {len(context.handbook.topics)} topics, {len(context.result.files)} pages "
+        f"({len(context.result.written)} written, {len(context.result.removed)} removed)"
+    )
+
+    site_dir.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(dir=site_dir.parent, prefix=f"{site_dir.name}.tmp-"))
+    epoch = str(int(build_date(context.handbook).timestamp()))
+    try:
+        say("mkdocs build")
+        started = time.perf_counter()
+        with _environ(
+            SOURCE_DATE_EPOCH=epoch,
+            NO_MKDOCS_2_WARNING="1",
+            HANDBOOK_OFFLINE="true" if offline else "false",
+            HANDBOOK_SITE_URL=site_url if site_url is not None else os.environ.get("HANDBOOK_SITE_URL"),
+        ):
+            _active = context
+            try:
+                config = load_config(
+                    str(config_path), docs_dir=str(context.docs_dir), site_dir=str(staging), strict=strict
+                )
+                mkdocs_build(config)
+            except (MkDocsException, SystemExit) as exc:
+                raise BuildError(f"mkdocs build failed: {exc}") from exc
+            finally:
+                _active = None
+        seconds["mkdocs"] = time.perf_counter() - started
+        write_manifest(context, staging)
+        pdf_path = None
+        write_pdf = _pdf_writer() if pdf else None
+        if write_pdf is not None:
+            say("pdf")
+            started = time.perf_counter()
+            pdf_path = staging / PDF_NAME
+            with _environ(SOURCE_DATE_EPOCH=epoch):
+                write_pdf(context.handbook, pdf_path)
+            seconds["pdf"] = time.perf_counter() - started
+        _swap(staging, site_dir)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    pages = sum(1 for _ in site_dir.rglob("*.html"))
+    say(f"  {pages} HTML pages in {site_dir}")
+    return BuildResult(
+        site_dir=site_dir,
+        pages=pages,
+        written=len(context.result.written),
+        seconds=seconds,
+        pdf=site_dir / PDF_NAME if pdf_path else None,
+    )
+
+
+def hook_context(config: Any) -> BuildContext:
+    """The context for a MkDocs run: the one ``build_site`` prepared, or (plain
+    ``mkdocs build``/``serve``) validate and render now. Content errors become a
+    PluginError listing every located problem."""
+    from mkdocs.exceptions import PluginError
+
+    if _active is not None:
+        return _active
+    root = Path(config.config_file_path or config_file()).resolve().parent
+    content_dir = Path(os.environ.get("HANDBOOK_CONTENT", root / "content"))
+    try:
+        return prepare(content_dir, Path(config.docs_dir))
+    except ContentError as exc:
+        lines = [str(d) for d in exc.report.sorted()]
+        raise PluginError("invalid content:\n" + "\n".join(lines)) from exc

@@ -1,0 +1,80 @@
+"""MkDocs hooks (``hooks:`` in mkdocs.yml): plain ``mkdocs build`` and ``mkdocs
+serve`` run the generator, so there is one way to build the site.
+
+MkDocs loads this file as a fresh module on every config load; anything that
+must survive between loads (the memoised render) lives in :mod:`generator.build`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from mkdocs.plugins import event_priority
+from mkdocs.structure.files import File, Files
+
+from generator import build
+
+__all__ = ["on_config", "on_files", "on_post_build", "on_serve"]
+
+ASSETS = build.THEME_DIR / "assets"
+UNPKG_SHIM = "unpkg.com/iframe-worker"
+LOCAL_SHIM = "assets/javascripts/vendor/iframe-worker-shim.js"
+
+
+@event_priority(-100)  # after the offline plugin has added its polyfill
+def on_config(config: Any) -> Any:
+    """Render the knowledge base, then point MkDocs at it: navigation grouped by
+    specialty, handbook facts for the footer, only assets that exist, no CDN."""
+    context = build.hook_context(config)
+    meta = context.handbook.meta
+    config.nav = context.result.nav
+    config.site_name = meta.title
+    config.extra["handbook"] = {
+        "title": meta.title,
+        "organisation": meta.organisation,
+        "edition": meta.edition.name,
+        "edition_date": meta.edition.date.isoformat(),
+        "disclaimer": meta.disclaimer,
+        "report_problem": meta.report_problem,
+        "built_on": context.options.build_date.isoformat() if context.options.build_date else None,
+    }
+    # The offline plugin loads iframe-worker from unpkg.com; the intranet has no
+    # internet, so serve the bundled copy of the same file instead.
+    polyfills = config.extra.get("polyfills") or []
+    config.extra["polyfills"] = [LOCAL_SHIM if UNPKG_SHIM in str(url) else url for url in polyfills]
+    # calculator.js/.css come from another stage of the project: reference them
+    # only once they exist, so a page never requests a missing file.
+    config.extra_javascript = [s for s in config.extra_javascript if _exists(str(s))]
+    config.extra_css = [s for s in config.extra_css if _exists(str(s))]
+    return config
+
+
+def _exists(url: str) -> bool:
+    if not url.startswith("assets/"):
+        return True
+    return (build.THEME_DIR / url).is_file() or (build.THEME_DIR / "overrides" / url).is_file()
+
+
+def on_files(files: Files, config: Any) -> Files:
+    """Add theme/assets (our CSS, JS, images) to the site."""
+    for path in sorted(ASSETS.rglob("*")):
+        if path.is_file() and not path.name.startswith("."):
+            rel = "assets/" + path.relative_to(ASSETS).as_posix()
+            existing = files.get_file_from_path(rel)
+            if existing is not None:
+                files.remove(existing)
+            files.append(File(rel, str(build.THEME_DIR), config.site_dir, config.use_directory_urls))
+    return files
+
+
+def on_post_build(config: Any) -> None:
+    """manifest.json beside the pages (plain mkdocs builds too)."""
+    build.write_manifest(build.hook_context(config), Path(config.site_dir))
+
+
+def on_serve(server: Any, config: Any, builder: Any) -> Any:
+    """Watch content/ and theme/ (mkdocs.yml ``watch:``), not the generated
+    docs_dir: every rebuild re-renders it, and watching it would rebuild twice."""
+    server.unwatch(config.docs_dir)
+    return server

@@ -1,0 +1,789 @@
+"""Stage 5 — print: the validated :class:`Handbook` as an A6 (or A5) PDF pocket guide.
+
+The stage reads the whole handbook into one print context (cover, contents,
+topics, calculator tables, index), renders it to HTML with the Jinja2 templates
+in ``theme/print/`` and lays it out with WeasyPrint as a tagged PDF (PDF/UA-1).
+Every number printed comes from content/, either as written or through the
+calculator engine (:mod:`generator.calculate`); this module only formats.
+
+The file is written next to its target and moved into place only when the
+render succeeded, so a failed build never leaves half a PDF behind.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import logging
+import os
+import re
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import yaml
+from markupsafe import Markup, escape
+from pydantic import BaseModel
+
+from .model import Topic
+from .model.common import Cited, Figure, Quantity, Statement
+from .model.topic import NOT_COVERED_TEXT, ReviewStatus
+from .validate import Handbook, today
+
+__all__ = [
+    "FOOTNOTE_MARKS",
+    "PDF_VARIANT",
+    "PRINT_THEME",
+    "PrintConfig",
+    "PrintError",
+    "build_context",
+    "calculator_tables",
+    "load_print_config",
+    "render_document",
+    "render_html",
+    "write_pdf",
+]
+
+PRINT_THEME = Path(__file__).resolve().parent.parent / "theme" / "print"
+PDF_VARIANT = "pdf/ua-1"
+
+# Topic fields the templates lay out with their own block, in the order a
+# clinician looks for them on a small page: what to do first, then how much.
+# Any field not named here (a later, additive schema change) is still printed,
+# by the generic block, after these.
+SECTION_ORDER: tuple[tuple[str, str], ...] = (
+    ("bottom_line", "Bottom line"),
+    ("emergency", "Emergency"),
+    ("decision_tables", "Decision table"),
+    ("indications", "Indications"),
+    ("regimens", "Dosing"),
+    ("calculators", "Dose tables"),
+    ("administration", "Administration"),
+    ("special_populations", "Special populations"),
+    ("contraindications", "Contraindications"),
+    ("cautions", "Cautions"),
+    ("adverse_effects", "Adverse effects"),
+    ("monitoring", "Monitoring"),
+    ("response", "Expected response"),
+    ("predictors", "Predictors of response"),
+    ("mechanism", "Mechanism of action"),
+    ("pitfalls", "Pitfalls"),
+    ("plain_language", "For patients and families"),
+    ("related", "Related topics"),
+)
+# Fields shown in the topic heading, the cover or the index rather than as a section.
+HEADER_FIELDS = frozenset({"id", "title", "summary", "specialty", "drugs", "tags", "aliases", "review"})
+
+
+class PrintError(Exception):
+    """The PDF could not be produced for a reason other than bad content
+    (missing font, unknown topic, WeasyPrint failure)."""
+
+
+# --------------------------------------------------------------------------- config
+
+
+@dataclass(frozen=True)
+class PageSize:
+    """One paper size of the guide (theme/print/config.yaml ``sizes``)."""
+
+    name: str
+    page: str
+    width_mm: float
+    height_mm: float
+    margin_mm: tuple[float, float, float, float]
+    font_pt: float
+
+
+@dataclass(frozen=True)
+class WeightRange:
+    """Rows of a weight-band table: from_kg, from_kg + step_kg, ... up to to_kg."""
+
+    from_kg: float
+    to_kg: float
+    step_kg: float
+
+    def weights(self) -> list[float]:
+        # Counted in whole steps so 0.5 kg steps do not drift (0.1 + 0.2 != 0.3).
+        count = round((self.to_kg - self.from_kg) / self.step_kg)
+        return [round(self.from_kg + i * self.step_kg, 6) for i in range(count + 1)]
+
+
+@dataclass(frozen=True)
+class PrintConfig:
+    """Presentation settings of the pocket guide; nothing clinical."""
+
+    sizes: dict[str, PageSize]
+    weight_bands: dict[str, WeightRange]
+    infusion_weights_kg: tuple[float, ...]
+    font_family: str
+    font_files: dict[str, Path] = field(default_factory=dict)
+
+
+def _first_existing(candidates: list[str]) -> Path | None:
+    return next((Path(c) for c in candidates if Path(c).is_file()), None)
+
+
+@cache
+def load_print_config(path: Path = PRINT_THEME / "config.yaml") -> PrintConfig:
+    """Read theme/print/config.yaml. A missing regular font is a :class:`PrintError`
+    (PDF/UA needs embedded fonts; falling back to whatever fontconfig finds would
+    make the guide depend on the machine that built it)."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    sizes = {
+        name: PageSize(
+            name=name,
+            page=s["page"],
+            width_mm=float(s["width_mm"]),
+            height_mm=float(s["height_mm"]),
+            margin_mm=tuple(float(m) for m in s["margin_mm"]),  # type: ignore[arg-type]
+            font_pt=float(s["font_pt"]),
+        )
+        for name, s in data["sizes"].items()
+    }
+    bands = {name: WeightRange(**{k: float(v) for k, v in r.items()}) for name, r in data["weight_bands"].items()}
+    fonts = data["fonts"]
+    files: dict[str, Path] = {}
+    for face in ("regular", "bold", "italic", "bold_italic"):
+        found = _first_existing(fonts.get(face, []))
+        if found is not None:
+            files[face] = found
+    if "regular" not in files:
+        tried = ", ".join(fonts.get("regular", []))
+        raise PrintError(f"no font file for the pocket guide (tried {tried}); install fonts-dejavu-core")
+    return PrintConfig(
+        sizes=sizes,
+        weight_bands=bands,
+        infusion_weights_kg=tuple(float(w) for w in data["infusion_weights_kg"]),
+        font_family=fonts["family"],
+        font_files=files,
+    )
+
+
+# --------------------------------------------------------------------------- formatting
+
+
+def fmt_number(value: float | int | None, decimals: int = 1) -> str:
+    """A number for print: at most ``decimals`` places, no trailing zeros
+    (0.4, 1, 82.3). Rounding for display is this stage's job; the engine's
+    numbers are unrounded."""
+    if value is None:
+        return ""
+    text = f"{value:.{decimals}f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+def fmt_grouped(value: float | int | None, decimals: int = 1) -> str:
+    """Like :func:`fmt_number`, with thousands separated (25,000 per µL)."""
+    text = fmt_number(value, decimals)
+    whole, _, fraction = text.partition(".")
+    sign = "-" if whole.startswith("-") else ""
+    whole = f"{int(whole.lstrip('-')):,}"
+    return sign + whole + (f".{fraction}" if fraction else "")
+
+
+def fmt_quantity(quantity: Quantity | None) -> str:
+    if quantity is None:
+        return ""
+    return f"{fmt_number(quantity.value, 3)} {fmt_unit(quantity.unit)}"
+
+
+def fmt_figure(figure: Figure) -> str:
+    """``time to response: median 2 day``-style text of a reported figure."""
+    if figure.value is not None:
+        number = fmt_number(figure.value, 3)
+    elif figure.low is not None and figure.high is not None:
+        number = f"{fmt_number(figure.low, 3)}–{fmt_number(figure.high, 3)}"
+    elif figure.low is not None:
+        number = f"≥ {fmt_number(figure.low, 3)}"
+    else:
+        number = f"≤ {fmt_number(figure.high, 3)}"
+    unit = fmt_unit(figure.unit)
+    sep = "" if unit == "%" else " "
+    qualifier = f"{figure.qualifier} " if figure.qualifier else ""
+    return f"{figure.label}: {qualifier}{number}{sep}{unit}"
+
+
+_INLINE = (
+    # Applied to already-escaped text, so author HTML stays text.
+    (re.compile(r"\*\*(.+?)\*\*"), r"<strong>\1</strong>"),
+    (re.compile(r"(?<![\w*])\*(?!\s)(.+?)(?<!\s)\*(?![\w*])"), r"<em>\1</em>"),
+    (re.compile(r"(?<!\w)_(?!\s)(.+?)(?<!\s)_(?!\w)"), r"<em>\1</em>"),
+    (re.compile(r"`([^`]+)`"), r"<code>\1</code>"),
+)
+_LINK = re.compile(r"\[([^\]]+)\]\(([^)\s]+)\)")
+
+
+def inline_markdown(text: str) -> Markup:
+    """The inline Markdown subset authors may use (emphasis, code, links) as
+    HTML. The text is escaped first: raw HTML in content prints as text."""
+    html = str(escape(text))
+    for pattern, replacement in _INLINE:
+        html = pattern.sub(replacement, html)
+
+    def link(match: re.Match[str]) -> str:
+        label, target = match.group(1), match.group(2)
+        # Only web and mail links stay clickable on paper; site-relative links
+        # (to other topics) have no meaning in the PDF, their label is enough.
+        if target.startswith(("https://", "http://", "mailto:")):
+            return f'<a href="{target}">{label}</a>'
+        return label
+
+    return Markup(_LINK.sub(link, html))
+
+
+# How units of the controlled vocabulary are printed (typography only).
+_UNIT_PRINT = {"x10^9/L": "×10⁹/L", "/uL": "/µL", "kg/m2": "kg/m²"}
+
+
+def fmt_unit(unit: Any) -> str:
+    value = getattr(unit, "value", unit)
+    return _UNIT_PRINT.get(value, value)
+
+
+def humanise(name: str) -> str:
+    """``special_populations`` -> ``Special populations`` (generic section titles)."""
+    return name.replace("_", " ").capitalize()
+
+
+# --------------------------------------------------------------------------- context
+
+
+def _walk_cites(value: Any) -> Iterator[str]:
+    """Cited reference ids in reading order (field declaration order)."""
+    if isinstance(value, Cited):
+        yield from value.cite
+    if isinstance(value, BaseModel):
+        for name in type(value).model_fields:
+            if name != "cite":
+                yield from _walk_cites(getattr(value, name))
+    elif isinstance(value, list | tuple):
+        for item in value:
+            yield from _walk_cites(item)
+
+
+def _texts(value: Any) -> Iterator[str]:
+    """Every string inside a model (for finding abbreviations in a topic)."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, BaseModel):
+        for name in type(value).model_fields:
+            yield from _texts(getattr(value, name))
+    elif isinstance(value, list | tuple):
+        for item in value:
+            yield from _texts(item)
+
+
+def anchor(topic_id: str, section: str | None = None) -> str:
+    """Fragment id of a topic heading or one of its sections."""
+    return f"t-{topic_id}" if section is None else f"t-{topic_id}--{section.replace('_', '-')}"
+
+
+@dataclass
+class IndexEntry:
+    """One line of the back-of-book index: a term and the headings it points to."""
+
+    label: str
+    note: str = ""
+    targets: list[tuple[str, str]] = field(default_factory=list)
+    """(anchor, topic title) pairs, in first-seen order, without repeats."""
+
+    def add(self, target: str, title: str) -> None:
+        if all(t != target for t, _ in self.targets):
+            self.targets.append((target, title))
+
+
+def build_index(handbook: Handbook, topics: list[Topic]) -> list[tuple[str, list[IndexEntry]]]:
+    """Alphabetical index: topic titles, aliases, drugs, conditions (tags and
+    special-population headings) and glossary abbreviations found in topic text.
+    Grouped by initial letter."""
+    entries: dict[str, IndexEntry] = {}
+
+    def entry(label: str, note: str = "") -> IndexEntry:
+        # One line per term: "ITP" as a tag and as an abbreviation is one entry with its expansion.
+        key = label.casefold()
+        if key not in entries:
+            entries[key] = IndexEntry(label, note)
+        elif note and not entries[key].note:
+            entries[key].note = note
+        return entries[key]
+
+    texts = {t.id: "\n".join(_texts(t)) for t in topics}
+    for topic in topics:
+        head = anchor(topic.id)
+        entry(topic.title).add(head, topic.title)
+        for alias in topic.aliases:
+            entry(alias).add(head, topic.title)
+        drugs = list(topic.drugs) + [r.drug for r in topic.regimens]
+        for drug in drugs:
+            target = anchor(topic.id, "regimens") if topic.regimens else head
+            entry(drug).add(target, topic.title)
+        for tag in topic.tags:
+            entry(tag).add(head, topic.title)
+        for group in topic.special_populations:
+            entry(group.title).add(anchor(topic.id, "special_populations"), topic.title)
+    for term in handbook.glossary.terms:
+        word = re.compile(rf"(?<![\w-]){re.escape(term.abbr)}(?![\w-])")
+        for topic in topics:
+            if word.search(texts[topic.id]):
+                entry(term.abbr, term.term).add(anchor(topic.id), topic.title)
+
+    ordered = sorted(entries.values(), key=lambda e: (e.label.casefold(), e.note.casefold()))
+    groups: dict[str, list[IndexEntry]] = {}
+    for item in ordered:
+        if not item.targets:
+            continue
+        initial = item.label[:1].upper()
+        groups.setdefault(initial if initial.isalpha() else "#", []).append(item)
+    return sorted(groups.items(), key=lambda kv: (kv[0] == "#", kv[0]))
+
+
+# Marks tying a table row to the engine's warning printed under the table.
+FOOTNOTE_MARKS = ("†", "‡", "§", "¶", "#")
+
+
+def _topic_calculators(handbook: Handbook, topic: Topic) -> list[str]:
+    """Calculators whose tables print in this topic: those the topic embeds, and
+    those built on this topic that no topic embeds (so no table is lost)."""
+    embedded = {calc_id for t in handbook.topics.values() for calc_id in t.calculators}
+    ids = [c for c in topic.calculators if c in handbook.calculators]
+    ids += [c.id for c in handbook.calculators.values() if c.topic == topic.id and c.id not in embedded]
+    # A calculator whose own topic was left out of this build (build --exclude-drafts) has no regimens to print.
+    return [c for c in dict.fromkeys(ids) if handbook.calculators[c].topic in handbook.topics]
+
+
+def _neonatal_regimens(handbook: Handbook, calculator_topic: str) -> set[str]:
+    """Regimens the topic assigns to neonates (special_populations[].regimen)."""
+    topic = handbook.topics[calculator_topic]
+    return {g.regimen for g in topic.special_populations if g.population == "neonates" and g.regimen}
+
+
+def _vials_text(vials: list[dict[str, Any]] | None, fmt: Callable[[float], str]) -> str:
+    if not vials:
+        return ""
+    return " + ".join(f"{v['count']}×{fmt(v['size_g'])}" for v in vials)
+
+
+def _weight_band_table(
+    spec: dict[str, Any], regimen: dict[str, Any], weights: list[float], product: dict[str, Any] | None, neonatal: bool
+) -> dict[str, Any]:
+    """One regimen's weight-band table, every number from the engine."""
+    from .calculate import fmt, weight_band_rows
+
+    rows = []
+    footnotes: list[str] = []  # the engine's warnings, each printed once under the table
+    for row in weight_band_rows(spec, regimen["id"], weights, product["id"] if product else None):
+        if not row["ok"]:
+            continue  # outside the calculator's hard limits: the engine refuses, so the paper does too
+        marks = ""
+        for warning in row["warnings"]:
+            if warning["field"] == "height_cm":
+                continue  # no height in a weight-band table: the caption says how to read the weight
+            if warning["message"] not in footnotes:
+                footnotes.append(warning["message"])
+            mark = FOOTNOTE_MARKS[footnotes.index(warning["message"]) % len(FOOTNOTE_MARKS)]
+            marks += mark if mark not in marks else ""
+        rows.append(
+            {
+                "weight_kg": fmt(row["dosing_weight_kg"]),
+                "dose_per_day_g": fmt(row["dose_per_day_g"]),
+                "course_total_g": fmt(row["course_total_g"]),
+                "rounded_g": fmt(row["rounded_dose_per_day_g"]) if row["rounded_dose_per_day_g"] is not None else "",
+                "vials": _vials_text(row["vials"], fmt),
+                "volume_ml": fmt(row["volume_per_day_ml"]) if row["volume_per_day_ml"] is not None else "",
+                "marks": marks,
+            }
+        )
+    policy = spec["dosing_weight"]
+    if regimen["dosing_weight"] == "actual":
+        basis = regimen["note"] or spec["text"]["w_regimen_actual"]
+    else:
+        # The policy's own numbers, from content (via the compiled spec).
+        rule, factor = policy["adjust_when"], policy["adjusted"]["factor"]
+        basis = (
+            f"Read the row for the dosing weight: actual body weight; for patients aged "
+            f"{fmt(rule['adult_from_age_years'])} or over with BMI above {fmt(rule['bmi_above'])} kg/m²"
+            f"{' and weight above IBW' if rule['actual_above_ibw'] else ''}, adjusted body weight "
+            f"(IBW + {fmt(factor)} × (actual − IBW)): use the calculator."
+        )
+    days = regimen["days"]
+    span = f"{rows[0]['weight_kg']}–{rows[-1]['weight_kg']} kg" if rows else "no weights"
+    return {
+        "kind": "weight-band",
+        "calculator": spec["id"],
+        "regimen_id": regimen["id"],
+        "title": f"{regimen['name']}: {regimen['dose_text']} {'once' if days == 1 else f'daily × {days} days'}"
+        f" ({span}{', neonatal' if neonatal else ''})",
+        "note": basis,
+        "product": product,
+        "rows": rows,
+        "footnotes": [f"{FOOTNOTE_MARKS[i % len(FOOTNOTE_MARKS)]} {m}" for i, m in enumerate(footnotes)],
+    }
+
+
+def _infusion_tables(
+    spec: dict[str, Any], regimen: dict[str, Any], weights: list[float], product: dict[str, Any]
+) -> list[dict[str, Any]]:
+    """Infusion-rate steps in mL/h by dosing weight; a second table when the lower
+    maximum for renal or thrombotic risk changes the steps."""
+    from .calculate import compute, fmt
+
+    tables = []
+    previous: list[Any] | None = None
+    for risk in (False, True):
+        rows, header = [], None
+        for weight in weights:
+            inputs = {"weight_kg": weight, "regimen": regimen["id"], "product": product["id"]}
+            if risk:
+                inputs["renal_or_thrombotic_risk"] = True
+            result = compute(spec, inputs)
+            if not result["ok"] or not result["infusion_steps"]:
+                continue
+            steps = result["infusion_steps"]
+            header = header or [
+                {
+                    "mg_per_kg_min": fmt(step["mg_per_kg_min"]),
+                    "minutes": step["minutes"],
+                    "maximum": step["maximum"],
+                }
+                for step in steps
+            ]
+            rows.append({"weight_kg": fmt(result["dosing_weight_kg"]), "rates": [fmt(s["ml_per_h"]) for s in steps]})
+        if not rows or header == previous:
+            continue
+        previous = header
+        title = f"Infusion rates, {product['name']} {fmt(product['concentration_percent'])}% (mL/h)"
+        schedule = product["schedule"]
+        # The label's maximum, as content states it: when the schedule's last step is open
+        # ("increase as tolerated"), the engine lists no maximum step, and the reader needs it.
+        maximum = f"Maximum {fmt(schedule['max_rate'])} mg/kg/min"
+        if schedule["max_rate_at_risk"] is not None:
+            maximum += f"; {fmt(schedule['max_rate_at_risk'])} mg/kg/min with risk of renal failure or thrombosis"
+        else:
+            maximum += "; no lower maximum for renal or thrombotic risk is recorded: follow the product label"
+        tables.append(
+            {
+                "kind": "infusion",
+                "calculator": spec["id"],
+                "title": title + (": risk of renal failure or thrombosis" if risk else ""),
+                "note": f"By dosing weight; start at the first step and increase as tolerated. {maximum}.",
+                "steps": header,
+                "rows": rows,
+                "footnotes": [],
+            }
+        )
+    return tables
+
+
+def calculator_tables(handbook: Handbook, topic: Topic, config: PrintConfig) -> list[dict[str, Any]]:
+    """Printed tables of the topic's calculators: a weight-band table per regimen of
+    each weight-dose calculator and its infusion-rate steps. Every number is
+    computed by :mod:`generator.calculate`; this stage only chooses the rows."""
+    try:
+        from .calculate import compile_spec
+    except ImportError:  # the engine is not part of this build yet
+        return []
+    tables: list[dict[str, Any]] = []
+    for calc_id in _topic_calculators(handbook, topic):
+        spec = compile_spec(handbook, calc_id)
+        if spec["kind"] != "weight-dose":
+            continue
+        product = spec["products"][0] if spec["products"] else None  # the first offered is the default
+        neonatal_ids = _neonatal_regimens(handbook, spec["topic"])
+        for regimen in spec["regimens"]:
+            neonatal = regimen["id"] in neonatal_ids
+            weights = config.weight_bands["neonatal" if neonatal else "adult"].weights()
+            tables.append(_weight_band_table(spec, regimen, weights, product, neonatal))
+        if product is not None and product["schedule"] is not None:
+            regimen = next((r for r in spec["regimens"] if r["id"] not in neonatal_ids), spec["regimens"][0])
+            tables.extend(_infusion_tables(spec, regimen, list(config.infusion_weights_kg), product))
+    return tables
+
+
+def decision_units(handbook: Handbook) -> dict[str, list[tuple[str, float]]]:
+    """For each decision table a calculator reads: the other units readers may
+    count in, with how many of them make one of the table's unit."""
+    from .model.calculator import CONVERTIBLE_UNITS
+
+    out: dict[str, list[tuple[str, float]]] = {}
+    for calc in handbook.calculators.values():
+        if calc.decision is None:
+            continue
+        table = next((t for t in handbook.topics[calc.topic].decision_tables if t.id == calc.decision.table), None)
+        if table is None:
+            continue
+        others = [(fmt_unit(u), CONVERTIBLE_UNITS[(table.unit, u)]) for u in calc.decision.units if u != table.unit]
+        out[f"{calc.topic}/{table.id}"] = others
+    return out
+
+
+def _reference_numbers(topic: Topic) -> dict[str, int]:
+    numbers: dict[str, int] = {}
+    for ref_id in _walk_cites(topic):
+        numbers.setdefault(ref_id, len(numbers) + 1)
+    return numbers
+
+
+# Fields with a block of their own in topic.html.j2.
+SPECIAL_BLOCKS = frozenset(
+    {
+        "bottom_line",
+        "decision_tables",
+        "indications",
+        "regimens",
+        "calculators",
+        "special_populations",
+        "adverse_effects",
+        "monitoring",
+        "response",
+        "predictors",
+        "plain_language",
+        "related",
+    }
+)
+
+
+def _kind(name: str, value: Any) -> str:
+    """How a section is laid out: its own block, a list of statements, or generic."""
+    if name in SPECIAL_BLOCKS:
+        return name
+    if isinstance(value, list) and all(type(v) is Statement for v in value):
+        return "statements"
+    return "generic"
+
+
+def _sections(topic: Topic, *, has_tables: bool = False) -> list[tuple[str, str, str]]:
+    """(field, heading, kind) of every non-empty section of a topic, known fields
+    first; fields added to the schema later come before "for patients" and "related".
+    The calculators section holds the printed tables, so it shows when there are any."""
+    known = dict(SECTION_ORDER)
+    names = [name for name, _ in SECTION_ORDER if name in type(topic).model_fields]
+    extra = [name for name in type(topic).model_fields if name not in known and name not in HEADER_FIELDS]
+    names = names[:-2] + extra + names[-2:]
+    return [
+        (name, known.get(name) or humanise(name), _kind(name, getattr(topic, name)))
+        for name in names
+        if (has_tables if name == "calculators" else getattr(topic, name, None) not in (None, [], ""))
+    ]
+
+
+def _build_stamp() -> str:
+    """W3C date-time of the build for the PDF metadata: SOURCE_DATE_EPOCH when set,
+    so two builds of the same content give the same bytes."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    moment = dt.datetime.fromtimestamp(int(epoch), tz=dt.UTC) if epoch else dt.datetime.now(tz=dt.UTC)
+    return moment.replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def build_context(
+    handbook: Handbook,
+    *,
+    size: str = "a6",
+    topic_id: str | None = None,
+    build_date: dt.date | None = None,
+    config: PrintConfig | None = None,
+) -> dict[str, Any]:
+    """Everything the print templates need, computed before any HTML is written."""
+    config = config or load_print_config()
+    if size not in config.sizes:
+        raise PrintError(f"unknown page size '{size}' (expected one of {', '.join(config.sizes)})")
+    if topic_id is not None and topic_id not in handbook.topics:
+        raise PrintError(f"no topic '{topic_id}' (expected one of {', '.join(handbook.topics)})")
+    build_date = build_date or today()
+    topics = [handbook.topics[topic_id]] if topic_id else list(handbook.topics.values())
+
+    # Specialties in the order handbook.yaml gives, then the others alphabetically.
+    order = {name: i for i, name in enumerate(handbook.meta.specialties)}
+    topics.sort(key=lambda t: (order.get(t.specialty, len(order)), t.specialty.casefold(), t.title.casefold()))
+    groups: dict[str, list[Topic]] = {}
+    for topic in topics:
+        groups.setdefault(topic.specialty, []).append(topic)
+
+    pending = [t for t in topics if t.review.status is not ReviewStatus.approved]
+    printed = []
+    for topic in topics:
+        numbers = _reference_numbers(topic)
+        tables = calculator_tables(handbook, topic, config)
+        printed.append(
+            {
+                "topic": topic,
+                "pending": topic.review.status is not ReviewStatus.approved,
+                "sections": _sections(topic, has_tables=bool(tables)),
+                "refnum": numbers,
+                "references": [(n, handbook.references[ref_id]) for ref_id, n in numbers.items()],
+                "tables": tables,
+            }
+        )
+    return {
+        "meta": handbook.meta,
+        "size": config.sizes[size],
+        "fonts": config.font_files,
+        "font_family": config.font_family,
+        "build_date": build_date,
+        "build_stamp": _build_stamp(),
+        "groups": groups,
+        "topics": printed,
+        "titles": {t.id: t.title for t in handbook.topics.values()},
+        "printed_ids": {t.id for t in topics},
+        "pending_count": len(pending),
+        "topic_count": len(topics),
+        "index": build_index(handbook, topics),
+        "glossary": sorted(handbook.glossary.terms, key=lambda g: g.abbr.casefold()),
+        "products": handbook.products,
+        "single_topic": topic_id is not None,
+        "decision_units": decision_units(handbook),
+    }
+
+
+# --------------------------------------------------------------------------- render
+
+
+@cache
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(PRINT_THEME),
+        autoescape=True,  # every string from content is author text
+        undefined=jinja2.StrictUndefined,  # a template typo fails the build, not the reader
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters.update(
+        num=fmt_number,
+        grouped=fmt_grouped,
+        quantity=fmt_quantity,
+        unit=fmt_unit,
+        figure=fmt_figure,
+        md=inline_markdown,
+        humanise=humanise,
+    )
+    env.globals.update(
+        anchor=anchor,
+        is_model=lambda v: isinstance(v, BaseModel),
+        field_names=lambda v: list(type(v).model_fields),
+        not_covered_text=NOT_COVERED_TEXT,
+    )
+    return env
+
+
+def render_html(handbook: Handbook, **options: Any) -> str:
+    """The pocket guide as one HTML document (see :func:`build_context` for options)."""
+    context = build_context(handbook, **options)
+    return _environment().get_template("handbook.html.j2").render(**context)
+
+
+def _fetcher() -> Any:
+    """A URL fetcher that serves only the print theme and the font files: the
+    build never reaches the network, and author text cannot pull in files."""
+    from weasyprint.urls import URLFetcher
+
+    allowed = [PRINT_THEME, *{p.parent for p in load_print_config().font_files.values()}]
+
+    class LocalFetcher(URLFetcher):
+        def fetch(self, url: str, headers: Any = None) -> Any:
+            if url.startswith("file://"):
+                path = Path(url.removeprefix("file://").split("?")[0]).resolve()
+                if any(path.is_relative_to(root.resolve()) for root in allowed):
+                    return super().fetch(url, headers)
+            raise ValueError(f"the pocket guide fetches only its theme and fonts (refused {url})")
+
+    return LocalFetcher(allowed_protocols={"file"}, fail_on_errors=True)
+
+
+@contextlib.contextmanager
+def _page_progress(say: Callable[[str], None] | None, started: float) -> Iterator[None]:
+    """Turn WeasyPrint's "Creating layout - Page N" log records into a progress line."""
+    if say is None:
+        yield
+        return
+    page_number = re.compile(r"Creating layout - Page (\d+)")
+    passes = [1]
+
+    class PageHandler(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            message = record.getMessage()
+            if "Repagination" in message:
+                passes[0] += 1  # page numbers in the contents and index moved pages: WeasyPrint lays out again
+            match = page_number.search(message)
+            if match:
+                again = f", pass {passes[0]}" if passes[0] > 1 else ""
+                say(f"\r\033[Kpdf: page {match.group(1)} laid out ({time.perf_counter() - started:.1f} s{again})")
+
+    logger = logging.getLogger("weasyprint.progress")
+    handler, level, propagate = PageHandler(), logger.level, logger.propagate
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    logger.propagate = False  # the progress records are for this line, not for the root logger
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+        logger.propagate = propagate
+
+
+def _progress_enabled(quiet: bool) -> bool:
+    if quiet or os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+        return False
+    return sys.stderr.isatty()
+
+
+def render_document(handbook: Handbook, **options: Any) -> Any:
+    """The laid-out WeasyPrint document (pages known, nothing written yet)."""
+    import weasyprint
+
+    html = render_html(handbook, **options)
+    return weasyprint.HTML(string=html, base_url=str(PRINT_THEME) + "/", url_fetcher=_fetcher()).render(
+        pdf_variant=PDF_VARIANT
+    )
+
+
+def write_pdf(
+    handbook: Handbook,
+    path: Path | str,
+    *,
+    size: str = "a6",
+    topic_id: str | None = None,
+    quiet: bool = True,
+    log: Callable[[str], None] | None = None,
+) -> int:
+    """Render the pocket guide to ``path`` (PDF/UA-1) and return its page count.
+
+    The PDF is written to a temporary file in the target folder and moved over
+    the target only after WeasyPrint finished, so a failure leaves no file (and
+    an older PDF at the target untouched)."""
+    started = time.perf_counter()
+    show = _progress_enabled(quiet)
+    say = log or (lambda line: print(line, end="", file=sys.stderr, flush=True))
+    if show:
+        say("\rpdf: laying out pages...")
+    with _page_progress(say if show else None, started):
+        document = render_document(handbook, size=size, topic_id=topic_id)
+    pages = len(document.pages)
+    if show:
+        say(f"\r\033[Kpdf: {pages} pages laid out ({time.perf_counter() - started:.1f} s), writing...")
+
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    handle, temp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+    try:
+        with os.fdopen(handle, "wb") as out:
+            document.write_pdf(out, pdf_variant=PDF_VARIANT)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temp_name, target)
+    except BaseException:
+        # BaseException: WeasyPrint's fatal fetch error is one, and Ctrl-C must not leave a .part file either.
+        Path(temp_name).unlink(missing_ok=True)
+        raise
+    if show:
+        say("\r\033[K")  # the caller prints the summary line; the progress line goes away
+    return pages

@@ -1,0 +1,504 @@
+"""Stage 4 — render: turn the validated :class:`Handbook` into Markdown files.
+
+Jinja2 templates in ``theme/templates/`` format; this module only prepares what
+they show (citation numbers, escaped text, navigation) and writes the result into
+MkDocs' ``docs_dir``. Files whose bytes did not change are not rewritten, so their
+mtimes stay put and a live preview only rebuilds what an edit touched.
+
+Every author-written string reaches Markdown through one of two filters:
+``text`` (escaped: shown exactly as written) or ``prose`` (a Markdown subset:
+emphasis, code and http(s)/mailto/relative links; no HTML, no attribute lists,
+no images, no block syntax). Autoescaping is on as a second line of defence.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import re
+import tempfile
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from markupsafe import Markup, escape
+
+from .model import Reference, Topic
+from .model.common import Cited, Figure, Quantity
+from .model.topic import NOT_COVERED_TEXT, Band, DecisionTable, Dose, Regimen
+from .validate import Handbook
+
+__all__ = [
+    "TEMPLATE_DIR",
+    "Citations",
+    "RenderOptions",
+    "RenderResult",
+    "md_prose",
+    "md_text",
+    "render_handbook",
+    "write_tree",
+]
+
+TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "theme" / "templates"
+
+# Clinical order of a topic page's sections (template block names).
+SECTION_ORDER = (
+    "decision_tables",
+    "calculators",
+    "indications",
+    "regimens",
+    "administration",
+    "emergency",
+    "special_populations",
+    "contraindications",
+    "cautions",
+    "adverse_effects",
+    "monitoring",
+    "response",
+    "predictors",
+    "mechanism",
+    "pitfalls",
+)
+
+# --------------------------------------------------------------------------- escaping
+
+# Characters with inline meaning in Python-Markdown and the enabled extensions
+# (tables use "|", attr_list uses "{}"). "<" and "&" become entities.
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]{}|!#])")
+# Only what could start a list or a quote at the start of a line; each is
+# escaped with a backslash Python-Markdown understands ("\2" would stay visible).
+_LEADING_BLOCK = re.compile(r"^(\s*)(?:([+\->])|(\d+)([.)]))")
+_SPACE = re.compile(r"\s+")
+_LINK = re.compile(r"\[([^\[\]\n]+)\]\(([^()\s]+)\)")
+_SAFE_URL = re.compile(r"^(https?://|mailto:|#|\.{0,2}/|[\w-]+\.md(#[\w-]*)?$)", re.IGNORECASE)
+
+
+def _entities(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+
+
+def _one_line(text: str) -> str:
+    # Author text is inline: collapsing newlines rules out block syntax (headings,
+    # lists, abbreviation or link definitions, raw HTML blocks).
+    return _SPACE.sub(" ", str(text)).strip()
+
+
+def _escape_leading(text: str) -> str:
+    def fix(match: re.Match[str]) -> str:
+        if match.group(2):
+            return f"{match.group(1)}\\{match.group(2)}"
+        return f"{match.group(1)}{match.group(3)}\\{match.group(4)}"
+
+    return _LEADING_BLOCK.sub(fix, text, count=1)
+
+
+def md_text(value: Any) -> Markup:
+    """Author text shown exactly as written: Markdown and HTML are inert."""
+    text = _entities(_one_line(value))
+    return Markup(_escape_leading(_MD_SPECIAL.sub(r"\\\1", text)))
+
+
+def _prose_plain(text: str) -> str:
+    # Inside prose, emphasis (* _) and code (`) keep their meaning; everything
+    # that could open a link, an image, an attribute list or a table cell does not.
+    text = _entities(text)
+    return re.sub(r"([\[\]{}|!\\])", r"\\\1", text)
+
+
+def md_prose(value: Any) -> Markup:
+    """Author prose as a Markdown subset: emphasis, code, and links to
+    http(s), mailto, in-page anchors or relative pages. Anything else is text."""
+    text = _one_line(value)
+    out: list[str] = []
+    last = 0
+    for match in _LINK.finditer(text):
+        out.append(_prose_plain(text[last : match.start()]))
+        label, url = match.group(1), match.group(2)
+        if _SAFE_URL.match(url):
+            out.append(f"[{_prose_plain(label)}]({_entities(url)})")
+        else:
+            out.append(_prose_plain(match.group(0)))
+        last = match.end()
+    out.append(_prose_plain(text[last:]))
+    return Markup(_escape_leading("".join(out)))
+
+
+def _attr(value: Any) -> Markup:
+    """A value for an HTML attribute or element we write ourselves."""
+    return escape(_one_line(value))
+
+
+# --------------------------------------------------------------------------- numbers
+
+
+def fmt_number(value: float | int) -> str:
+    """Numbers as authors wrote them: no trailing zeros, no float noise."""
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def fmt_quantity(quantity: Quantity | Dose | None) -> str:
+    if quantity is None:
+        return ""
+    amount = quantity.amount if isinstance(quantity, Dose) else quantity.value
+    unit = quantity.unit.value
+    return f"{fmt_number(amount)}{unit}" if unit == "%" else f"{fmt_number(amount)} {unit}"
+
+
+def fmt_figure(figure: Figure) -> str:
+    unit = figure.unit.value
+    if figure.value is not None:
+        number = fmt_number(figure.value)
+    elif figure.low is not None and figure.high is not None:
+        number = f"{fmt_number(figure.low)}–{fmt_number(figure.high)}"
+    elif figure.low is not None:
+        number = f"≥ {fmt_number(figure.low)}"
+    else:
+        number = f"≤ {fmt_number(figure.high or 0)}"
+    text = f"{number}{unit}" if unit == "%" else f"{number} {unit}"
+    return f"{figure.qualifier} {text}" if figure.qualifier else text
+
+
+def fmt_band(band: Band, unit: str) -> str:
+    """A band's range in reader terms: "< 25", "25 to < 50", "≥ 100"."""
+    if band.min in (None, 0) and band.below is not None:
+        return f"< {fmt_number(band.below)} {unit}"
+    if band.below is None:
+        return f"≥ {fmt_number(band.min or 0)} {unit}"
+    return f"{fmt_number(band.min or 0)} to < {fmt_number(band.below)} {unit}"
+
+
+def fmt_date(value: dt.date | None) -> str:
+    return value.isoformat() if value else "never"
+
+
+# --------------------------------------------------------------------------- citations
+
+
+@dataclass
+class Citations:
+    """Numbers a topic's citations in the order a reader meets them and
+    remembers each place that cites, for the back-links of the reference list."""
+
+    references: dict[str, Reference]
+    numbers: dict[str, int] = field(default_factory=dict)
+    uses: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+
+    def __call__(self, cited: Cited | Iterable[str] | None) -> Markup:
+        """Superscript [n] links for a statement (or a list of reference ids)."""
+        if cited is None:
+            return Markup("")
+        ids = cited.cite if isinstance(cited, Cited) else list(cited)
+        links = []
+        for ref_id in ids:
+            number = self.numbers.setdefault(ref_id, len(self.numbers) + 1)
+            anchor = f"cite-{number}-{len(self.uses[ref_id]) + 1}"
+            self.uses[ref_id].append(anchor)
+            title = _attr(self.references[ref_id].title)
+            links.append(
+                f'<a id="{anchor}" class="hb-cite" href="#ref-{number}" title="{title}" '
+                f'aria-label="Reference {number}">[{number}]</a>'
+            )
+        return Markup("<sup>" + "".join(links) + "</sup>") if links else Markup("")
+
+    def entries(self) -> list[tuple[int, Reference, list[str]]]:
+        """(number, reference, citing anchors) in number order."""
+        return [(n, self.references[ref_id], self.uses[ref_id]) for ref_id, n in self.numbers.items()]
+
+
+def reference_text(ref: Reference) -> Markup:
+    """A reference in Vancouver-like order, escaped."""
+    parts: list[str] = []
+    if ref.authors:
+        authors = list(ref.authors)
+        shown = ", ".join(authors[:6]) + (", et al" if len(authors) > 6 else "")
+        parts.append(f"{escape(shown)}.")
+    parts.append(f"{escape(ref.title)}.")
+    where = ref.journal or ref.publisher or ""
+    detail = escape(where)
+    if ref.year:
+        detail += f" {ref.year}"
+    if ref.volume:
+        detail += escape(f";{ref.volume}")
+        if ref.issue:
+            detail += escape(f"({ref.issue})")
+    if ref.pages:
+        detail += escape(f":{ref.pages}")
+    parts.append(f"<em>{detail}</em>.")
+    return Markup(" ".join(parts))
+
+
+# --------------------------------------------------------------------------- pages
+
+
+@dataclass(frozen=True)
+class RenderOptions:
+    """What the render stage needs to know about the build around it."""
+
+    pdf_href: str | None = None
+    """Site-relative path of the pocket-guide PDF, when the build writes one."""
+    build_date: dt.date | None = None
+    """Date shown as "built on" (from SOURCE_DATE_EPOCH); None hides it."""
+    calculator_specs: Callable[[Handbook, str], dict[str, Any]] | None = None
+    """Compiles a calculator spec (generator.calculate.compile_spec), when available."""
+    weight_band_rows: Callable[..., list[Any]] | None = None
+    """Weight-band rows for the <noscript> table (generator.calculate.weight_band_rows)."""
+    weight_bands_kg: dict[str, list[float]] = field(default_factory=dict)
+    """Weights of the <noscript> tables by range name (adult, neonatal), from theme/print/config.yaml."""
+
+
+@dataclass
+class RenderResult:
+    """The Markdown tree of a handbook and the navigation over it."""
+
+    files: dict[str, bytes]
+    nav: list[Any]
+    written: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+
+
+def topic_path(topic_id: str) -> str:
+    return f"topics/{topic_id}.md"
+
+
+def specialty_order(handbook: Handbook) -> list[str]:
+    """Specialties in the order handbook.yaml gives, then the rest alphabetically."""
+    present = {t.specialty for t in handbook.topics.values()}
+    listed = [s for s in handbook.meta.specialties if s in present]
+    return listed + sorted(present - set(listed), key=str.casefold)
+
+
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(TEMPLATE_DIR)),
+        autoescape=True,  # a forgotten filter still yields escaped text
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters.update(
+        text=md_text,
+        prose=md_prose,
+        attr=_attr,
+        num=fmt_number,
+        qty=fmt_quantity,
+        figure=fmt_figure,
+        date=fmt_date,
+        band=fmt_band,
+        reference=reference_text,
+        vials=fmt_vials,
+        tojson_attr=lambda value: escape(json.dumps(value, sort_keys=True, ensure_ascii=False)),
+    )
+    env.globals.update(
+        NOT_COVERED_TEXT=NOT_COVERED_TEXT,
+        SECTION_ORDER=SECTION_ORDER,
+        topic_path=topic_path,
+        frequency=regimen_frequency,
+    )
+    return env
+
+
+def _front_matter(**fields: Any) -> str:
+    # JSON is YAML: values are quoted and escaped without a YAML emitter.
+    lines = ["---"]
+    for key, value in fields.items():
+        if value is not None:
+            lines.append(f"{key}: {json.dumps(value, ensure_ascii=False, sort_keys=True)}")
+    lines.append("---")
+    return "\n".join(lines) + "\n\n"
+
+
+def _glossary_block(handbook: Handbook) -> str:
+    # Python-Markdown's abbr extension: *[ITP]: immune thrombocytopenia. The
+    # extension writes the title attribute through ElementTree, which escapes it.
+    lines = []
+    for entry in handbook.glossary.terms:
+        abbr = _one_line(entry.abbr)
+        if "]" in abbr:
+            continue  # cannot be written as an abbreviation definition
+        lines.append(f"*[{abbr}]: {_one_line(entry.term)}")
+    return "\n" + "\n".join(lines) + "\n" if lines else ""
+
+
+def _decision_cells(table: DecisionTable) -> dict[tuple[str, str], Any]:
+    return {(cell.band, cell.condition): cell for cell in table.cells}
+
+
+def _calculator_views(handbook: Handbook, topic: Topic, options: RenderOptions) -> list[dict[str, Any]]:
+    views = []
+    for calc_id in topic.calculators:
+        calculator = handbook.calculators[calc_id]
+        view: dict[str, Any] = {"id": calc_id, "title": calculator.title, "spec_json": None, "bands": []}
+        if options.calculator_specs is not None:
+            spec = options.calculator_specs(handbook, calc_id)
+            view["spec_json"] = json.dumps(spec, sort_keys=True, ensure_ascii=False)
+            view["bands"] = _weight_band_tables(spec, topic, options)
+        views.append(view)
+    return views
+
+
+def _weight_band_tables(spec: dict[str, Any], topic: Topic, options: RenderOptions) -> list[dict[str, Any]]:
+    """Precomputed tables for readers without JavaScript, one per regimen and
+    product. Every number is computed by the calculator engine from content; the
+    weights (presentation only) come from theme/print/config.yaml like the PDF's,
+    and rows the engine refuses are left out."""
+    if options.weight_band_rows is None or spec.get("kind") != "weight-dose":
+        return []
+    neonatal = {g.regimen for g in topic.special_populations if g.population == "neonates" and g.regimen}
+    tables = []
+    for regimen in spec.get("regimens", []):
+        weights = options.weight_bands_kg.get("neonatal" if regimen["id"] in neonatal else "adult", [])
+        for product in spec.get("products", []) or [None]:
+            product_id = product["id"] if product else None
+            rows = [r for r in options.weight_band_rows(spec, regimen["id"], weights, product_id) if r.get("ok")]
+            if rows:
+                tables.append({"regimen": regimen, "product": product, "rows": rows})
+    return tables
+
+
+def fmt_vials(vials: list[dict[str, Any]] | None) -> str:
+    return " + ".join(f"{v['count']} × {fmt_number(float(v['size_g']))} g" for v in vials or [])
+
+
+def render_topic(env: jinja2.Environment, handbook: Handbook, topic: Topic, options: RenderOptions) -> str:
+    citations = Citations(handbook.references)
+    body = env.get_template("topic.md.j2").render(
+        topic=topic,
+        handbook=handbook,
+        cite=citations,
+        citations=citations,
+        cells=_decision_cells,
+        regimens={r.id: r for r in topic.regimens},
+        calculators=_calculator_views(handbook, topic, options),
+        related=[handbook.topics[i] for i in topic.related if i in handbook.topics],
+        status_label=_status_label,
+    )
+    # Aliases, drugs and tags go to the search index's "tags" field, which Material
+    # boosts far above body text: "privigen" or "ivig" find the topic first.
+    # Escaped here because the search results insert them as HTML.
+    keywords = list(dict.fromkeys(str(_attr(k)) for k in (*topic.aliases, *topic.drugs, *topic.tags)))
+    meta = _front_matter(
+        title=str(_attr(topic.title)),
+        description=str(_attr(topic.summary)),
+        tags=keywords or None,
+        hb_kind="topic",
+        hb_status=topic.review.status.value,
+    )
+    return meta + body + _glossary_block(handbook)
+
+
+def _status_label(status: str) -> str:
+    return {"under-review": "Under review"}.get(status, status.capitalize())
+
+
+def _index_page(env: jinja2.Environment, name: str, title: str, **context: Any) -> str:
+    # Index pages list titles and summaries that the topic pages already carry:
+    # kept out of the search index so a topic is always its own best hit.
+    meta = _front_matter(title=title, hb_kind="index", search={"exclude": True})
+    return meta + env.get_template(name).render(**context)
+
+
+def build_pages(handbook: Handbook, options: RenderOptions | None = None) -> RenderResult:
+    """Every Markdown file of the site and the navigation, in memory."""
+    options = options or RenderOptions()
+    env = _environment()
+    topics = list(handbook.topics.values())
+    by_title = sorted(topics, key=lambda t: (t.title.casefold(), t.id))
+    specialties = specialty_order(handbook)
+    by_specialty = {s: [t for t in by_title if t.specialty == s] for s in specialties}
+    drugs: dict[str, list[Topic]] = defaultdict(list)
+    for topic in by_title:
+        for drug in topic.drugs:
+            drugs[drug].append(topic)
+    letters: dict[str, list[Topic]] = defaultdict(list)
+    for topic in by_title:
+        first = topic.title[:1].upper()
+        letters[first if first.isalpha() else "#"].append(topic)
+    recent = sorted(topics, key=lambda t: (t.review.last_updated, t.id), reverse=True)
+    calculator_uses = [
+        (handbook.calculators[c], topic) for topic in by_title for c in topic.calculators if c in handbook.calculators
+    ]
+    common = {"handbook": handbook, "meta": handbook.meta, "options": options, "status_label": _status_label}
+
+    files: dict[str, str] = {}
+    files["index.md"] = _index_page(
+        env, "home.md.j2", handbook.meta.title, by_specialty=by_specialty, recent=recent[:5], **common
+    )
+    files["specialties.md"] = _index_page(
+        env, "specialties.md.j2", "Topics by specialty", by_specialty=by_specialty, **common
+    )
+    files["a-z.md"] = _index_page(env, "a-z.md.j2", "A–Z index", letters=dict(sorted(letters.items())), **common)
+    files["drugs.md"] = _index_page(
+        env, "drugs.md.j2", "Drugs", drugs=dict(sorted(drugs.items(), key=lambda kv: kv[0].casefold())), **common
+    )
+    files["calculators.md"] = _index_page(env, "calculators.md.j2", "Calculators", uses=calculator_uses, **common)
+    files["recent.md"] = _index_page(env, "recent.md.j2", "Recently updated", recent=recent, **common)
+    files["glossary.md"] = _index_page(env, "glossary.md.j2", "Glossary", **common)
+    for topic in topics:
+        files[topic_path(topic.id)] = render_topic(env, handbook, topic, options)
+
+    nav: list[Any] = [{"Home": "index.md"}]
+    for specialty in specialties:
+        nav.append({str(_attr(specialty)): [{str(_attr(t.title)): topic_path(t.id)} for t in by_specialty[specialty]]})
+    nav.append(
+        {
+            "Indexes": [
+                {"By specialty": "specialties.md"},
+                {"A–Z": "a-z.md"},
+                {"Drugs": "drugs.md"},
+                {"Calculators": "calculators.md"},
+                {"Recently updated": "recent.md"},
+                {"Glossary": "glossary.md"},
+            ]
+        }
+    )
+    return RenderResult(files={k: v.encode("utf-8") for k, v in sorted(files.items())}, nav=nav)
+
+
+# --------------------------------------------------------------------------- writing
+
+
+def write_tree(docs_dir: Path, files: dict[str, bytes]) -> tuple[list[str], list[str]]:
+    """Make ``docs_dir`` hold exactly ``files``: write only what changed (atomically,
+    file by file), delete what is no longer generated. Dotfiles are left alone
+    (``.gitkeep`` keeps the folder in git so plain ``mkdocs build`` finds it).
+    Returns (written, removed) relative paths."""
+    docs_dir.mkdir(parents=True, exist_ok=True)
+    written: list[str] = []
+    for rel, data in files.items():
+        path = docs_dir / rel
+        try:
+            if path.read_bytes() == data:
+                continue
+        except FileNotFoundError:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(tmp, path)
+        written.append(rel)
+    removed: list[str] = []
+    for path in sorted(docs_dir.rglob("*")):
+        rel = path.relative_to(docs_dir).as_posix()
+        if path.is_file() and rel not in files and not any(p.startswith(".") for p in rel.split("/")):
+            path.unlink()
+            removed.append(rel)
+    for path in sorted((p for p in docs_dir.rglob("*") if p.is_dir()), reverse=True):
+        if not any(path.iterdir()):
+            path.rmdir()
+    return written, removed
+
+
+def render_handbook(handbook: Handbook, docs_dir: Path, options: RenderOptions | None = None) -> RenderResult:
+    """Render every page and bring ``docs_dir`` up to date."""
+    result = build_pages(handbook, options)
+    result.written, result.removed = write_tree(Path(docs_dir), result.files)
+    return result
+
+
+def regimen_frequency(regimen: Regimen) -> str:
+    return {"once": "once", "daily": "daily", "twice-daily": "twice daily"}[regimen.frequency]

@@ -1,0 +1,206 @@
+"""Build stage: a real ``mkdocs build`` of the fixture (and of content/ once it
+validates), deterministic and atomic, safe against injected markup."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+import generator.build as build_module
+from generator.build import BuildError, build_site
+from generator.cli import cli
+from generator.validate import validate_content
+
+MINI = Path(__file__).parent / "fixtures" / "mini"
+CONTENT = Path(__file__).parent.parent / "content"
+XSS_TITLE = "<img src=x onerror=window.__xss=1> Alpha"
+
+pytestmark = pytest.mark.slow
+
+
+def tree_digest(root: Path) -> dict[str, str]:
+    return {
+        p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    root = tmp_path_factory.mktemp("built")
+    build_site(MINI, root / "site", docs_dir=root / "docs", pdf=False)
+    return root / "site"
+
+
+def test_fixture_builds_every_page(built):
+    pages = sorted(p.relative_to(built).as_posix() for p in built.rglob("*.html"))
+    assert pages == [
+        "404.html",
+        "a-z/index.html",
+        "calculators/index.html",
+        "drugs/index.html",
+        "glossary/index.html",
+        "index.html",
+        "recent/index.html",
+        "specialties/index.html",
+        "topics/alpha/index.html",
+        "topics/beta/index.html",
+    ]
+
+
+def test_no_page_refers_to_another_host_for_assets(built):
+    for page in built.rglob("*.html"):
+        html = page.read_text()
+        for marker in ("fonts.googleapis", "fonts.gstatic", "unpkg.com", "cdn.jsdelivr", "googletagmanager"):
+            assert marker not in html, f"{page}: {marker}"
+
+
+def test_footer_has_disclaimer_edition_and_report_link(built):
+    html = (built / "topics" / "alpha" / "index.html").read_text()
+    assert "For testing the generator only. Not clinical advice." in html
+    assert "Edition 2026.1 (2026-11-01)" in html
+    assert (
+        'href="mailto:handbook@example.org?subject=Problem%20with%3A%20Alpha%20treatment%20in%20ITP%20'
+        '%28topics/alpha/%29"' in html
+    )
+    assert "Made with" not in html
+
+
+def test_navigation_prune_keeps_other_sections_out(built):
+    html = (built / "topics" / "alpha" / "index.html").read_text()
+    assert "navigation.prune" in (Path(__file__).parent.parent / "mkdocs.yml").read_text()
+    assert html.count('class="md-nav__link"') < 40
+
+
+def test_search_index_leaves_out_indexes_references_and_footer(built):
+    index = json.loads((built / "search" / "search_index.json").read_text())
+    locations = {doc["location"].split("#")[0] for doc in index["docs"]}
+    assert locations == {"topics/alpha/", "topics/beta/"}
+    text = " ".join(doc["text"] for doc in index["docs"])
+    assert "Test Journal" not in text  # reference list
+    assert "Not clinical advice" not in text  # disclaimer
+    alpha = next(doc for doc in index["docs"] if doc["location"] == "topics/alpha/")
+    assert alpha["tags"] == ["alfa", "Alpha", "ITP"]
+
+
+def test_manifest_lists_each_topic_with_the_hash_of_its_source(built):
+    manifest = json.loads((built / "manifest.json").read_text())
+    assert manifest["edition"] == {"name": "2026.1", "date": "2026-11-01"}
+    assert manifest["build_time"] == "2026-11-01T00:00:00Z"  # latest content date: no SOURCE_DATE_EPOCH
+    alpha = manifest["topics"][0]
+    assert alpha == {
+        "id": "alpha",
+        "title": "Alpha treatment in ITP",
+        "status": "submitted",
+        "last_reviewed": None,
+        "sha256": hashlib.sha256((MINI / "topics" / "alpha.yaml").read_bytes()).hexdigest(),
+    }
+
+
+def test_two_builds_are_byte_identical(tmp_path, monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1780000000")
+    url = "https://intranet.example/handbook/"  # the sitemap lists pages only with a site_url
+    build_site(MINI, tmp_path / "one", docs_dir=tmp_path / "docs1", pdf=False, site_url=url)
+    build_site(MINI, tmp_path / "two", docs_dir=tmp_path / "docs2", pdf=False, site_url=url)
+    assert tree_digest(tmp_path / "one") == tree_digest(tmp_path / "two")
+    manifest = json.loads((tmp_path / "one" / "manifest.json").read_text())
+    assert manifest["build_time"] == "2026-05-28T20:26:40Z"
+    assert "<lastmod>2026-05-28</lastmod>" in (tmp_path / "one" / "sitemap.xml").read_text()
+
+
+@pytest.mark.parametrize("failing", ["mkdocs", "manifest"])
+def test_failed_build_leaves_the_previous_site_whole(tmp_path, monkeypatch, failing):
+    site = tmp_path / "site"
+    build_site(MINI, site, docs_dir=tmp_path / "docs", pdf=False)
+    before = tree_digest(site)
+
+    def boom(*args, **kwargs):
+        raise OSError("disk full")
+
+    if failing == "mkdocs":
+        import mkdocs.commands.build
+        from mkdocs.exceptions import Abort
+
+        def abort(*args, **kwargs):
+            raise Abort("Aborted with 1 warnings in strict mode!")
+
+        monkeypatch.setattr(mkdocs.commands.build, "build", abort)
+        with pytest.raises(BuildError, match="mkdocs build failed: Aborted with 1 warnings in strict mode!"):
+            build_site(MINI, site, docs_dir=tmp_path / "docs", pdf=False)
+    else:
+        monkeypatch.setattr(build_module, "write_manifest", boom)
+        with pytest.raises(OSError, match="disk full"):
+            build_site(MINI, site, docs_dir=tmp_path / "docs", pdf=False)
+    assert tree_digest(site) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["docs", "site"]  # no staging folder left
+
+
+def test_invalid_content_prints_located_errors_and_writes_nothing(tmp_path):
+    content = tmp_path / "content"
+    shutil.copytree(MINI, content)
+    topic = content / "topics" / "beta.yaml"
+    topic.write_text(topic.read_text().replace("specialty: Haematology", "specialty: Haematology\ncolour: red"))
+    result = CliRunner().invoke(cli, ["build", "--content", str(content), "-o", str(tmp_path / "site"), "--no-pdf"])
+    assert result.exit_code == 1
+    assert "topics/beta.yaml:6:1: colour: unknown field 'colour'" in result.output
+    assert "1 error(s), 0 warning(s)" in result.output
+    assert not (tmp_path / "site").exists()
+
+
+def test_injected_markup_in_a_title_is_text(tmp_path):
+    content = tmp_path / "content"
+    shutil.copytree(MINI, content)
+    topic = content / "topics" / "alpha.yaml"
+    topic.write_text(topic.read_text().replace("title: Alpha treatment in ITP", f'title: "{XSS_TITLE}"'))
+    build_site(content, tmp_path / "site", docs_dir=tmp_path / "docs", pdf=False)
+    for page in (tmp_path / "site").rglob("*.html"):
+        assert "<img src=x" not in page.read_text(), page
+    html = (tmp_path / "site" / "topics" / "alpha" / "index.html").read_text()
+    assert "&lt;img src=x onerror=window.__xss=1&gt; Alpha" in html
+    index = (tmp_path / "site" / "search" / "search_index.json").read_text()
+    assert "<img" not in index
+
+
+def test_offline_build_inlines_search_and_bundles_the_worker_shim(tmp_path):
+    build_site(MINI, tmp_path / "site", docs_dir=tmp_path / "docs", pdf=False, offline=True)
+    site = tmp_path / "site"
+    assert (site / "topics" / "alpha.html").is_file()  # offline forces use_directory_urls: false
+    assert (site / "search" / "search_index.js").read_text().startswith("var __index = ")
+    html = (site / "index.html").read_text()
+    assert '<script src="assets/javascripts/vendor/iframe-worker-shim.js"></script>' in html
+    assert "unpkg.com" not in html
+
+
+def test_site_url_with_a_path_is_used_for_canonical_links(tmp_path):
+    build_site(
+        MINI, tmp_path / "site", docs_dir=tmp_path / "docs", pdf=False, site_url="https://intranet.example/handbook/"
+    )
+    html = (tmp_path / "site" / "topics" / "alpha" / "index.html").read_text()
+    assert '<link rel="canonical" href="https://intranet.example/handbook/topics/alpha/">' in html
+    assert 'href="../../assets/stylesheets/handbook.css"' in html  # relative: any mount point works
+
+
+def test_plain_mkdocs_build_runs_the_generator(tmp_path, monkeypatch):
+    from mkdocs.commands.build import build as mkdocs_build
+    from mkdocs.config import load_config
+
+    monkeypatch.setenv("HANDBOOK_CONTENT", str(MINI))
+    monkeypatch.setenv("NO_MKDOCS_2_WARNING", "1")
+    (tmp_path / "docs").mkdir()
+    config = load_config("mkdocs.yml", docs_dir=str(tmp_path / "docs"), site_dir=str(tmp_path / "site"))
+    mkdocs_build(config)
+    assert (tmp_path / "site" / "topics" / "alpha" / "index.html").is_file()
+    assert (tmp_path / "site" / "manifest.json").is_file()
+
+
+@pytest.mark.skipif(validate_content(CONTENT)[0] is None, reason="content/ does not validate yet")
+def test_real_content_builds_strict(tmp_path):
+    result = build_site(CONTENT, tmp_path / "site", docs_dir=tmp_path / "docs", pdf=False)
+    assert (tmp_path / "site" / "topics" / "ivig-in-itp" / "index.html").is_file()
+    assert result.pages >= 9

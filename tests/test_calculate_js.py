@@ -1,0 +1,145 @@
+"""The JavaScript engine: its node tests (the shared vectors), and identical results
+from both engines for a few thousand generated inputs (one node process for all)."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from generator.calculate import compute
+
+ROOT = Path(__file__).resolve().parent.parent
+ENGINE = ROOT / "theme" / "assets" / "javascripts" / "calculator.js"
+VECTORS = sorted((ROOT / "tests" / "vectors").glob("*.json"))
+NODE = shutil.which("node")
+
+pytestmark = pytest.mark.skipif(NODE is None, reason="node is not installed (tests/run.sh needs Node 20)")
+
+# Reads the specs (first line), then one {"spec": name, "inputs": {...}} per line;
+# writes one result per line.
+RUNNER = """
+const engine = require(process.argv[1]);
+const lines = require("fs").readFileSync(0, "utf8").split("\\n").filter(Boolean);
+const specs = JSON.parse(lines[0]);
+const out = lines.slice(1).map((line) => {
+  const job = JSON.parse(line);
+  return JSON.stringify(engine.compute(specs[job.spec], job.inputs));
+});
+process.stdout.write(out.join("\\n") + "\\n");
+"""
+
+
+def test_node_test_suite_passes() -> None:
+    """`node --test tests/js/` (the JavaScript side of the shared vectors)."""
+    result = subprocess.run(
+        [NODE, "--test", "tests/js/"], cwd=ROOT, capture_output=True, text=True, check=False, timeout=120
+    )
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+    assert "# fail 0" in result.stdout
+    assert "# pass 0" not in result.stdout
+
+
+def test_engine_is_under_8_kb_gzip() -> None:
+    size = len(gzip.compress(ENGINE.read_bytes(), compresslevel=9))
+    assert size < 8 * 1024, f"calculator.js is {size} bytes gzip"
+
+
+def _same(a: Any, b: Any, where: str = "") -> str | None:
+    """First difference between two parsed JSON values; numbers must be equal exactly
+    and booleans are not numbers."""
+    if isinstance(a, bool) or isinstance(b, bool) or a is None or b is None or isinstance(a, str):
+        return None if (type(a) is type(b) and a == b) else f"{where}: {a!r} != {b!r}"
+    if isinstance(a, int | float) and isinstance(b, int | float):
+        return None if a == b else f"{where}: {a!r} != {b!r}"
+    if isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
+        return next((d for i, (x, y) in enumerate(zip(a, b, strict=True)) if (d := _same(x, y, f"{where}[{i}]"))), None)
+    if isinstance(a, dict) and isinstance(b, dict) and set(a) == set(b):
+        return next((d for k in a if (d := _same(a[k], b[k], f"{where}.{k}"))), None)
+    return f"{where}: {a!r} != {b!r}"
+
+
+def _run_js(specs: dict[str, Any], jobs: list[dict[str, Any]]) -> list[Any]:
+    stdin = "\n".join([json.dumps(specs), *(json.dumps(job) for job in jobs)]) + "\n"
+    result = subprocess.run(
+        [NODE, "-e", RUNNER, str(ENGINE)], input=stdin, capture_output=True, text=True, check=True, timeout=300
+    )
+    return [json.loads(line) for line in result.stdout.splitlines()]
+
+
+def _number_text(low: float, high: float, wild: float) -> st.SearchStrategy[Any]:
+    """Mostly plausible numbers (so many inputs are accepted), as numbers and as typed
+    text, plus out-of-range, malformed and wrongly typed values."""
+    plausible = st.floats(min_value=low, max_value=high, allow_nan=False, allow_infinity=False)
+    anything = st.floats(min_value=-wild, max_value=wild, allow_nan=False, allow_infinity=False)
+    return st.one_of(
+        plausible,
+        plausible,
+        plausible.map(lambda x: f"{x:.1f}"),
+        plausible.map(lambda x: f" {x:g} "),
+        st.integers(min_value=int(low), max_value=int(high)),
+        anything,
+        st.sampled_from(["", " ", "abc", "96,5", "1e3", "-0", "0", ".5", "5.", "+7", "∞", "٣", "1_000"]),
+        st.booleans(),
+        st.none(),
+        st.just([1]),
+    )
+
+
+def _optional(strategy: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    return st.one_of(strategy, strategy, strategy, st.just("<absent>"))
+
+
+def _inputs(spec: dict[str, Any]) -> st.SearchStrategy[dict[str, Any]]:
+    if spec["kind"] == "weight-dose":
+        fields = {
+            "weight_kg": _number_text(0.5, 300, 2000),
+            "height_cm": _number_text(30, 240, 1000),
+            "age_years": _number_text(0, 100, 300),
+            "sex": st.sampled_from([*spec["sexes"], *spec["sexes"], "other", "", 1]),
+            "regimen": st.sampled_from([*(r["id"] for r in spec["regimens"] for _ in range(3)), "nope"]),
+            "product": st.sampled_from([*(p["id"] for p in spec["products"]), None, "", "nope"]),
+            "renal_or_thrombotic_risk": st.sampled_from([True, False, None, "yes", 1]),
+        }
+    else:
+        names = spec["inputs"]
+        fields = {
+            names["value"]: _number_text(1, 400, 3_000_000),
+            names["unit"]: st.sampled_from([*(u["unit"] for u in spec["units"] for _ in range(3)), "g/L", None]),
+            names["condition"]: st.sampled_from([*(v["id"] for v in spec["table"]["condition"]["values"]), "x", 3]),
+        }
+    return st.fixed_dictionaries({k: _optional(v) for k, v in fields.items()}).map(
+        lambda d: {k: v for k, v in d.items() if v != "<absent>"}
+    )
+
+
+@pytest.mark.parametrize("path", VECTORS, ids=lambda p: p.stem)
+def test_both_engines_give_identical_json(path: Path) -> None:
+    data = json.loads(path.read_text(encoding="utf-8"))
+    spec = data["spec"]
+    samples: list[dict[str, Any]] = [case["inputs"] for case in data["cases"]]
+
+    @settings(max_examples=1500, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+    @given(_inputs(spec))
+    def collect(inputs: dict[str, Any]) -> None:
+        samples.append(inputs)
+
+    collect()
+    assert len(samples) > 1000
+    js = _run_js({"spec": spec}, [{"spec": "spec", "inputs": inputs} for inputs in samples])
+    assert len(js) == len(samples)
+    outcomes = {True: 0, False: 0}
+    for inputs, js_result in zip(samples, js, strict=True):
+        py_result = json.loads(json.dumps(compute(spec, inputs)))
+        difference = _same(py_result, js_result)
+        assert difference is None, f"engines differ for {json.dumps(inputs)}: {difference}"
+        outcomes[py_result["ok"]] += 1
+    # The generator must reach both accepted and refused inputs, or it proves little.
+    assert outcomes[True] > 100 and outcomes[False] > 100, outcomes

@@ -1,0 +1,119 @@
+"""The pocket guide printed from the real knowledge base (content/): the same checks as
+test_pdf.py on the edition pharmacy will print, plus the printed weight-band tables
+against the calculator engine for every regimen and weight."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pdfplumber
+import pytest
+from pypdf import PdfReader
+
+from generator import pdf as pdf_stage
+from generator.calculate import compile_spec, fmt, weight_band_rows
+from generator.validate import load_handbook
+
+pytestmark = pytest.mark.slow
+
+CONTENT = Path(__file__).resolve().parent.parent / "content"
+MM = 72 / 25.4
+
+if not (CONTENT / "handbook.yaml").is_file():
+    pytest.skip("content/ has no handbook yet", allow_module_level=True)
+
+
+def _outline(reader: PdfReader) -> list[tuple[str, int, int]]:
+    out: list[tuple[str, int, int]] = []
+
+    def walk(items: list[Any], level: int) -> None:
+        for item in items:
+            if isinstance(item, list):
+                walk(item, level + 1)
+            else:
+                out.append((item.title, reader.get_destination_page_number(item), level))
+
+    walk(reader.outline, 1)
+    return out
+
+
+@pytest.fixture(scope="module")
+def guide(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    handbook = load_handbook(CONTENT)  # invalid content fails here, with every located error
+    target = tmp_path_factory.mktemp("content-pdf") / "pocket-guide.pdf"
+    pages = pdf_stage.write_pdf(handbook, target)
+    with pdfplumber.open(target) as document:
+        texts = [page.extract_text() or "" for page in document.pages]
+    reader = PdfReader(target)
+    return {"handbook": handbook, "path": target, "pages": pages, "texts": texts, "outline": _outline(reader)}
+
+
+def test_a6_pages(guide: dict[str, Any]) -> None:
+    for page in PdfReader(guide["path"]).pages:
+        assert float(page.mediabox.width) == pytest.approx(105 * MM, abs=1)
+        assert float(page.mediabox.height) == pytest.approx(148 * MM, abs=1)
+
+
+def test_cover_shows_the_edition(guide: dict[str, Any]) -> None:
+    meta = guide["handbook"].meta
+    cover = guide["texts"][0]
+    assert meta.title.split()[0] in cover
+    assert f"Edition {meta.edition.name}, " in cover
+
+
+def test_every_topic_has_a_bookmark_on_its_page(guide: dict[str, Any]) -> None:
+    level1 = {title: page for title, page, level in guide["outline"] if level == 1}
+    for topic in guide["handbook"].topics.values():
+        assert topic.title in level1, topic.title
+        # Long titles wrap: compare without line breaks.
+        assert topic.title in guide["texts"][level1[topic.title]].replace("\n", " ")
+
+
+def test_contents_page_numbers_are_where_the_headings_are(guide: dict[str, Any]) -> None:
+    """The contents list every topic and the back matter in outline order; the
+    numbers after the leaders, read in order, are the pages of those headings."""
+    level1 = [(title, page) for title, page, level in guide["outline"] if level == 1]
+    titles = [t for t, _ in level1]
+    at = titles.index("Contents")
+    toc = "\n".join(guide["texts"][level1[at][1] : level1[at + 1][1]])
+    numbers = [int(n) for n in re.findall(r"\.{3,}\s*(\d+)$", toc, re.M)]
+    listed = level1[at + 1 :]
+    assert numbers == [page + 1 for _, page in listed]
+    for title, page in listed:
+        assert title in guide["texts"][page].replace("\n", " "), title
+
+
+def test_every_weight_band_row_equals_the_engine(guide: dict[str, Any]) -> None:
+    handbook = guide["handbook"]
+    html = pdf_stage.render_html(handbook)
+    checked = 0
+    for calc in handbook.calculators.values():
+        if calc.kind != "weight-dose":
+            continue
+        spec = compile_spec(handbook, calc.id)
+        product = spec["products"][0]["id"] if spec["products"] else None
+        for regimen in spec["regimens"]:
+            table = re.search(rf'data-calculator="{calc.id}" data-regimen="{regimen["id"]}".*?</table>', html, re.S)
+            assert table is not None, regimen["id"]
+            printed = dict(
+                re.findall(r'<th scope="row">([^<]*)</th>\s*<td class="num dose">([^<]*)</td>', table.group(0))
+            )
+            weights = [float(w) for w in printed]
+            for row in weight_band_rows(spec, regimen["id"], weights, product):
+                assert printed[fmt(row["weight_kg"])].rstrip("".join(pdf_stage.FOOTNOTE_MARKS)) == fmt(
+                    row["dose_per_day_g"]
+                )
+                checked += 1
+    assert checked > 0
+
+
+def test_no_text_outside_the_page_margins(guide: dict[str, Any]) -> None:
+    _top, right, _bottom, left = pdf_stage.load_print_config().sizes["a6"].margin_mm
+    with pdfplumber.open(guide["path"]) as document:
+        for number, page in enumerate(document.pages, 1):
+            for char in page.chars:
+                where = (number, char["text"])
+                assert char["x0"] >= left * MM - 0.5 and char["x1"] <= page.width - right * MM + 0.5, where
+                assert char["top"] >= 0 and char["bottom"] <= page.height, where

@@ -1,0 +1,136 @@
+"""Render stage: golden Markdown of tests/fixtures/mini, escaping, incremental writes.
+
+Regenerate the golden files after an intended change with
+``UPDATE_GOLDEN=1 python -m pytest tests/test_render.py``, then read the diff.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import markdown
+import pytest
+
+from generator.render import RenderOptions, build_pages, md_prose, md_text, render_handbook, write_tree
+from generator.validate import load_handbook
+
+MINI = Path(__file__).parent / "fixtures" / "mini"
+GOLDEN = Path(__file__).parent / "golden"
+# Fixed so golden files do not depend on whether the calculator or PDF stages exist yet.
+OPTIONS = RenderOptions()
+
+
+@pytest.fixture(scope="module")
+def mini():
+    return load_handbook(MINI)
+
+
+def test_golden_markdown(mini):
+    files = build_pages(mini, OPTIONS).files
+    if os.environ.get("UPDATE_GOLDEN"):
+        shutil.rmtree(GOLDEN, ignore_errors=True)
+        for rel, data in files.items():
+            (GOLDEN / rel).parent.mkdir(parents=True, exist_ok=True)
+            (GOLDEN / rel).write_bytes(data)
+    expected = {p.relative_to(GOLDEN).as_posix(): p.read_bytes() for p in sorted(GOLDEN.rglob("*.md"))}
+    assert sorted(files) == sorted(expected)
+    for rel, data in files.items():
+        assert data.decode() == expected[rel].decode(), f"{rel} differs from tests/golden/{rel}"
+
+
+def test_navigation_is_grouped_by_specialty(mini):
+    nav = build_pages(mini, OPTIONS).nav
+    assert nav[0] == {"Home": "index.md"}
+    assert nav[1] == {
+        "Haematology": [{"Alpha treatment in ITP": "topics/alpha.md"}, {"Beta grading": "topics/beta.md"}]
+    }
+    assert list(nav[2]) == ["Indexes"]
+
+
+def test_citations_are_numbered_in_reading_order_with_backlinks(mini):
+    page = build_pages(mini, OPTIONS).files["topics/alpha.md"].decode()
+    # guide-2020 is met first (bottom line), label-x later (adverse effects).
+    assert page.index('href="#ref-1"') < page.index('href="#ref-2"')
+    assert '<li id="ref-1" value="1">Doe J, Roe R. A test guideline for dosing.' in page
+    assert '<a href="#cite-2-1" aria-label="Back to citation 1 of reference 2">↩</a>' in page
+    assert '<a href="https://doi.org/10.1000/test.2020">doi:10.1000/test.2020</a>' in page
+    assert '<a href="https://pubmed.ncbi.nlm.nih.gov/12345/">PMID 12345</a>' in page
+
+
+def test_sections_follow_the_clinical_order(mini):
+    page = build_pages(mini, OPTIONS).files["topics/alpha.md"].decode()
+    order = [
+        '"Bottom line"',
+        "## What to do by grade",
+        "## When to use",
+        "## Dosing",
+        "## Adverse effects",
+        "## References",
+    ]
+    order[-1] = 'id="references"'
+    positions = [page.index(marker) for marker in order]
+    assert positions == sorted(positions)
+
+
+def test_unapproved_topic_carries_a_caution_and_approved_does_not(mini):
+    files = build_pages(mini, OPTIONS).files
+    assert '!!! warning "Not yet approved (Submitted)"' in files["topics/alpha.md"].decode()
+    assert "Not yet approved" not in files["topics/beta.md"].decode()
+
+
+@pytest.mark.parametrize(
+    ("raw", "escaped"),
+    [
+        ("<img src=x onerror=window.__xss=1>", r"&lt;img src=x onerror=window.\_\_xss=1&gt;"),
+        ("<script>alert(1)</script>", "&lt;script&gt;alert(1)&lt;/script&gt;"),
+        ("a | b {: onclick=x }", r"a \| b \{: onclick=x \}"),
+        ("2026.1", r"2026\.1"),
+        ("- not a list", r"\- not a list"),
+        ("[x](javascript:alert(1))", r"\[x\](javascript:alert(1))"),
+        ("line\n\n# not a heading", r"line \# not a heading"),
+    ],
+)
+def test_text_is_inert(raw, escaped):
+    assert str(md_text(raw)) == escaped
+
+
+@pytest.mark.parametrize(
+    ("raw", "html"),
+    [
+        ("*IV* over `2 h`", "<p><em>IV</em> over <code>2 h</code></p>"),
+        ("see [guide](https://example.org/g)", '<p>see <a href="https://example.org/g">guide</a></p>'),
+        ("[x](javascript:alert(1))", "<p>[x](javascript:alert(1))</p>"),
+        ("![pixel](https://tracker.example/p.png)", '<p>!<a href="https://tracker.example/p.png">pixel</a></p>'),
+        ("<img src=x onerror=alert(1)>", "<p>&lt;img src=x onerror=alert(1)&gt;</p>"),
+        ("text {: onclick=alert(1) }", "<p>text {: onclick=alert(1) }</p>"),
+    ],
+)
+def test_prose_allows_only_a_markdown_subset(raw, html):
+    rendered = markdown.markdown(str(md_prose(raw)), extensions=["attr_list", "md_in_html", "tables", "abbr"])
+    assert rendered == html
+
+
+def test_only_changed_files_are_rewritten(mini, tmp_path):
+    docs = tmp_path / "docs"
+    first = render_handbook(mini, docs, OPTIONS)
+    assert sorted(first.written) == sorted(first.files)
+    stale = docs / "topics" / "gone.md"
+    stale.write_text("old page")
+    (docs / ".gitkeep").write_text("")
+    stamps = {p: p.stat().st_mtime_ns for p in docs.rglob("*.md") if p != stale}
+    second = render_handbook(mini, docs, OPTIONS)
+    assert second.written == []
+    assert second.removed == ["topics/gone.md"]
+    assert (docs / ".gitkeep").exists()
+    assert {p: p.stat().st_mtime_ns for p in docs.rglob("*.md")} == stamps
+
+
+def test_write_tree_rewrites_one_changed_file(tmp_path):
+    write_tree(tmp_path, {"a.md": b"a", "b.md": b"b"})
+    before = (tmp_path / "a.md").stat().st_mtime_ns
+    written, removed = write_tree(tmp_path, {"a.md": b"a", "b.md": b"B"})
+    assert (written, removed) == (["b.md"], [])
+    assert (tmp_path / "a.md").stat().st_mtime_ns == before
+    assert (tmp_path / "b.md").read_bytes() == b"B"

@@ -1,0 +1,352 @@
+"""The built site in a real browser (Playwright + Debian Chromium) on a phone:
+390 x 844, touch. Each site is built once per module; pages are served by a
+small threaded http.server on 127.0.0.1 under a sub-path (/handbook/)."""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import shutil
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from generator.build import build_site
+from generator.validate import validate_content
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+ROOT = Path(__file__).resolve().parent.parent
+MINI = ROOT / "tests" / "fixtures" / "mini"
+CONTENT = ROOT / "content"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+PHONE = {"viewport": {"width": 390, "height": 844}, "has_touch": True, "is_mobile": True}
+# "=true", not "=1": a "1" in a title would (rightly) match the "1 g/kg" search below.
+XSS_TITLE = "<img src=x onerror=window.__xss=true> Beta grading"
+
+# A third topic whose text carries the tokens search must keep whole. Test data
+# only: the numbers are not clinical advice and are cited to the fixture guideline.
+GAMMA = """\
+id: gamma
+title: Gamma globulin replacement
+summary: Replacing a low IgG level with gamma globulin.
+specialty: Immunology
+drugs: [Gamma globulin]
+aliases: [gammaglob, Brandgam]
+review:
+  status: approved
+  authors: [Test Author]
+  reviewers: [Test Reviewer]
+  last_updated: 2026-09-01
+  last_reviewed: 2026-09-01
+  next_review_due: 2027-09-01
+bottom_line:
+  text: Give 0.4 g/kg when the IgG is low; grade bleeding by CTCAE and count platelets in x10^9/L.
+  cite: [guide-2020]
+plain_language:
+  summary: Gamma globulin replaces antibodies the body is missing.
+"""
+
+
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def fixture_content(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    content = tmp_path_factory.mktemp("content") / "content"
+    shutil.copytree(MINI, content)
+    alpha = content / "topics" / "alpha.yaml"
+    alpha.write_text(
+        alpha.read_text().replace("related: [beta]", "related: [beta]\ncalculators: [ivig-dose, itp-grade]")
+    )
+    beta = content / "topics" / "beta.yaml"
+    beta.write_text(beta.read_text().replace("title: Beta grading", f'title: "{XSS_TITLE}"'))
+    (content / "topics" / "gamma.yaml").write_text(GAMMA)
+    return content
+
+
+def _serve(root: Path) -> Iterator[str]:
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(root)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}/handbook/"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory, fixture_content: Path) -> Iterator[tuple[Path, str]]:
+    root = tmp_path_factory.mktemp("served")
+    build_site(
+        fixture_content, root / "handbook", docs_dir=root / "docs", pdf=False, site_url="http://127.0.0.1/handbook/"
+    )
+    for base in _serve(root):
+        yield root / "handbook", base
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    if not Path("/usr/bin/chromium").exists():
+        pytest.skip("Debian chromium is not installed")
+    with playwright_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    context = browser.new_context(**PHONE)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def page_urls(site_dir: Path, base: str) -> list[str]:
+    return [
+        base + p.relative_to(site_dir).as_posix().removesuffix("index.html")
+        for p in sorted(site_dir.rglob("*.html"))
+        if p.name != "404.html"
+    ]
+
+
+def search(page: Any, query: str) -> list[str]:
+    """Open the search, type like a reader, return result page paths in order."""
+    page.locator("label.md-header__button[for=__search]").first.click()
+    box = page.locator("input.md-search__input")
+    box.fill("")
+    box.type(query)
+    page.locator(".md-search-result__item").first.wait_for()
+    hrefs = page.locator(".md-search-result__item > a").evaluate_all("els => els.map(e => e.href)")
+    paths = []
+    for href in hrefs:
+        path = href.split("?")[0].split("#")[0]
+        if path not in paths:
+            paths.append(path)
+    return paths
+
+
+# --------------------------------------------------------------------------- layout
+
+
+def test_no_topic_page_scrolls_sideways_on_a_phone(site: tuple[Path, str], page: Any) -> None:
+    site_dir, base = site
+    topics = [u for u in page_urls(site_dir, base) if "/topics/" in u]
+    assert len(topics) == 3
+    for url in topics:
+        page.goto(url)
+        page.wait_for_load_state("networkidle")
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390, f"{url} is {width} px wide"
+
+
+def test_every_page_stays_on_the_serving_host_and_nothing_executes(site: tuple[Path, str], page: Any) -> None:
+    site_dir, base = site
+    requests: list[str] = []
+    failed: list[str] = []
+    page.on("request", lambda request: requests.append(request.url))
+    page.on("response", lambda response: failed.append(response.url) if response.status >= 400 else None)
+    for url in page_urls(site_dir, base):
+        page.goto(url)
+        page.wait_for_load_state("networkidle")
+        assert page.evaluate("window.__xss") is None, url
+    assert len(requests) > 10
+    assert [u for u in requests if not u.startswith("http://127.0.0.1:")] == []
+    assert failed == []
+
+
+# --------------------------------------------------------------------------- search
+
+
+@pytest.mark.parametrize(
+    ("query", "first"),
+    [
+        ("0.4 g/kg", "topics/gamma/"),
+        ("1 g/kg", "topics/alpha/"),
+        ("IgG", "topics/gamma/"),
+        ("CTCAE", "topics/gamma/"),
+        ("gammaglob dose", "topics/gamma/"),
+        ("brandgam", "topics/gamma/"),
+        ("alfa", "topics/alpha/"),
+    ],
+)
+def test_search_finds_the_topic_first(site: tuple[Path, str], page: Any, query: str, first: str) -> None:
+    _, base = site
+    page.goto(base)
+    assert search(page, query)[0] == base + first
+
+
+def test_search_finds_units_with_a_caret(site: tuple[Path, str], page: Any) -> None:
+    _, base = site
+    page.goto(base)
+    assert base + "topics/gamma/" in search(page, "x10^9/L")
+
+
+def test_injected_title_shows_as_text_in_search_results(site: tuple[Path, str], page: Any) -> None:
+    _, base = site
+    page.goto(base)
+    search(page, "beta grading")
+    titles = page.locator(".md-search-result__item h1").all_inner_texts()
+    assert XSS_TITLE in titles
+    assert page.evaluate("window.__xss") is None
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def test_citation_lands_on_its_reference(site: tuple[Path, str], page: Any) -> None:
+    _, base = site
+    page.goto(base + "topics/alpha/")
+    page.locator(".hb-for-clinician a.hb-cite").first.click()
+    assert page.url.endswith("#ref-1")
+    reference = page.locator("#ref-1")
+    assert "A test guideline for dosing" in reference.inner_text()
+    box = reference.bounding_box()
+    assert box is not None and 0 <= box["y"] < 844
+    page.locator("#ref-1 .hb-backlinks a").first.click()
+    assert page.url.endswith("#cite-1-1")
+
+
+def test_audience_toggle_switches_and_persists(site: tuple[Path, str], page: Any) -> None:
+    _, base = site
+    page.goto(base + "topics/alpha/")
+    assert page.locator(".hb-for-clinician").is_visible()
+    assert not page.locator(".hb-for-patient").is_visible()
+    page.get_by_role("button", name="Patients and families").click()
+    assert page.locator(".hb-for-patient").is_visible()
+    assert not page.locator(".hb-for-clinician").is_visible()
+    assert page.get_by_role("button", name="Patients and families").get_attribute("aria-pressed") == "true"
+    page.goto(base + "topics/gamma/")
+    assert page.locator(".hb-for-patient").is_visible()
+    assert "replaces antibodies" in page.locator(".hb-for-patient").inner_text()
+    page.get_by_role("button", name="Clinicians").click()
+    page.reload()
+    assert page.locator(".hb-for-clinician").is_visible()
+
+
+def test_calculator_is_mounted_with_its_spec(site: tuple[Path, str], page: Any) -> None:
+    _, base = site
+    page.goto(base + "topics/alpha/")
+    widget = page.locator('[data-md-component="calculator"]')
+    assert widget.count() == 2
+    assert '"id": "ivig-dose"' in (widget.first.get_attribute("data-calculator-spec") or "")
+
+
+# --------------------------------------------------------------------------- accessibility
+
+PAGE_TYPES = [
+    "",
+    "topics/alpha/",
+    "topics/beta/",
+    "specialties/",
+    "a-z/",
+    "drugs/",
+    "calculators/",
+    "recent/",
+    "glossary/",
+]
+
+
+@pytest.mark.parametrize("colour_scheme", ["light", "dark"])
+def test_axe_finds_no_wcag_aa_violation(site: tuple[Path, str], browser: Any, colour_scheme: str) -> None:
+    from axe_playwright_python.sync_playwright import Axe
+
+    _, base = site
+    # A phone in dark mode gets Material's slate scheme through the palette's media query.
+    context = browser.new_context(**PHONE, color_scheme=colour_scheme)
+    page = context.new_page()
+    axe = Axe()
+    problems = []
+    for path in PAGE_TYPES:
+        page.goto(base + path)
+        page.wait_for_load_state("networkidle")
+        expected = "slate" if colour_scheme == "dark" else "default"
+        assert page.locator("body").get_attribute("data-md-color-scheme") == expected
+        result = axe.run(page, options={"runOnly": ["wcag2a", "wcag2aa"]})
+        for violation in result.response["violations"]:
+            targets = [node["target"] for node in violation["nodes"]][:3]
+            problems.append(f"{path or 'home'}: {violation['id']} {targets}")
+    context.close()
+    assert problems == []
+
+
+def test_dark_mode_toggle_exists(site: tuple[Path, str], page: Any) -> None:
+    _, base = site
+    page.goto(base)
+    assert page.locator('form[data-md-component="palette"] input[type=radio]').count() == 2
+
+
+# --------------------------------------------------------------------------- offline
+
+
+def test_offline_build_searches_from_file_url(
+    tmp_path_factory: pytest.TempPathFactory, fixture_content: Path, browser: Any
+) -> None:
+    root = tmp_path_factory.mktemp("offline")
+    build_site(fixture_content, root / "site", docs_dir=root / "docs", pdf=False, offline=True)
+    context = browser.new_context(**PHONE)
+    page = context.new_page()
+    requests: list[str] = []
+    page.on("request", lambda request: requests.append(request.url))
+    page.goto((root / "site" / "index.html").as_uri())
+    results = search(page, "gammaglob")
+    assert results[0].endswith("/topics/gamma.html")
+    page.goto((root / "site" / "topics" / "alpha.html").as_uri())
+    assert page.locator(".hb-for-clinician").is_visible()
+    assert [u for u in requests if not u.startswith("file://")] == []
+    context.close()
+
+
+# --------------------------------------------------------------------------- real content
+
+
+@pytest.fixture(scope="module")
+def real_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, str]]:
+    if validate_content(CONTENT)[0] is None:
+        pytest.skip("content/ does not validate yet")
+    root = tmp_path_factory.mktemp("real")
+    build_site(CONTENT, root / "handbook", docs_dir=root / "docs", pdf=False)
+    for base in _serve(root):
+        yield root / "handbook", base
+
+
+@pytest.mark.parametrize("query", ["ivig", "ivig dose", "immunoglobulin itp", "privigen"])
+def test_real_content_search_finds_ivig_in_itp_first(real_site: tuple[Path, str], page: Any, query: str) -> None:
+    _, base = real_site
+    page.goto(base)
+    assert search(page, query)[0] == base + "topics/ivig-in-itp/"
+
+
+def test_real_content_pages_fit_a_phone_and_pass_axe(real_site: tuple[Path, str], page: Any) -> None:
+    from axe_playwright_python.sync_playwright import Axe
+
+    site_dir, base = real_site
+    axe = Axe()
+    problems = []
+    requests: list[str] = []
+    page.on("request", lambda request: requests.append(request.url))
+    for url in page_urls(site_dir, base):
+        page.goto(url)
+        page.wait_for_load_state("networkidle")
+        width = page.evaluate("document.documentElement.scrollWidth")
+        if width > 390:
+            problems.append(f"{url}: {width} px wide")
+        for violation in axe.run(page, options={"runOnly": ["wcag2a", "wcag2aa"]}).response["violations"]:
+            problems.append(f"{url}: {violation['id']}")
+    assert problems == []
+    assert [u for u in requests if not u.startswith("http://127.0.0.1:")] == []

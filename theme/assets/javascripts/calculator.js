@@ -1,0 +1,518 @@
+/* Embedded calculators: the JavaScript engine and the form.
+ *
+ * compute(spec, inputs) is the twin of generator/calculate.py compute(): the same
+ * arithmetic in the same order (results are bit-identical), the same refusals, the
+ * same message templates (they travel in the compiled spec). Change both together;
+ * tests/vectors/ and the property test hold them to each other.
+ *
+ * mount(el) builds the form for <div data-md-component="calculator"
+ * data-calculator-spec="...">. Classic script: it must run from file://.
+ * Author and user text only ever reaches the page through textContent.
+ */
+(function (root) {
+  "use strict";
+
+  var NUMBER = /^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)$/;
+  var MISSING = "missing";
+  var BAD = "bad";
+
+  /* At most two decimals, half rounded up; String() matches Python's repr here. */
+  function fmt(x) {
+    return String(Math.floor(x * 100 + 0.5) / 100);
+  }
+
+  function fill(spec, key, values) {
+    return spec.text[key].replace(/\{(\w+)\}/g, function (m, name) {
+      return String(values[name]);
+    });
+  }
+
+  function absent(v) {
+    return v === null || v === undefined;
+  }
+
+  function parseNumber(value) {
+    var number;
+    if (absent(value)) return MISSING;
+    if (typeof value === "string") {
+      var text = value.replace(/^[ \t\n\r]+|[ \t\n\r]+$/g, "");
+      if (text === "") return MISSING;
+      if (!NUMBER.test(text)) return BAD;
+      number = Number(text);
+    } else if (typeof value === "number") {
+      number = value;
+    } else {
+      return BAD;
+    }
+    return isFinite(number) ? number : BAD;
+  }
+
+  function err(list, field, message) {
+    list.push({ field: field, message: message });
+  }
+
+  function numberInput(spec, def, value, field, required, errors, warnings) {
+    var label = def.label;
+    var number = parseNumber(value);
+    if (number === MISSING) {
+      if (required) err(errors, field, fill(spec, "required", { label: label }));
+      return null;
+    }
+    if (number === BAD) {
+      err(errors, field, fill(spec, "not_number", { label: label }));
+      return null;
+    }
+    if (number < 0 || (number === 0 && !def.zero_allowed)) {
+      err(errors, field, fill(spec, def.zero_allowed ? "negative" : "not_positive", { label: label }));
+      return null;
+    }
+    if (number < def.min || number > def.max) {
+      err(errors, field, fill(spec, "out_of_range", { label: label, min: fmt(def.min), max: fmt(def.max), unit: def.unit }));
+      return null;
+    }
+    if (!absent(def.warn_below) && number < def.warn_below)
+      err(warnings, field, fill(spec, "warn_low", { label: label, limit: fmt(def.warn_below), unit: def.unit }));
+    if (!absent(def.warn_above) && number > def.warn_above)
+      err(warnings, field, fill(spec, "warn_high", { label: label, limit: fmt(def.warn_above), unit: def.unit }));
+    return number;
+  }
+
+  function choice(spec, value, allowed, field, label, required, errors) {
+    if (absent(value) || value === "") {
+      if (required) err(errors, field, fill(spec, "required", { label: label }));
+      return null;
+    }
+    if (typeof value !== "string" || allowed.indexOf(value) < 0) {
+      err(errors, field, fill(spec, "unknown_choice", { label: label }));
+      return null;
+    }
+    return value;
+  }
+
+  /* Fewest vials covering the dose with the least waste; see _vials in calculate.py. */
+  function vialSearch(tenths, grams) {
+    var target = Math.ceil(grams * 10 - 1e-6);
+    var limit = target + tenths[0];
+    var inf = limit + 1;
+    var best = [0], pick = [0], total, i, size;
+    for (total = 1; total <= limit; total++) {
+      best.push(inf);
+      pick.push(0);
+      for (i = 0; i < tenths.length; i++) {
+        size = tenths[i];
+        if (size <= total && best[total - size] + 1 < best[total]) {
+          best[total] = best[total - size] + 1;
+          pick[total] = size;
+        }
+      }
+    }
+    total = target > 0 ? target : 0;
+    while (best[total] >= inf) total++;
+    var counts = tenths.map(function () { return 0; });
+    for (var rest = total; rest > 0; rest -= pick[rest]) counts[tenths.indexOf(pick[rest])]++;
+    return [counts, total];
+  }
+
+  function refused(errors, warnings, keys) {
+    var out = { ok: false, errors: errors, warnings: warnings };
+    keys.forEach(function (k) { out[k] = null; });
+    out.working = [];
+    return out;
+  }
+
+  var DOSE_KEYS = ["regimen", "product", "bmi", "ibw_kg", "dosing_weight_kg", "dosing_weight_basis",
+    "dose_per_day_g", "days", "course_total_g", "rounded_dose_per_day_g", "vials", "volume_per_day_ml",
+    "infusion_steps"];
+  var DECISION_KEYS = ["measured_value", "measured_unit", "grade", "grade_label", "ctcae_version", "bleeding",
+    "pathway", "recommendation", "not_covered", "cite"];
+
+  function ids(list) {
+    return list.map(function (x) { return x.id; });
+  }
+
+  function computeDose(spec, inputs) {
+    var errors = [], warnings = [], working = [], T = spec.text, si = spec.inputs;
+    var weight = numberInput(spec, si.weight_kg, inputs.weight_kg, "weight_kg", true, errors, warnings);
+    var height = numberInput(spec, si.height_cm, inputs.height_cm, "height_cm", false, errors, warnings);
+    var age = numberInput(spec, si.age_years, inputs.age_years, "age_years", false, errors, warnings);
+    var sex = choice(spec, inputs.sex, spec.sexes, "sex", T.sex, height !== null, errors);
+    var regimenIds = ids(spec.regimens);
+    var regimenId = choice(spec, inputs.regimen, regimenIds, "regimen", T.regimen, true, errors);
+    var productIds = ids(spec.products);
+    var productId = choice(spec, inputs.product, productIds, "product", T.product, false, errors);
+    var risk = inputs.renal_or_thrombotic_risk;
+    if (absent(risk)) risk = false;
+    else if (typeof risk !== "boolean") err(errors, "renal_or_thrombotic_risk", fill(spec, "not_boolean", { label: T.risk }));
+    if (errors.length || weight === null || regimenId === null) return refused(errors, warnings, DOSE_KEYS);
+
+    var policy = spec.dosing_weight, rule = policy.adjust_when, ibwRule = policy.ibw;
+    var regimen = spec.regimens[regimenIds.indexOf(regimenId)];
+    var bmi = null, ibw = null;
+    if (height !== null) {
+      var heightM = height / 100;
+      bmi = weight / (heightM * heightM);
+      working.push(fill(spec, "w_bmi", { weight: fmt(weight), height_m: fmt(heightM), bmi: fmt(bmi) }));
+      var heightIn = height / spec.cm_per_inch;
+      if (heightIn >= ibwRule.from_height_in && sex !== null) {
+        var base = ibwRule[sex];
+        ibw = base + ibwRule.kg_per_inch * (heightIn - ibwRule.from_height_in);
+        working.push(fill(spec, "w_ibw", { sex: T[sex], base: fmt(base), per_inch: fmt(ibwRule.kg_per_inch),
+          height_in: fmt(heightIn), from_in: fmt(ibwRule.from_height_in), ibw: fmt(ibw) }));
+      }
+    }
+    // Same order as calculate.py: regimen rule, age, height, then BMI and IBW.
+    var dosingWeight = weight, basis = "actual";
+    if (regimen.dosing_weight === "actual") {
+      working.push(regimen.note || fill(spec, "w_regimen_actual", {}));
+    } else if (age !== null && age < rule.adult_from_age_years) {
+      working.push(fill(spec, "w_child", { age: fmt(rule.adult_from_age_years) }));
+    } else if (height === null) {
+      err(warnings, "height_cm", fill(spec, "no_height", {}));
+    } else if (ibw === null) {
+      err(warnings, "height_cm", fill(spec, "short", { height: fmt(ibwRule.from_height_in * spec.cm_per_inch),
+        inches: fmt(ibwRule.from_height_in) }));
+    } else if (!(bmi > rule.bmi_above)) {
+      working.push(fill(spec, "w_not_obese", { bmi: fmt(bmi), bmi_above: fmt(rule.bmi_above) }));
+    } else if (rule.actual_above_ibw && !(weight > ibw)) {
+      working.push(fill(spec, "w_below_ibw", {}));
+    } else {
+      dosingWeight = ibw + policy.adjusted.factor * (weight - ibw);
+      basis = "adjusted";
+      working.push(fill(spec, "w_adjusted", { bmi: fmt(bmi), bmi_above: fmt(rule.bmi_above), ibw: fmt(ibw),
+        factor: fmt(policy.adjusted.factor), weight: fmt(weight), dosing: fmt(dosingWeight) }));
+      if (age === null) err(warnings, "age_years", fill(spec, "age_assumed", { age: fmt(rule.adult_from_age_years) }));
+    }
+
+    var dose = regimen.dose_g_per_kg * dosingWeight;
+    working.push(fill(spec, "w_dose", { dose_text: regimen.dose_text, weight: fmt(dosingWeight),
+      basis: T["basis_" + basis], dose: fmt(dose) }));
+    var capped = false, cap = regimen.max_per_dose, capG;
+    if (cap !== null) {
+      capG = cap.per_kg ? cap.g * dosingWeight : cap.g;
+      if (dose > capG) {
+        dose = capG;
+        capped = true;
+        err(warnings, "regimen", fill(spec, "cap_dose", { cap: cap.text }));
+        working.push(fill(spec, "w_cap", { cap: cap.text, dose: fmt(dose) }));
+      }
+    }
+    var days = regimen.days;
+    cap = regimen.max_per_course;
+    if (cap !== null) {
+      capG = cap.per_kg ? cap.g * dosingWeight : cap.g;
+      if (dose * days > capG) {
+        dose = capG / days;
+        capped = true;
+        err(warnings, "regimen", fill(spec, "cap_course", { cap: cap.text }));
+        working.push(fill(spec, "w_cap", { cap: cap.text, dose: fmt(dose) }));
+      }
+    }
+    var course = dose * days;
+    working.push(fill(spec, "w_course", { dose: fmt(dose), days: days, total: fmt(course) }));
+    var out = { ok: true, errors: errors, warnings: warnings, regimen: regimenId, product: productId, bmi: bmi,
+      ibw_kg: ibw, dosing_weight_kg: dosingWeight, dosing_weight_basis: basis, dose_per_day_g: dose, days: days,
+      course_total_g: course, rounded_dose_per_day_g: null, vials: null, volume_per_day_ml: null,
+      infusion_steps: null, working: working };
+    if (productId === null) return out;
+
+    var product = spec.products[productIds.indexOf(productId)];
+    var rounded = null;
+    if (spec.rounding.policy === "nearest-5g") {
+      var step = spec.rounding.step_g;
+      rounded = Math.floor(dose / step + 0.5) * step;
+      if (capped && rounded > dose) rounded = rounded - step;
+      if (dose < step) {
+        rounded = dose;
+        err(warnings, "product", fill(spec, "below_step", { step: fmt(step) }));
+      } else {
+        working.push(fill(spec, "w_round", { step: fmt(step), rounded: fmt(rounded) }));
+      }
+    }
+    if (product.vial_tenths.length) {
+      var found = vialSearch(product.vial_tenths, rounded === null ? dose : rounded);
+      var vials = [], parts = [];
+      found[0].forEach(function (count, i) {
+        if (count > 0) {
+          vials.push({ size_g: product.vial_sizes_g[i], count: count });
+          parts.push(String(count) + " × " + fmt(product.vial_sizes_g[i]) + " g");
+        }
+      });
+      out.vials = vials;
+      if (rounded === null) rounded = found[1] / 10;
+      working.push(fill(spec, "w_vials", { vials: parts.join(" + "), total: fmt(found[1] / 10) }));
+    } else {
+      err(warnings, "product", fill(spec, "no_vials", { product: product.name }));
+    }
+    out.rounded_dose_per_day_g = rounded;
+    var grams = rounded === null ? dose : rounded, gpm = product.grams_per_ml, volume = grams / gpm;
+    out.volume_per_day_ml = volume;
+    working.push(fill(spec, "w_volume", { grams: fmt(grams), gpm: fmt(gpm), ml: fmt(volume) }));
+
+    var schedule = product.schedule;
+    if (schedule === null) {
+      err(warnings, "product", fill(spec, "no_schedule", { indication: spec.infusion_indication, product: product.name }));
+      out.infusion_steps = [];
+      return out;
+    }
+    var maxRate = schedule.max_rate;
+    if (risk) {
+      if (absent(schedule.max_rate_at_risk))
+        err(warnings, "renal_or_thrombotic_risk", fill(spec, "no_risk_max", { product: product.name }));
+      else maxRate = schedule.max_rate_at_risk;
+    }
+    var rates = [], reached = false;
+    for (var s = 0; s < schedule.steps.length; s++) {
+      if (schedule.steps[s].rate >= maxRate) {
+        rates.push([maxRate, null, true]);
+        reached = true;
+        break;
+      }
+      rates.push([schedule.steps[s].rate, schedule.steps[s].minutes, false]);
+    }
+    // A timed last step means the label goes on increasing "as tolerated" up to its maximum.
+    if (!reached && rates[rates.length - 1][1] !== null) rates.push([maxRate, null, true]);
+    out.infusion_steps = rates.map(function (r) {
+      var mlPerH = r[0] * dosingWeight * 60 / (1000 * gpm);
+      working.push(fill(spec, "w_rate", { rate: fmt(r[0]), weight: fmt(dosingWeight), gpm: fmt(gpm), ml_per_h: fmt(mlPerH) }));
+      return { mg_per_kg_min: r[0], ml_per_h: mlPerH, minutes: r[1], maximum: r[2] };
+    });
+    return out;
+  }
+
+  function computeDecision(spec, inputs) {
+    var errors = [], warnings = [], names = spec.inputs, measure = spec.measure, table = spec.table;
+    var units = spec.units.map(function (u) { return u.unit; });
+    var raw = parseNumber(inputs[names.value]);
+    if (raw === MISSING) err(errors, names.value, fill(spec, "required", { label: measure.label }));
+    else if (raw === BAD) err(errors, names.value, fill(spec, "not_number", { label: measure.label }));
+    var unit = choice(spec, inputs[names.unit], units, names.unit, spec.text.unit, true, errors);
+    var value = null;
+    if (typeof raw === "number" && unit !== null) {
+      // Limits are in the table's unit, so the value is converted before it is checked.
+      var converted = raw / spec.units[units.indexOf(unit)].per_base;
+      value = numberInput(spec, measure, converted, names.value, true, errors, warnings);
+    }
+    var condition = choice(spec, inputs[names.condition], ids(table.condition.values), names.condition,
+      table.condition.name, true, errors);
+    if (errors.length || value === null || condition === null) return refused(errors, warnings, DECISION_KEYS);
+    var working = [];
+    if (unit !== measure.unit)
+      working.push(fill(spec, "w_measure", { value: fmt(raw), unit: unit, converted: fmt(value), base: measure.unit }));
+    var band = table.bands.filter(function (b) {
+      return (b.min === null || value >= b.min) && (b.below === null || value < b.below);
+    })[0];
+    working.push(fill(spec, "w_band", { value: fmt(value), unit: measure.unit, band: band.label, scale: table.scale }));
+    var cell = table.cells.filter(function (c) { return c.band === band.id && c.condition === condition; })[0];
+    return { ok: true, errors: errors, warnings: warnings, measured_value: value, measured_unit: measure.unit,
+      grade: band.id, grade_label: band.label, ctcae_version: table.scale, bleeding: condition,
+      pathway: cell.pathway, recommendation: cell.not_covered ? spec.not_covered_text : cell.action,
+      not_covered: cell.not_covered, cite: cell.cite, working: working };
+  }
+
+  function compute(spec, inputs) {
+    if (!inputs || typeof inputs !== "object" || Array.isArray(inputs)) inputs = {};
+    return spec.kind === "weight-dose" ? computeDose(spec, inputs) : computeDecision(spec, inputs);
+  }
+
+  /* ------------------------------------------------------------------ the form */
+
+  var counter = 0;
+
+  function h(tag, attrs, text) {
+    var node = document.createElement(tag);
+    for (var k in attrs) if (attrs[k] !== null && attrs[k] !== undefined) node.setAttribute(k, attrs[k]);
+    if (text !== undefined) node.textContent = text;
+    return node;
+  }
+
+  function add(parent, child) {
+    parent.appendChild(child);
+    return child;
+  }
+
+  function field(form, id, def, unit) {
+    var row = add(form, h("div", { class: "calc-field" }));
+    add(row, h("label", { for: id }, def.label));
+    var box = add(row, h("div", { class: "calc-input" }));
+    var input = add(box, h("input", { id: id, name: id, type: "text", inputmode: "decimal", autocomplete: "off",
+      "aria-describedby": def.help ? id + "-help" : null }));
+    if (unit) add(box, unit);
+    if (def.help) add(row, h("p", { id: id + "-help", class: "calc-help" }, def.help));
+    return input;
+  }
+
+  function select(id, options, label) {
+    var sel = h("select", { id: id, name: id, "aria-label": label });
+    options.forEach(function (o) { add(sel, h("option", { value: o[0] }, o[1])); });
+    return sel;
+  }
+
+  function radios(form, name, legend, options) {
+    var set = add(form, h("fieldset", { class: "calc-field calc-radios" }));
+    add(set, h("legend", {}, legend));
+    options.forEach(function (o) {
+      var label = add(set, h("label", {}));
+      add(label, h("input", { type: "radio", name: name, value: o[0] }));
+      label.appendChild(document.createTextNode(" " + o[1]));
+    });
+    return set;
+  }
+
+  function radioValue(form, name) {
+    var checked = form.querySelector("input[name='" + name + "']:checked");
+    return checked ? checked.value : null;
+  }
+
+  function row(dl, label, value) {
+    add(dl, h("dt", {}, label));
+    return add(dl, h("dd", {}, value));
+  }
+
+  function convert(text, factor, useAlt) {
+    var n = parseNumber(text);
+    return useAlt && typeof n === "number" ? n * factor : text;
+  }
+
+  function mount(el) {
+    if (el.getAttribute("data-calculator-mounted")) return;
+    el.setAttribute("data-calculator-mounted", "1");
+    var spec;
+    try {
+      spec = JSON.parse(el.getAttribute("data-calculator-spec"));
+    } catch (e) {
+      el.textContent = "Calculator unavailable: its data could not be read.";
+      return;
+    }
+    var T = spec.text, p = "calc" + (++counter) + "-", dose = spec.kind === "weight-dose", inputs = {};
+    el.classList.add("calc");
+    var form = add(el, h("form", { class: "calc-form", novalidate: "" }));
+    form.addEventListener("submit", function (e) { e.preventDefault(); });
+    if (dose) {
+      var si = spec.inputs;
+      var wUnit = select(p + "wu", [["kg", "kg"], ["lb", "lb"]], T.unit);
+      inputs.weight = field(form, p + "w", si.weight_kg, wUnit);
+      var hUnit = select(p + "hu", [["cm", "cm"], ["in", "in"]], T.unit);
+      inputs.height = field(form, p + "h", si.height_cm, hUnit);
+      radios(form, p + "sex", T.sex, spec.sexes.map(function (s) { return [s, T[s]]; }));
+      inputs.age = field(form, p + "a", si.age_years, h("span", { class: "calc-unit" }, si.age_years.unit));
+      var rf = add(form, h("div", { class: "calc-field" }));
+      add(rf, h("label", { for: p + "r" }, T.regimen));
+      var regimen = add(rf, select(p + "r", spec.regimens.map(function (r) {
+        return [r.id, r.name + " (" + r.dose_text + (r.days > 1 ? " × " + r.days : "") + ")"];
+      })));
+      var pf = add(form, h("div", { class: "calc-field" }));
+      add(pf, h("label", { for: p + "p" }, T.product));
+      var product = add(pf, select(p + "p", [["", T.no_product]].concat(spec.products.map(function (x) {
+        return [x.id, x.name];
+      }))));
+      var rl = add(add(form, h("div", { class: "calc-field calc-check" })), h("label", {}));
+      var risk = add(rl, h("input", { type: "checkbox", id: p + "k" }));
+      rl.appendChild(document.createTextNode(" " + T.risk));
+    } else {
+      var m = spec.measure;
+      var cUnit = select(p + "cu", spec.units.map(function (u) { return [u.unit, u.unit]; }), T.unit);
+      inputs.count = field(form, p + "c", m, cUnit);
+      radios(form, p + "b", spec.table.condition.name, spec.table.condition.values.map(function (v) {
+        return [v.id, v.label];
+      }));
+    }
+    var status = add(el, h("div", { class: "calc-status", role: "status", "aria-live": "polite" }));
+    var result = add(el, h("div", { class: "calc-result", "aria-live": "polite" }));
+    var details = add(el, h("details", { class: "calc-working" }));
+    add(details, h("summary", {}, T.working));
+    var workList = add(details, h("ol", {}));
+    var sources = add(el, h("details", { class: "calc-sources" }));
+    add(sources, h("summary", {}, T.sources));
+    var srcList = add(sources, h("ul", {}));
+    Object.keys(spec.references).forEach(function (id) {
+      var ref = spec.references[id], li = add(srcList, h("li", { id: p + "ref-" + id }));
+      if (ref.url && /^https?:\/\//.test(ref.url)) add(li, h("a", { href: ref.url }, ref.text));
+      else li.textContent = ref.text;
+    });
+
+    function update() {
+      var out, started, pre = [];
+      if (dose) {
+        var lb = wUnit.value === "lb", inch = hUnit.value === "in";
+        var weight = convert(inputs.weight.value, si.weight_kg.alt_factor, lb);
+        if (lb && typeof weight === "number")
+          pre.push(fill(spec, "w_convert_weight", { value: inputs.weight.value.trim(), factor: si.weight_kg.alt_factor, kg: fmt(weight) }));
+        out = compute(spec, { weight_kg: weight, height_cm: convert(inputs.height.value, si.height_cm.alt_factor, inch),
+          sex: radioValue(form, p + "sex"), age_years: inputs.age.value, regimen: regimen.value,
+          product: product.value || null, renal_or_thrombotic_risk: risk.checked });
+        started = inputs.weight.value.trim() !== "";
+      } else {
+        out = compute(spec, { platelet_count: inputs.count.value, platelet_unit: cUnit.value,
+          bleeding: radioValue(form, p + "b") });
+        started = inputs.count.value.trim() !== "";
+      }
+      status.textContent = "";
+      result.textContent = "";
+      workList.textContent = "";
+      form.querySelectorAll("[aria-invalid]").forEach(function (n) { n.removeAttribute("aria-invalid"); });
+      if (!started) return;
+      var bad = { weight_kg: inputs.weight, height_cm: inputs.height, age_years: inputs.age, platelet_count: inputs.count };
+      out.errors.concat(out.warnings).forEach(function (e, i) {
+        var isError = i < out.errors.length;
+        add(status, h("p", { class: isError ? "calc-error" : "calc-warning" }, e.message));
+        if (isError && bad[e.field]) bad[e.field].setAttribute("aria-invalid", "true");
+      });
+      if (!out.ok) return;
+      var dl = add(result, h("dl", {}));
+      if (dose) {
+        row(dl, T.dosing_weight, fmt(out.dosing_weight_kg) + " kg (" + T["basis_" + out.dosing_weight_basis] + ")")
+          .setAttribute("data-calc", "dosing-weight");
+        if (out.bmi !== null) row(dl, T.bmi, fmt(out.bmi) + " kg/m²");
+        if (out.ibw_kg !== null) row(dl, T.ibw, fmt(out.ibw_kg) + " kg");
+        row(dl, T.dose_per_day, fmt(out.dose_per_day_g) + " g").setAttribute("data-calc", "dose");
+        row(dl, T.days, String(out.days));
+        row(dl, T.course_total, fmt(out.course_total_g) + " g");
+        if (out.rounded_dose_per_day_g !== null)
+          row(dl, T.rounded, fmt(out.rounded_dose_per_day_g) + " g").setAttribute("data-calc", "rounded");
+        if (out.vials)
+          row(dl, T.vials, out.vials.map(function (v) { return v.count + " × " + fmt(v.size_g) + " g"; }).join(", "))
+            .setAttribute("data-calc", "vials");
+        if (out.volume_per_day_ml !== null) row(dl, T.volume, fmt(out.volume_per_day_ml) + " mL");
+        if (out.infusion_steps && out.infusion_steps.length) {
+          var ul = add(row(dl, T.rates, ""), h("ul", {}));
+          out.infusion_steps.forEach(function (st) {
+            add(ul, h("li", {}, fmt(st.mg_per_kg_min) + " mg/kg/min: " + fmt(st.ml_per_h) + " mL/h" +
+              (st.minutes !== null ? " × " + st.minutes + " " + T.minutes : "") + (st.maximum ? " (" + T.maximum + ")" : "")));
+          });
+        }
+      } else {
+        row(dl, T.grade, out.grade_label + " (" + out.ctcae_version + ")").setAttribute("data-calc", "grade");
+        if (out.pathway !== null) row(dl, T.pathway, out.pathway).setAttribute("data-calc", "pathway");
+        row(dl, T.recommendation, out.recommendation).setAttribute("data-calc", "recommendation");
+      }
+      pre.concat(out.working).forEach(function (line) { add(workList, h("li", {}, line)); });
+    }
+    form.addEventListener("input", update);
+    form.addEventListener("change", update);
+    update();
+  }
+
+  function mountAll() {
+    var els = document.querySelectorAll("[data-md-component='calculator'][data-calculator-spec]");
+    for (var i = 0; i < els.length; i++) mount(els[i]);
+  }
+
+  var api = { compute: compute, mount: mount, mountAll: mountAll, fmt: fmt, parseNumber: parseNumber };
+  if (typeof module !== "undefined" && module.exports) {
+    module.exports = api;
+  } else {
+    root.HandbookCalculator = api;
+    // Material's instant navigation swaps pages without a load event; document$ announces
+    // each one. It may be defined after this script runs, so look again once the DOM is ready.
+    var hooked = false;
+    var start = function () {
+      mountAll();
+      if (!hooked && root.document$ && root.document$.subscribe) {
+        hooked = true;
+        root.document$.subscribe(mountAll);
+      }
+    };
+    if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
+    else start();
+  }
+})(this);

@@ -1,0 +1,79 @@
+/* Handbook page behaviour: audience toggle (clinician / patient and family) and
+ * review-date flags. A classic script loaded in <head>: it works from file://,
+ * needs no server and writes no author text as HTML.
+ */
+(function () {
+  "use strict";
+
+  var STORAGE_KEY = "handbook.audience";
+  var AUDIENCES = ["clinician", "patient"];
+  var root = document.documentElement;
+
+  function readAudience() {
+    try {
+      var stored = window.localStorage.getItem(STORAGE_KEY);
+      return AUDIENCES.indexOf(stored) >= 0 ? stored : "clinician";
+    } catch (error) {
+      return "clinician"; // storage blocked (privacy mode): default, never fail
+    }
+  }
+
+  function applyAudience(audience) {
+    root.setAttribute("data-hb-audience", audience);
+    var buttons = document.querySelectorAll("[data-hb-audience-toggle] [data-hb-audience]");
+    for (var i = 0; i < buttons.length; i++) {
+      var pressed = buttons[i].getAttribute("data-hb-audience") === audience;
+      buttons[i].setAttribute("aria-pressed", pressed ? "true" : "false");
+    }
+  }
+
+  function setAudience(audience) {
+    try {
+      window.localStorage.setItem(STORAGE_KEY, audience);
+    } catch (error) {
+      /* the choice then lasts for this page only */
+    }
+    applyAudience(audience);
+    document.dispatchEvent(new CustomEvent("handbook:audience", { detail: { audience: audience } }));
+  }
+
+  function mountAudienceToggle(el) {
+    el.hidden = false;
+    el.addEventListener("click", function (event) {
+      var button = event.target.closest("[data-hb-audience]");
+      if (button) setAudience(button.getAttribute("data-hb-audience"));
+    });
+  }
+
+  /* A review date is judged when the page is read, not when it was built. */
+  function mountReviewDue(el) {
+    var due = el.getAttribute("data-hb-due");
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(due || "")) return;
+    var today = new Date().toISOString().slice(0, 10);
+    if (due < today) {
+      el.classList.add("hb-overdue");
+      var flag = document.createElement("strong");
+      flag.className = "hb-overdue__flag";
+      flag.textContent = " (overdue)";
+      el.appendChild(flag);
+    }
+  }
+
+  function mount() {
+    var toggles = document.querySelectorAll("[data-hb-audience-toggle]");
+    for (var i = 0; i < toggles.length; i++) mountAudienceToggle(toggles[i]);
+    var dues = document.querySelectorAll("[data-hb-due]");
+    for (var j = 0; j < dues.length; j++) mountReviewDue(dues[j]);
+    applyAudience(readAudience());
+  }
+
+  root.classList.add("hb-js");
+  root.setAttribute("data-hb-audience", readAudience());
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", mount);
+  } else {
+    mount();
+  }
+
+  if (typeof module !== "undefined") module.exports = { readAudience: readAudience, STORAGE_KEY: STORAGE_KEY };
+})();
