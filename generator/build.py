@@ -71,6 +71,9 @@ class BuildContext:
     options: RenderOptions
     result: RenderResult
     render_seconds: float = 0.0
+    pdf_file: Path | None = None
+    """The pocket guide printed for this build: the hook adds it to MkDocs' files,
+    so the home page's link to it is a checked link to a real docs file."""
 
 
 @dataclass
@@ -346,8 +349,24 @@ def build_site(
 
     site_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(dir=site_dir.parent, prefix=f"{site_dir.name}.tmp-"))
+    # mkdtemp makes the folder private (0700); a web server's user must read the site.
+    staging.chmod(0o755)
     epoch = str(int(build_date(context.handbook).timestamp()))
+    cleanup: list[Path] = []
     try:
+        # The PDF is printed first, into a scratch folder: MkDocs then copies it
+        # like any docs file (the home page links to it; --strict checks the link).
+        pdf_path = None
+        write_pdf = _pdf_writer() if pdf else None
+        if write_pdf is not None:
+            say("pdf")
+            started = time.perf_counter()
+            scratch = Path(tempfile.mkdtemp(dir=site_dir.parent, prefix=f"{site_dir.name}.pdf-"))
+            cleanup.append(scratch)
+            pdf_path = scratch / PDF_NAME
+            with _environ(SOURCE_DATE_EPOCH=epoch):
+                write_pdf(context.handbook, pdf_path)
+            seconds["pdf"] = time.perf_counter() - started
         say("mkdocs build")
         started = time.perf_counter()
         with _environ(
@@ -357,6 +376,7 @@ def build_site(
             HANDBOOK_SITE_URL=site_url if site_url is not None else os.environ.get("HANDBOOK_SITE_URL"),
         ):
             _active = context
+            context.pdf_file = pdf_path
             try:
                 config = load_config(
                     str(config_path), docs_dir=str(context.docs_dir), site_dir=str(staging), strict=strict
@@ -366,21 +386,16 @@ def build_site(
                 raise BuildError(f"mkdocs build failed: {exc}") from exc
             finally:
                 _active = None
+                context.pdf_file = None
         seconds["mkdocs"] = time.perf_counter() - started
         write_manifest(context, staging)
-        pdf_path = None
-        write_pdf = _pdf_writer() if pdf else None
-        if write_pdf is not None:
-            say("pdf")
-            started = time.perf_counter()
-            pdf_path = staging / PDF_NAME
-            with _environ(SOURCE_DATE_EPOCH=epoch):
-                write_pdf(context.handbook, pdf_path)
-            seconds["pdf"] = time.perf_counter() - started
         _swap(staging, site_dir)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+    finally:
+        for folder in cleanup:
+            shutil.rmtree(folder, ignore_errors=True)
     pages = sum(1 for _ in site_dir.rglob("*.html"))
     say(f"  {pages} HTML pages in {site_dir}")
     return BuildResult(

@@ -38,6 +38,11 @@ ENGINE_VERSION = 1
 KG_PER_LB = 0.45359237
 CM_PER_INCH = 2.54
 
+# A dose is over a cap only when it exceeds it by more than floating-point noise:
+# 0.4 g/kg x 5 days is exactly the 2 g/kg course cap, but (0.4 x w) x 5 can come out
+# one unit in the last place above 2 x w, which must not read "course capped".
+CAP_TOLERANCE = 1e-9
+
 # Input names of a decision calculator (the contract for itp-grade).
 DECISION_INPUTS = {"value": "platelet_count", "unit": "platelet_unit", "condition": "bleeding"}
 
@@ -112,6 +117,7 @@ TEXT: dict[str, str] = {
     "volume": "Volume per day",
     "rates": "Infusion rates",
     "maximum": "maximum",
+    "up_to": "increase as tolerated up to",
     "minutes": "min",
     "grade": "Grade",
     "pathway": "Pathway",
@@ -614,7 +620,7 @@ def _compute_dose(spec: dict[str, Any], inputs: dict[str, Any]) -> dict[str, Any
     cap = regimen["max_per_dose"]
     if cap is not None:
         cap_g = cap["g"] * dosing_weight if cap["per_kg"] else cap["g"]
-        if dose > cap_g:
+        if dose > cap_g * (1 + CAP_TOLERANCE):
             dose = cap_g
             capped = True
             warnings.append({"field": "regimen", "message": _fill(spec, "cap_dose", {"cap": cap["text"]})})
@@ -623,7 +629,7 @@ def _compute_dose(spec: dict[str, Any], inputs: dict[str, Any]) -> dict[str, Any
     cap = regimen["max_per_course"]
     if cap is not None:
         cap_g = cap["g"] * dosing_weight if cap["per_kg"] else cap["g"]
-        if dose * days > cap_g:
+        if dose * days > cap_g * (1 + CAP_TOLERANCE):
             dose = cap_g / days
             capped = True
             warnings.append({"field": "regimen", "message": _fill(spec, "cap_course", {"cap": cap["text"]})})
@@ -706,17 +712,16 @@ def _compute_dose(spec: dict[str, Any], inputs: dict[str, Any]) -> dict[str, Any
             )
         else:
             max_rate = schedule["max_rate_at_risk"]
+    # The listed steps up to the maximum in force (the at-risk one when ticked): a step at
+    # or above it is replaced by the maximum and ends the schedule. Otherwise the label's
+    # maximum is always added as the last step ("increase as tolerated up to"), timed last
+    # step or open one, so the reader sees the ceiling in mL/h.
     rates: list[list[Any]] = []
-    reached = False
     for step in schedule["steps"]:
         if step["rate"] >= max_rate:
-            rates.append([max_rate, None, True])
-            reached = True
             break
         rates.append([step["rate"], step["minutes"], False])
-    # A timed last step means the label goes on increasing "as tolerated" up to its maximum.
-    if not reached and rates[-1][1] is not None:
-        rates.append([max_rate, None, True])
+    rates.append([max_rate, None, True])
     steps = []
     for rate, minutes, is_max in rates:
         ml_per_h = rate * dosing_weight * 60 / (1000 * gpm)

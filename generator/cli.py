@@ -24,8 +24,11 @@ CONTENT_OPTION = click.option(
 
 
 def print_report(report: Report, *, strict: bool = False) -> None:
+    """Every diagnostic, each followed by the authoring-guide section that explains it."""
+    from .guide import with_guide_link
+
     for diagnostic in report.sorted():
-        click.echo(str(diagnostic), err=True)
+        click.echo(with_guide_link(diagnostic), err=True)
     if report.diagnostics:
         errors = len(report.errors) + (len(report.warnings) if strict else 0)
         click.echo(f"{errors} error(s), {len(report.warnings)} warning(s)", err=True)

@@ -65,6 +65,11 @@ def on_files(files: Files, config: Any) -> Files:
             if existing is not None:
                 files.remove(existing)
             files.append(File(rel, str(build.THEME_DIR), config.site_dir, config.use_directory_urls))
+    # The pocket guide `handbook build` printed for this build: a docs file like
+    # any other, so the home page's link to it is checked (and kept) by MkDocs.
+    pdf_file = build.hook_context(config).pdf_file
+    if pdf_file is not None:
+        files.append(File.generated(config, build.PDF_NAME, abs_src_path=str(pdf_file)))
     return files
 
 

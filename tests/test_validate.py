@@ -281,7 +281,8 @@ def test_cli_errors_exit_1_without_traceback(mini: Path) -> None:
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
     lines = result.stderr.splitlines()
-    assert "content/topics/alpha.yaml:30:20: regimens[0].dose.amount: must be greater than 0 (got -1)" in lines
+    at = lines.index("content/topics/alpha.yaml:30:20: regimens[0].dose.amount: must be greater than 0 (got -1)")
+    assert lines[at + 1] == "  see docs/authoring.md#doses"
     assert lines[-1].endswith("error(s), 0 warning(s)")
     assert result.stdout == ""
 

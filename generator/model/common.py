@@ -46,11 +46,9 @@ class Model(BaseModel):
     )
 
 
-Id = Annotated[
-    str,
-    StringConstraints(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length=80),
-    Field(description="Lowercase identifier: letters a-z, digits and single hyphens."),
-]
+# Lowercase identifier: letters a-z, digits and single hyphens. (No description here:
+# it would override the docstring of every field typed Id in the JSON Schema.)
+Id = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length=80)]
 RefId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$")]
 Text = Annotated[str, StringConstraints(min_length=1)]
 

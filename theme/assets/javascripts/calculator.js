@@ -15,6 +15,7 @@
   var NUMBER = /^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)$/;
   var MISSING = "missing";
   var BAD = "bad";
+  var CAP_TOL = 1 + 1e-9; // floating-point noise is not over a cap (see CAP_TOLERANCE in calculate.py)
 
   /* At most two decimals, half rounded up; String() matches Python's repr here. */
   function fmt(x) {
@@ -189,7 +190,7 @@
     var capped = false, cap = regimen.max_per_dose, capG;
     if (cap !== null) {
       capG = cap.per_kg ? cap.g * dosingWeight : cap.g;
-      if (dose > capG) {
+      if (dose > capG * CAP_TOL) {
         dose = capG;
         capped = true;
         err(warnings, "regimen", fill(spec, "cap_dose", { cap: cap.text }));
@@ -200,7 +201,7 @@
     cap = regimen.max_per_course;
     if (cap !== null) {
       capG = cap.per_kg ? cap.g * dosingWeight : cap.g;
-      if (dose * days > capG) {
+      if (dose * days > capG * CAP_TOL) {
         dose = capG / days;
         capped = true;
         err(warnings, "regimen", fill(spec, "cap_course", { cap: cap.text }));
@@ -260,17 +261,11 @@
         err(warnings, "renal_or_thrombotic_risk", fill(spec, "no_risk_max", { product: product.name }));
       else maxRate = schedule.max_rate_at_risk;
     }
-    var rates = [], reached = false;
-    for (var s = 0; s < schedule.steps.length; s++) {
-      if (schedule.steps[s].rate >= maxRate) {
-        rates.push([maxRate, null, true]);
-        reached = true;
-        break;
-      }
+    // Listed steps below the maximum in force, then always the maximum itself (see calculate.py).
+    var rates = [];
+    for (var s = 0; s < schedule.steps.length && schedule.steps[s].rate < maxRate; s++)
       rates.push([schedule.steps[s].rate, schedule.steps[s].minutes, false]);
-    }
-    // A timed last step means the label goes on increasing "as tolerated" up to its maximum.
-    if (!reached && rates[rates.length - 1][1] !== null) rates.push([maxRate, null, true]);
+    rates.push([maxRate, null, true]);
     out.infusion_steps = rates.map(function (r) {
       var mlPerH = r[0] * dosingWeight * 60 / (1000 * gpm);
       working.push(fill(spec, "w_rate", { rate: fmt(r[0]), weight: fmt(dosingWeight), gpm: fmt(gpm), ml_per_h: fmt(mlPerH) }));
@@ -475,8 +470,10 @@
         if (out.volume_per_day_ml !== null) row(dl, T.volume, fmt(out.volume_per_day_ml) + " mL");
         if (out.infusion_steps && out.infusion_steps.length) {
           var ul = add(row(dl, T.rates, ""), h("ul", {}));
-          out.infusion_steps.forEach(function (st) {
-            add(ul, h("li", {}, fmt(st.mg_per_kg_min) + " mg/kg/min: " + fmt(st.ml_per_h) + " mL/h" +
+          out.infusion_steps.forEach(function (st, i) {
+            // The label's maximum after a first step reads "increase as tolerated up to ...".
+            add(ul, h("li", { "data-calc": st.maximum ? "rate-max" : "rate" }, (st.maximum && i ? T.up_to + " " : "") +
+              fmt(st.mg_per_kg_min) + " mg/kg/min: " + fmt(st.ml_per_h) + " mL/h" +
               (st.minutes !== null ? " × " + st.minutes + " " + T.minutes : "") + (st.maximum ? " (" + T.maximum + ")" : "")));
           });
         }
