@@ -32,7 +32,7 @@ __all__ = [
     "weight_band_rows",
 ]
 
-ENGINE_VERSION = 1
+ENGINE_VERSION = 2
 
 # Definitions of units, not clinical data: 1 lb = 0.45359237 kg and 1 in = 2.54 cm exactly.
 KG_PER_LB = 0.45359237
@@ -75,7 +75,8 @@ TEXT: dict[str, str] = {
     "no_risk_max": (
         "No lower maximum rate of {product} for renal or thrombotic risk is recorded: follow the product label."
     ),
-    "w_convert_weight": "{value} lb × {factor} = {kg} kg",
+    "both_units": "{label}: give it in {unit} or in {alt_unit}, not both.",
+    "w_convert": "{value} {alt_unit} × {factor} = {converted} {unit}",
     "w_bmi": "BMI = {weight} kg ÷ ({height_m} m)² = {bmi} kg/m²",
     "w_ibw": "IBW (Devine, {sex}) = {base} + {per_inch} × ({height_in} in − {from_in}) = {ibw} kg",
     "w_adjusted": (
@@ -251,9 +252,29 @@ def _compile_weight_dose(calculator: Calculator, handbook: Any) -> dict[str, Any
     inputs = section.inputs
     return {
         "inputs": {
-            "weight_kg": {**_limits(inputs.weight), "unit": "kg", "alt_unit": "lb", "alt_factor": KG_PER_LB},
-            "height_cm": {**_limits(inputs.height), "unit": "cm", "alt_unit": "in", "alt_factor": CM_PER_INCH},
-            "age_years": {**_limits(inputs.age), "unit": "years", "alt_unit": None, "alt_factor": None},
+            # alt_field: the same measurement typed in another unit (weight_lb, height_in),
+            # converted by the engine before the limits are checked.
+            "weight_kg": {
+                **_limits(inputs.weight),
+                "unit": "kg",
+                "alt_field": "weight_lb",
+                "alt_unit": "lb",
+                "alt_factor": KG_PER_LB,
+            },
+            "height_cm": {
+                **_limits(inputs.height),
+                "unit": "cm",
+                "alt_field": "height_in",
+                "alt_unit": "in",
+                "alt_factor": CM_PER_INCH,
+            },
+            "age_years": {
+                **_limits(inputs.age),
+                "unit": "years",
+                "alt_field": None,
+                "alt_unit": None,
+                "alt_factor": None,
+            },
         },
         "sexes": ["female", "male"],
         "cm_per_inch": CM_PER_INCH,
@@ -423,6 +444,35 @@ def _number_input(
     return number
 
 
+def _measured(
+    spec: dict, inputs: dict, field: str, required: bool, errors: list, warnings: list, working: list
+) -> float | None:
+    """A numeric input given in its own unit (weight_kg) or in its alternative unit
+    (weight_lb), converted here so both engines and every limit see the same number."""
+    spec_input = spec["inputs"][field]
+    value = inputs.get(field)
+    alt = spec_input["alt_field"]
+    if alt is not None and _parse_number(inputs.get(alt)) != MISSING:
+        if _parse_number(value) != MISSING:
+            values = {"label": spec_input["label"], "unit": spec_input["unit"], "alt_unit": spec_input["alt_unit"]}
+            errors.append({"field": alt, "message": _fill(spec, "both_units", values)})
+            return None
+        field = alt
+        value = inputs[alt]
+        raw = _parse_number(value)
+        if isinstance(raw, float):
+            value = raw * spec_input["alt_factor"]
+            values = {
+                "value": fmt(raw),
+                "alt_unit": spec_input["alt_unit"],
+                "factor": str(spec_input["alt_factor"]),
+                "converted": fmt(value),
+                "unit": spec_input["unit"],
+            }
+            working.append(_fill(spec, "w_convert", values))
+    return _number_input(spec_input, value, field, required, errors, warnings, spec)
+
+
 def _choice(
     spec: dict, value: Any, allowed: list[str], field: str, label_key: str, required: bool, errors: list
 ) -> str | None:
@@ -506,12 +556,10 @@ DECISION_KEYS = [
 def _compute_dose(spec: dict[str, Any], inputs: dict[str, Any]) -> dict[str, Any]:
     errors: list[dict[str, Any]] = []
     warnings: list[dict[str, Any]] = []
-    spec_inputs = spec["inputs"]
-    weight = _number_input(spec_inputs["weight_kg"], inputs.get("weight_kg"), "weight_kg", True, errors, warnings, spec)
-    height = _number_input(
-        spec_inputs["height_cm"], inputs.get("height_cm"), "height_cm", False, errors, warnings, spec
-    )
-    age = _number_input(spec_inputs["age_years"], inputs.get("age_years"), "age_years", False, errors, warnings, spec)
+    working: list[str] = []
+    weight = _measured(spec, inputs, "weight_kg", True, errors, warnings, working)
+    height = _measured(spec, inputs, "height_cm", False, errors, warnings, working)
+    age = _measured(spec, inputs, "age_years", False, errors, warnings, working)
     sex = _choice(spec, inputs.get("sex"), spec["sexes"], "sex", "sex", height is not None, errors)
     regimen_ids = [r["id"] for r in spec["regimens"]]
     regimen_id = _choice(spec, inputs.get("regimen"), regimen_ids, "regimen", "regimen", True, errors)
@@ -530,7 +578,6 @@ def _compute_dose(spec: dict[str, Any], inputs: dict[str, Any]) -> dict[str, Any
     if errors or weight is None or regimen_id is None:
         return _refused(errors, warnings, DOSE_KEYS)
 
-    working: list[str] = []
     policy = spec["dosing_weight"]
     regimen = spec["regimens"][regimen_ids.index(regimen_id)]
     rule = policy["adjust_when"]

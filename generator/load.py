@@ -11,6 +11,7 @@ the node tree ourselves so that
 from __future__ import annotations
 
 import datetime as _dt
+import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,28 @@ from .diagnostics import Report
 
 __all__ = ["LoadedFile", "SourceMap", "load_yaml_file", "load_yaml_text"]
 
-_Composer = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_BaseComposer = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Composer(_BaseComposer):  # type: ignore[misc,valid-type]
+    """The safe composer with a memo on implicit tag resolution: libyaml parses in
+    C but asks Python's regex-based resolver for the tag of every scalar, the
+    largest cost of loading a big handbook. The same text always resolves to the
+    same tag, and a handbook repeats its keys and short values thousands of times."""
+
+    _resolved: dict[tuple[str, tuple[bool, bool]], str] = {}
+
+    def resolve(self, kind: type[Node], value: Any, implicit: Any) -> str:
+        if kind is ScalarNode and implicit is not None and len(value) < 64:
+            key = (value, (bool(implicit[0]), bool(implicit[1])))
+            tag = self._resolved.get(key)
+            if tag is None:
+                tag = super().resolve(kind, value, implicit)
+                if len(self._resolved) < 200_000:  # bounded: memory stays flat
+                    self._resolved[key] = tag
+            return tag
+        return super().resolve(kind, value, implicit)
+
 
 # Tags that plain YAML resolves by itself. Anything else (``!!python/object``,
 # ``!include``...) is refused: content is data, never code.
@@ -75,6 +97,9 @@ class LoadedFile:
     reported: frozenset[Loc] = frozenset()
     """Locations already reported by the loader (bad tags, duplicate keys): later
     stages do not report them again."""
+    digest: str = ""
+    """SHA-1 of the file's text: later stages key their caches on it (a live
+    preview re-renders only the topics whose text changed)."""
 
 
 class _Builder:
@@ -168,7 +193,8 @@ def load_yaml_text(text: str, path: str, report: Report) -> LoadedFile:
     if not isinstance(data, dict) and () not in builder.reported:
         builder._error(root, (), f"expected a YAML mapping at the top of the file, got {type(data).__name__}")
     ok = isinstance(data, dict)
-    return LoadedFile(path, data, builder.source, ok=ok, reported=frozenset(builder.reported))
+    digest = hashlib.sha1(text.encode("utf-8"), usedforsecurity=False).hexdigest()
+    return LoadedFile(path, data, builder.source, ok=ok, reported=frozenset(builder.reported), digest=digest)
 
 
 def load_yaml_file(path: Path, report: Report, *, display: str | None = None) -> LoadedFile:

@@ -115,9 +115,26 @@ def _inputs(spec: dict[str, Any]) -> st.SearchStrategy[dict[str, Any]]:
             names["unit"]: st.sampled_from([*(u["unit"] for u in spec["units"] for _ in range(3)), "g/L", None]),
             names["condition"]: st.sampled_from([*(v["id"] for v in spec["table"]["condition"]["values"]), "x", 3]),
         }
-    return st.fixed_dictionaries({k: _optional(v) for k, v in fields.items()}).map(
+    plain = st.fixed_dictionaries({k: _optional(v) for k, v in fields.items()}).map(
         lambda d: {k: v for k, v in d.items() if v != "<absent>"}
     )
+    if spec["kind"] != "weight-dose":
+        return plain
+    # Weight and height are also typed in lb and in (weight_lb, height_in): the value
+    # moves to the other unit's field, stays, or is given in both (a refusal).
+    alternatives = {"weight_kg": ("weight_lb", 1 / 0.45359237), "height_cm": ("height_in", 1 / 2.54)}
+    how = st.sampled_from(["keep", "keep", "move", "both"])
+
+    def retype(d: dict[str, Any], weight_how: str, height_how: str) -> dict[str, Any]:
+        for (field, (alt, per)), choice in zip(alternatives.items(), (weight_how, height_how), strict=True):
+            if field in d and choice != "keep":
+                value = d[field]
+                d[alt] = value * per if isinstance(value, float) else value
+                if choice == "move":
+                    del d[field]
+        return d
+
+    return st.builds(retype, plain, how, how)
 
 
 @pytest.mark.parametrize("path", VECTORS, ids=lambda p: p.stem)

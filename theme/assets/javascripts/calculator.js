@@ -78,6 +78,26 @@
     return number;
   }
 
+  /* A number typed in its own unit (weight_kg) or its alternative (weight_lb); see _measured. */
+  function measured(spec, inputs, field, required, errors, warnings, working) {
+    var def = spec.inputs[field], value = inputs[field], alt = def.alt_field;
+    if (!absent(alt) && parseNumber(inputs[alt]) !== MISSING) {
+      if (parseNumber(value) !== MISSING) {
+        err(errors, alt, fill(spec, "both_units", { label: def.label, unit: def.unit, alt_unit: def.alt_unit }));
+        return null;
+      }
+      field = alt;
+      value = inputs[alt];
+      var raw = parseNumber(value);
+      if (typeof raw === "number") {
+        value = raw * def.alt_factor;
+        working.push(fill(spec, "w_convert", { value: fmt(raw), alt_unit: def.alt_unit, factor: String(def.alt_factor),
+          converted: fmt(value), unit: def.unit }));
+      }
+    }
+    return numberInput(spec, def, value, field, required, errors, warnings);
+  }
+
   function choice(spec, value, allowed, field, label, required, errors) {
     if (absent(value) || value === "") {
       if (required) err(errors, field, fill(spec, "required", { label: label }));
@@ -132,10 +152,10 @@
   }
 
   function computeDose(spec, inputs) {
-    var errors = [], warnings = [], working = [], T = spec.text, si = spec.inputs;
-    var weight = numberInput(spec, si.weight_kg, inputs.weight_kg, "weight_kg", true, errors, warnings);
-    var height = numberInput(spec, si.height_cm, inputs.height_cm, "height_cm", false, errors, warnings);
-    var age = numberInput(spec, si.age_years, inputs.age_years, "age_years", false, errors, warnings);
+    var errors = [], warnings = [], working = [], T = spec.text;
+    var weight = measured(spec, inputs, "weight_kg", true, errors, warnings, working);
+    var height = measured(spec, inputs, "height_cm", false, errors, warnings, working);
+    var age = measured(spec, inputs, "age_years", false, errors, warnings, working);
     var sex = choice(spec, inputs.sex, spec.sexes, "sex", T.sex, height !== null, errors);
     var regimenIds = ids(spec.regimens);
     var regimenId = choice(spec, inputs.regimen, regimenIds, "regimen", T.regimen, true, errors);
@@ -363,11 +383,6 @@
     return add(dl, h("dd", {}, value));
   }
 
-  function convert(text, factor, useAlt) {
-    var n = parseNumber(text);
-    return useAlt && typeof n === "number" ? n * factor : text;
-  }
-
   function mount(el) {
     if (el.getAttribute("data-calculator-mounted")) return;
     el.setAttribute("data-calculator-mounted", "1");
@@ -426,15 +441,17 @@
     });
 
     function update() {
-      var out, started, pre = [];
+      var out, started, given = {};
       if (dose) {
-        var lb = wUnit.value === "lb", inch = hUnit.value === "in";
-        var weight = convert(inputs.weight.value, si.weight_kg.alt_factor, lb);
-        if (lb && typeof weight === "number")
-          pre.push(fill(spec, "w_convert_weight", { value: inputs.weight.value.trim(), factor: si.weight_kg.alt_factor, kg: fmt(weight) }));
-        out = compute(spec, { weight_kg: weight, height_cm: convert(inputs.height.value, si.height_cm.alt_factor, inch),
-          sex: radioValue(form, p + "sex"), age_years: inputs.age.value, regimen: regimen.value,
-          product: product.value || null, renal_or_thrombotic_risk: risk.checked });
+        // The engine converts lb and in itself (weight_lb, height_in), so the vectors cover it.
+        given[wUnit.value === "lb" ? "weight_lb" : "weight_kg"] = inputs.weight.value;
+        given[hUnit.value === "in" ? "height_in" : "height_cm"] = inputs.height.value;
+        given.sex = radioValue(form, p + "sex");
+        given.age_years = inputs.age.value;
+        given.regimen = regimen.value;
+        given.product = product.value || null;
+        given.renal_or_thrombotic_risk = risk.checked;
+        out = compute(spec, given);
         started = inputs.weight.value.trim() !== "";
       } else {
         out = compute(spec, { platelet_count: inputs.count.value, platelet_unit: cUnit.value,
@@ -446,7 +463,8 @@
       workList.textContent = "";
       form.querySelectorAll("[aria-invalid]").forEach(function (n) { n.removeAttribute("aria-invalid"); });
       if (!started) return;
-      var bad = { weight_kg: inputs.weight, height_cm: inputs.height, age_years: inputs.age, platelet_count: inputs.count };
+      var bad = { weight_kg: inputs.weight, weight_lb: inputs.weight, height_cm: inputs.height, height_in: inputs.height,
+        age_years: inputs.age, platelet_count: inputs.count };
       out.errors.concat(out.warnings).forEach(function (e, i) {
         var isError = i < out.errors.length;
         add(status, h("p", { class: isError ? "calc-error" : "calc-warning" }, e.message));
@@ -482,7 +500,7 @@
         if (out.pathway !== null) row(dl, T.pathway, out.pathway).setAttribute("data-calc", "pathway");
         row(dl, T.recommendation, out.recommendation).setAttribute("data-calc", "recommendation");
       }
-      pre.concat(out.working).forEach(function (line) { add(workList, h("li", {}, line)); });
+      out.working.forEach(function (line) { add(workList, h("li", {}, line)); });
     }
     form.addEventListener("input", update);
     form.addEventListener("change", update);
