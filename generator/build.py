@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import gc
 import hashlib
 import importlib
 import json
@@ -165,6 +166,24 @@ def weight_bands(path: Path = THEME_DIR / "print" / "config.yaml") -> dict[str, 
 
 # --------------------------------------------------------------------------- prepare (validate + render)
 
+@contextlib.contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Loading builds hundreds of thousands of small objects (nodes, source-map
+    tuples) that all stay alive; the cyclic collector would rescan them again and
+    again (measured: 6.0 s instead of 2.4 s for 2,000 topics). Nothing here makes
+    cycles worth collecting before the load ends."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+LAST_NAV: dict[str, Any] = {}
+"""The navigation of the last MkDocs run per site folder (the hooks compare)."""
+
 _active: BuildContext | None = None
 _memo: dict[tuple[Any, ...], BuildContext] = {}
 
@@ -214,7 +233,8 @@ def prepare(
     if cached is not None and docs_dir.is_dir():
         return cached
     started = time.perf_counter()
-    handbook = load_handbook(content_dir, strict=strict)
+    with _gc_paused():
+        handbook = load_handbook(content_dir, strict=strict)
     if exclude_drafts:
         from .editorial import exclude_drafts as drop_drafts
 

@@ -327,7 +327,18 @@ def _refuse_unreleasable(content_dir: Path, *, strict: bool, exclude_drafts: boo
 @cli.command()
 @CONTENT_OPTION
 @click.option("-a", "--dev-addr", default="127.0.0.1:8000", show_default=True, help="Address to serve on.")
-def serve(content_dir: Path, dev_addr: str) -> None:
+@click.option(
+    "--docs-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Folder for the generated Markdown (default: docs_dir of mkdocs.yml).",
+)
+@click.option(
+    "--full",
+    is_flag=True,
+    help="Rebuild every page on each change (default: only pages whose Markdown changed).",
+)
+def serve(content_dir: Path, dev_addr: str, docs_dir: Path | None, full: bool) -> None:
     """Preview the site: re-render and reload the browser when content/ or theme/ change."""
     import logging
     import os
@@ -349,7 +360,18 @@ def serve(content_dir: Path, dev_addr: str) -> None:
         # Called as a function, not through mkdocs' click command, so live reload
         # is on whatever click version is installed (mkdocs#4032).
         watch = [str(content_dir), str(config_file.parent / "theme")]
-        mkdocs_serve(str(config_file), livereload=True, watch=watch, dev_addr=dev_addr)
+        # "dirty": MkDocs rebuilds only pages whose Markdown is newer than their
+        # HTML; the render stage rewrites only files whose bytes changed, so one
+        # edited topic rebuilds one page (issue 7; about 1 s instead of 20 s at 2,000).
+        extra = {"docs_dir": str(docs_dir.resolve())} if docs_dir else {}
+        mkdocs_serve(
+            str(config_file),
+            livereload=True,
+            watch=watch,
+            dev_addr=dev_addr,
+            build_type=None if full else "dirty",
+            **extra,
+        )
     except MkDocsException as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)

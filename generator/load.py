@@ -197,6 +197,13 @@ def load_yaml_text(text: str, path: str, report: Report) -> LoadedFile:
     return LoadedFile(path, data, builder.source, ok=ok, reported=frozenset(builder.reported), digest=digest)
 
 
+# Files that loaded without a problem, by name, with the exact text they were
+# parsed from: a live preview re-parses only the files an editor changed. A file
+# with problems is never cached, so its diagnostics are reported on every run.
+_CLEAN: dict[str, tuple[str, LoadedFile]] = {}
+_CLEAN_LIMIT = 50_000
+
+
 def load_yaml_file(path: Path, report: Report, *, display: str | None = None) -> LoadedFile:
     name = display or str(path)
     try:
@@ -204,4 +211,13 @@ def load_yaml_file(path: Path, report: Report, *, display: str | None = None) ->
     except UnicodeDecodeError as exc:
         report.error(name, 1, 1, "<file>", f"file is not UTF-8 text ({exc.reason} at byte {exc.start})")
         return LoadedFile(name, None, SourceMap(), ok=False)
-    return load_yaml_text(text, name, report)
+    cached = _CLEAN.get(name)
+    if cached is not None and cached[0] == text:
+        return cached[1]
+    before = len(report.diagnostics)
+    loaded = load_yaml_text(text, name, report)
+    if loaded.ok and len(report.diagnostics) == before and len(_CLEAN) < _CLEAN_LIMIT:
+        _CLEAN[name] = (text, loaded)
+    else:
+        _CLEAN.pop(name, None)
+    return loaded

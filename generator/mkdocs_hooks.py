@@ -7,6 +7,7 @@ must survive between loads (the memoised render) lives in :mod:`generator.build`
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -67,7 +68,17 @@ def on_files(files: Files, config: Any) -> Files:
             files.append(File(rel, str(build.THEME_DIR), config.site_dir, config.use_directory_urls))
     # The pocket guide `handbook build` printed for this build: a docs file like
     # any other, so the home page's link to it is checked (and kept) by MkDocs.
-    pdf_file = build.hook_context(config).pdf_file
+    context = build.hook_context(config)
+    # A dirty rebuild (`handbook serve`) rebuilds only pages whose Markdown is
+    # newer than their HTML. When the navigation changed (a title, a new topic),
+    # every page's sidebar is stale: mark every page for rebuilding.
+    previous = build.LAST_NAV.get(config.site_dir)
+    if previous is not None and previous != context.result.nav:
+        for page_file in files.documentation_pages():
+            if page_file.abs_src_path:
+                os.utime(page_file.abs_src_path)
+    build.LAST_NAV[config.site_dir] = context.result.nav
+    pdf_file = context.pdf_file
     if pdf_file is not None:
         files.append(File.generated(config, build.PDF_NAME, abs_src_path=str(pdf_file)))
     return files

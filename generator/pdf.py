@@ -32,8 +32,9 @@ from markupsafe import Markup, escape
 from pydantic import BaseModel
 
 from .model import Topic
-from .model.common import Cited, Figure, Quantity, Statement
+from .model.common import Cited, Figure, Statement
 from .model.topic import NOT_COVERED_TEXT, ReviewStatus
+from .present import fmt_band, fmt_figure_value, fmt_grouped, fmt_number, fmt_quantity, fmt_unit
 from .validate import Handbook, today
 
 __all__ = [
@@ -169,47 +170,9 @@ def load_print_config(path: Path = PRINT_THEME / "config.yaml") -> PrintConfig:
 # --------------------------------------------------------------------------- formatting
 
 
-def fmt_number(value: float | int | None, decimals: int = 1) -> str:
-    """A number for print: at most ``decimals`` places, no trailing zeros
-    (0.4, 1, 82.3). Rounding for display is this stage's job; the engine's
-    numbers are unrounded."""
-    if value is None:
-        return ""
-    text = f"{value:.{decimals}f}"
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return "0" if text in ("-0", "") else text
-
-
-def fmt_grouped(value: float | int | None, decimals: int = 1) -> str:
-    """Like :func:`fmt_number`, with thousands separated (25,000 per µL)."""
-    text = fmt_number(value, decimals)
-    whole, _, fraction = text.partition(".")
-    sign = "-" if whole.startswith("-") else ""
-    whole = f"{int(whole.lstrip('-')):,}"
-    return sign + whole + (f".{fraction}" if fraction else "")
-
-
-def fmt_quantity(quantity: Quantity | None) -> str:
-    if quantity is None:
-        return ""
-    return f"{fmt_number(quantity.value, 3)} {fmt_unit(quantity.unit)}"
-
-
 def fmt_figure(figure: Figure) -> str:
     """``time to response: median 2 day``-style text of a reported figure."""
-    if figure.value is not None:
-        number = fmt_number(figure.value, 3)
-    elif figure.low is not None and figure.high is not None:
-        number = f"{fmt_number(figure.low, 3)}–{fmt_number(figure.high, 3)}"
-    elif figure.low is not None:
-        number = f"≥ {fmt_number(figure.low, 3)}"
-    else:
-        number = f"≤ {fmt_number(figure.high, 3)}"
-    unit = fmt_unit(figure.unit)
-    sep = "" if unit == "%" else " "
-    qualifier = f"{figure.qualifier} " if figure.qualifier else ""
-    return f"{figure.label}: {qualifier}{number}{sep}{unit}"
+    return f"{figure.label}: {fmt_figure_value(figure)}"
 
 
 _INLINE = (
@@ -238,15 +201,6 @@ def inline_markdown(text: str) -> Markup:
         return label
 
     return Markup(_LINK.sub(link, html))
-
-
-# How units of the controlled vocabulary are printed (typography only).
-_UNIT_PRINT = {"x10^9/L": "×10⁹/L", "/uL": "/µL", "kg/m2": "kg/m²"}
-
-
-def fmt_unit(unit: Any) -> str:
-    value = getattr(unit, "value", unit)
-    return _UNIT_PRINT.get(value, value)
 
 
 def humanise(name: str) -> str:
@@ -662,6 +616,7 @@ def _environment() -> jinja2.Environment:
         quantity=fmt_quantity,
         unit=fmt_unit,
         figure=fmt_figure,
+        band=lambda band, factor=1: fmt_band(band, None, factor),
         md=inline_markdown,
         humanise=humanise,
     )

@@ -271,9 +271,33 @@ def specialty_order(handbook: Handbook) -> list[str]:
     return listed + sorted(present - set(listed), key=str.casefold)
 
 
+def _template_stamp() -> tuple[tuple[str, int, int], ...]:
+    return tuple(
+        (str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in sorted(TEMPLATE_DIR.rglob("*.j2")) if p.is_file()
+    )
+
+
+_ENVIRONMENTS: dict[tuple[Any, ...], jinja2.Environment] = {}
+
+
 def _environment() -> jinja2.Environment:
+    """One compiled environment per state of the template folder: a preview
+    rebuild reuses the compiled templates, an edited template gets a new one."""
+    stamp = _template_stamp()
+    env = _ENVIRONMENTS.get(stamp)
+    if env is None:
+        _ENVIRONMENTS.clear()
+        _TOPIC_CACHE.clear()  # pages rendered with the old templates are stale
+        env = _ENVIRONMENTS[stamp] = _new_environment()
+    return env
+
+
+def _new_environment() -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(TEMPLATE_DIR)),
+        # Templates are checked once per build (_template_stamp), not on every
+        # get_template call (a stat() per template per topic otherwise).
+        auto_reload=False,
         autoescape=True,  # a forgotten filter still yields escaped text
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
@@ -364,7 +388,11 @@ def fmt_vials(vials: list[dict[str, Any]] | None) -> str:
     return " + ".join(f"{v['count']} × {fmt_number(float(v['size_g']))} g" for v in vials or [])
 
 
-def render_topic(env: jinja2.Environment, handbook: Handbook, topic: Topic, options: RenderOptions) -> str:
+def render_topic(
+    env: jinja2.Environment, handbook: Handbook, topic: Topic, options: RenderOptions, glossary: str | None = None
+) -> str:
+    """A topic's Markdown page. ``glossary`` is the abbreviation block (computed
+    once per build by :func:`build_pages`)."""
     citations = Citations(handbook.references)
     body = env.get_template("topic.md.j2").render(
         topic=topic,
@@ -388,7 +416,41 @@ def render_topic(env: jinja2.Environment, handbook: Handbook, topic: Topic, opti
         hb_kind="topic",
         hb_status=topic.review.status.value,
     )
-    return meta + body + _glossary_block(handbook)
+    return meta + body + (_glossary_block(handbook) if glossary is None else glossary)
+
+
+# Rendered topic pages by what they depend on (see _topic_key): a live preview
+# re-renders only the topics whose inputs changed. Replaced at every build, so it
+# holds one handbook's pages at most.
+_TOPIC_CACHE: dict[tuple[Any, ...], str] = {}
+
+
+def _shared_key(handbook: Handbook, options: RenderOptions, glossary: str) -> tuple[Any, ...] | None:
+    """What every topic page depends on besides its own topic: the shared content
+    files (references, glossary, products, calculators, handbook.yaml) by digest,
+    and the render options. None when a source has no digest (no caching)."""
+    digests = []
+    for key, located in sorted(handbook.sources.items()):
+        if key.startswith("topics/"):
+            continue
+        digest = getattr(getattr(located, "loaded", None), "digest", "")
+        if not digest:
+            return None
+        digests.append((key, digest))
+    return (tuple(digests), repr(options), glossary)
+
+
+def _topic_key(handbook: Handbook, topic: Topic, shared: tuple[Any, ...] | None) -> tuple[Any, ...] | None:
+    located = handbook.sources.get(f"topics/{topic.id}")
+    digest = getattr(getattr(located, "loaded", None), "digest", "")
+    if shared is None or not digest:
+        return None
+    # Related topics show their title and summary; the ids are the (possibly
+    # filtered, e.g. drafts excluded) list this build renders.
+    related = tuple(
+        (i, handbook.topics[i].title, handbook.topics[i].summary) for i in topic.related if i in handbook.topics
+    )
+    return (topic.id, digest, related, shared)
 
 
 def _status_label(status: str) -> str:
@@ -438,8 +500,19 @@ def build_pages(handbook: Handbook, options: RenderOptions | None = None) -> Ren
     files["calculators.md"] = _index_page(env, "calculators.md.j2", "Calculators", uses=calculator_uses, **common)
     files["recent.md"] = _index_page(env, "recent.md.j2", "Recently updated", recent=recent, **common)
     files["glossary.md"] = _index_page(env, "glossary.md.j2", "Glossary", **common)
+    glossary = _glossary_block(handbook)
+    shared = _shared_key(handbook, options, glossary)
+    cache: dict[tuple[Any, ...], str] = {}
     for topic in topics:
-        files[topic_path(topic.id)] = render_topic(env, handbook, topic, options)
+        key = _topic_key(handbook, topic, shared)
+        page = _TOPIC_CACHE.get(key) if key is not None else None
+        if page is None:
+            page = render_topic(env, handbook, topic, options, glossary)
+        if key is not None:
+            cache[key] = page
+        files[topic_path(topic.id)] = page
+    _TOPIC_CACHE.clear()
+    _TOPIC_CACHE.update(cache)
 
     nav: list[Any] = [{"Home": "index.md"}]
     for specialty in specialties:

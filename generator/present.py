@@ -1,0 +1,88 @@
+"""How clinical numbers and units are shown to readers, on the site and on paper.
+
+One module for both outputs: a dose must never read "0.0125 g/kg" on a page and
+"0.013 g/kg" in the pocket guide. Numbers an author wrote are shown exactly as
+written; numbers derived at build time (a band converted to /uL) are rounded here.
+Numbers the calculator computes are formatted by the engine (``calculate.fmt``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .model.common import Figure, Quantity
+from .model.topic import Band, Dose
+
+__all__ = ["UNIT_DISPLAY", "fmt_band", "fmt_figure_value", "fmt_grouped", "fmt_number", "fmt_quantity", "fmt_unit"]
+
+# Typography of the controlled unit vocabulary; content keeps the ASCII spelling.
+UNIT_DISPLAY = {"x10^9/L": "×10⁹/L", "/uL": "/µL", "kg/m2": "kg/m²"}
+
+
+def fmt_unit(unit: Any) -> str:
+    value = getattr(unit, "value", unit)
+    return UNIT_DISPLAY.get(value, value)
+
+
+def fmt_number(value: float | int) -> str:
+    """A number as its author wrote it: the shortest text that reads back as the
+    same number (0.4, 1, 0.0125, 82.3), never rounded."""
+    if isinstance(value, bool):
+        raise TypeError("a clinical number cannot be a boolean")
+    if isinstance(value, int):
+        return str(value)
+    text = repr(float(value))
+    return text[:-2] if text.endswith(".0") else text
+
+
+def fmt_grouped(value: float | int, decimals: int = 3) -> str:
+    """A number derived at build time: at most ``decimals`` places, no trailing
+    zeros, thousands separated (25,000)."""
+    text = f"{value:,.{decimals}f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+def _with_unit(number: str, unit: Any) -> str:
+    shown = fmt_unit(unit)
+    return f"{number}{shown}" if shown == "%" else f"{number} {shown}"
+
+
+def fmt_quantity(quantity: Quantity | Dose | None) -> str:
+    """``1 g/kg``, ``10%``, ``2 g/kg``."""
+    if quantity is None:
+        return ""
+    amount = quantity.amount if isinstance(quantity, Dose) else quantity.value
+    return _with_unit(fmt_number(amount), quantity.unit)
+
+
+def fmt_figure_value(figure: Figure) -> str:
+    """The number part of a reported figure: ``up to 80%``, ``2–4 day``, ``≥ 5 h``."""
+    if figure.value is not None:
+        number = fmt_number(figure.value)
+    elif figure.low is not None and figure.high is not None:
+        number = f"{fmt_number(figure.low)}–{fmt_number(figure.high)}"
+    elif figure.low is not None:
+        number = f"≥ {fmt_number(figure.low)}"
+    else:
+        assert figure.high is not None  # the model requires a value or a bound
+        number = f"≤ {fmt_number(figure.high)}"
+    text = _with_unit(number, figure.unit)
+    return f"{figure.qualifier} {text}" if figure.qualifier else text
+
+
+def fmt_band(band: Band, unit: Any = None, factor: float = 1) -> str:
+    """A band's range in reader terms: ``< 25``, ``25 to < 50``, ``≥ 150``, in
+    ``unit`` when given (after multiplying by ``factor``, e.g. 1000 for x10^9/L -> /uL)."""
+
+    def number(value: float) -> str:
+        return fmt_number(value) if factor == 1 else fmt_grouped(value * factor)
+
+    if band.min in (None, 0) and band.below is not None:
+        text = f"< {number(band.below)}"
+    elif band.below is None:
+        text = f"≥ {number(band.min or 0)}"
+    else:
+        text = f"{number(band.min or 0)} to < {number(band.below)}"
+    return f"{text} {fmt_unit(unit)}" if unit is not None else text

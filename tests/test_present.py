@@ -1,0 +1,49 @@
+"""Numbers and units read the same on the site and on paper."""
+
+from __future__ import annotations
+
+import pytest
+
+from generator.model.common import Figure, Quantity
+from generator.model.topic import Band, Dose
+from generator.present import fmt_band, fmt_figure_value, fmt_grouped, fmt_number, fmt_quantity, fmt_unit
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"), [(1, "1"), (1.0, "1"), (0.4, "0.4"), (0.0125, "0.0125"), (82.3, "82.3"), (25000, "25000")]
+)
+def test_authored_numbers_are_shown_as_written(value: float, shown: str) -> None:
+    assert fmt_number(value) == shown
+
+
+def test_booleans_are_not_numbers() -> None:
+    with pytest.raises(TypeError):
+        fmt_number(True)
+
+
+@pytest.mark.parametrize(("value", "shown"), [(25000.0, "25,000"), (0.3 * 1000, "300"), (1.23456, "1.235"), (-0.0001, "0")])
+def test_derived_numbers_are_rounded_and_grouped(value: float, shown: str) -> None:
+    assert fmt_grouped(value) == shown
+
+
+def test_units_and_quantities() -> None:
+    assert fmt_unit("x10^9/L") == "×10⁹/L"
+    assert fmt_unit("/uL") == "/µL"
+    assert fmt_unit("g/kg") == "g/kg"
+    assert fmt_quantity(Dose(amount=0.4, unit="g/kg")) == "0.4 g/kg"
+    assert fmt_quantity(Quantity(value=10, unit="%")) == "10%"
+    assert fmt_quantity(None) == ""
+
+
+def test_figures() -> None:
+    assert fmt_figure_value(Figure(label="response", value=80, unit="%", qualifier="up to")) == "up to 80%"
+    assert fmt_figure_value(Figure(label="onset", low=2, high=4, unit="day")) == "2–4 day"
+    assert fmt_figure_value(Figure(label="x", low=5, unit="h")) == "≥ 5 h"
+    assert fmt_figure_value(Figure(label="x", high=5, unit="h")) == "≤ 5 h"
+
+
+def test_bands() -> None:
+    assert fmt_band(Band(id="g4", label="G4", below=25), "x10^9/L") == "< 25 ×10⁹/L"
+    assert fmt_band(Band(id="g3", label="G3", min=25, below=50), "x10^9/L") == "25 to < 50 ×10⁹/L"
+    assert fmt_band(Band(id="n", label="N", min=150)) == "≥ 150"
+    assert fmt_band(Band(id="g3", label="G3", min=25, below=50), "/uL", factor=1000) == "25,000 to < 50,000 /µL"
