@@ -28,7 +28,7 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:
         pass
 
-    def send_head(self) -> Any:  # noqa: D102 - same contract as the base class
+    def send_head(self) -> Any:
         path = Path(self.translate_path(self.path))
         if path.is_dir():
             path = path / "index.html"

@@ -313,3 +313,55 @@ def test_cli_calc_needs_input_or_spec() -> None:
     result = run_calc("itp-grade")
     assert result.returncode == 2
     assert "give exactly one of --input JSON and --spec" in result.stderr
+
+
+def run_calc_real(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "generator", "calc", *args, "--content", "content"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "check"),
+    [
+        (
+            ("ivig-dose", "--input", '{"weight_kg": 96, "height_cm": 170, "sex": "female", "regimen": "itp-1g-once"}'),
+            0,
+            lambda out: (out["dosing_weight_basis"], fmt(out["dose_per_day_g"])) == ("adjusted", "75.26"),
+        ),
+        (
+            ("ivig-dose", "--input", '{"weight_lb": 960, "regimen": "itp-1g-once"}'),
+            1,
+            lambda out: out["errors"] == [{"field": "weight_lb", "message": "Weight must be between 0.3 and 350 kg."}],
+        ),
+        (
+            ("itp-grade", "--input", '{"platelet_count": 25000, "platelet_unit": "/uL", "bleeding": "risk"}'),
+            0,
+            lambda out: (out["grade"], out["pathway"]) == ("grade-3", "ivig-steroids"),
+        ),
+        (
+            ("itp-grade", "--spec"),
+            0,
+            lambda out: out == load_vectors(ROOT / "tests" / "vectors" / "itp-grade.json")["spec"],
+        ),
+        (
+            ("ivig-dose", "--spec"),
+            0,
+            lambda out: out == load_vectors(ROOT / "tests" / "vectors" / "ivig-dose.json")["spec"],
+        ),
+    ],
+    ids=["dose-ok", "refused-lb", "grade-ok", "grade-spec", "dose-spec"],
+)
+def test_cli_calc_on_the_real_content(args: tuple[str, ...], code: int, check: Any) -> None:
+    result = run_calc_real(*args)
+    assert result.returncode == code, result.stderr
+    assert check(json.loads(result.stdout))
+
+
+def test_cli_calc_unknown_on_the_real_content_exits_2() -> None:
+    result = run_calc_real("ivig-dos", "--input", "{}")
+    assert (result.returncode, result.stderr) == (2, "error: no calculator 'ivig-dos' (known: itp-grade, ivig-dose)\n")

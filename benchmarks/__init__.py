@@ -1,0 +1,1 @@
+"""Benchmarks of the handbook generator (issue 7): ``python -m benchmarks``."""

@@ -1,0 +1,373 @@
+"""The benchmark (issue 7): build synthetic handbooks of N topics and print one JSON
+object per size.
+
+    python -m benchmarks                  # 200 and 2,000 topics
+    python -m benchmarks --quick          # small sizes, under two minutes (CI smoke test)
+    python -m benchmarks --sizes 500      # any sizes
+
+Each size runs in its own process (so peak memory is that size's alone):
+
+* ``generate_s``: validate + render Markdown (``handbook build``'s first stage);
+  ``mkdocs_s``: its MkDocs stage; ``total_s``: the whole ``build_site`` call.
+* ``plain_mkdocs_s``: a plain ``mkdocs build`` of the same generated Markdown (same
+  theme, plugins and navigation, no hooks), in another fresh process;
+  ``ratio_to_plain`` = total_s / plain_mkdocs_s.
+* ``peak_rss_mb``: ``resource.getrusage(RUSAGE_SELF).ru_maxrss`` of the process that
+  ran our build (imports + load + render + MkDocs).
+* sizes: the site, the topic page ``ivig-in-itp`` (raw and gzip), the search index,
+  and ``first_visit_gzip_bytes``: everything a phone fetched on its first view of that
+  page (Chromium, served on 127.0.0.1 with gzip; bytes counted by the server).
+* ``edit_to_refresh_s``: ``handbook serve`` runs; one topic's YAML is edited; the
+  time until the server returns the page with the edit.
+* ``pdf_s_per_page``: benchmarks/pdf_bench.py on the same content (skipped above
+  ``--pdf-max`` topics, with a reason).
+* ``lighthouse``: scores when the ``lighthouse`` command is installed, else null and a reason.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import os
+import platform
+import resource
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+TOPIC = "ivig-in-itp"  # the real topic page, with its calculator: the heaviest kind
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+
+__all__ = ["main"]
+
+
+def _gzip_size(data: bytes) -> int:
+    return len(gzip.compress(data, compresslevel=6, mtime=0))
+
+
+def _tree_bytes(root: Path) -> int:
+    return sum(p.stat().st_size for p in root.rglob("*") if p.is_file())
+
+
+def _python(*args: str, **kwargs: Any) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "PYTHONPATH": str(ROOT)}
+    return subprocess.run([sys.executable, *args], capture_output=True, text=True, env=env, check=False, **kwargs)
+
+
+# --------------------------------------------------------------------------- our build (own process)
+
+
+def _ours(content: Path, work: Path) -> dict[str, Any]:
+    """Run in a fresh process: our build, timed by stage."""
+    import mkdocs.commands.build  # noqa: F401 - imports out of the timing, as for the plain build
+    from mkdocs.config import load_config  # noqa: F401
+
+    from generator.build import build_site
+
+    started = time.perf_counter()
+    result = build_site(content, work / "site", docs_dir=work / "docs", pdf=False)
+    total = time.perf_counter() - started
+    return {
+        "generate_s": round(result.seconds["render"], 3),
+        "mkdocs_s": round(result.seconds["mkdocs"], 3),
+        "total_s": round(total, 3),
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "pages": result.pages,
+    }
+
+
+def _plain_config(work: Path) -> Path:
+    """mkdocs.yml without the hooks, over a copy of the generated Markdown plus the
+    theme's assets, with the navigation and footer facts the hooks would set."""
+    import yaml
+
+    from generator.build import prepare
+
+    context = prepare(work / "content", work / "docs")
+    docs = work / "plain-docs"
+    shutil.rmtree(docs, ignore_errors=True)
+    shutil.copytree(work / "docs", docs)
+    shutil.copytree(ROOT / "theme" / "assets", docs / "assets", dirs_exist_ok=True)
+    text = (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
+    text = text.replace('!ENV [HANDBOOK_SITE_URL, ""]', '""').replace("!ENV [HANDBOOK_OFFLINE, false]", "false")
+    config = yaml.safe_load(text)
+    config.pop("hooks", None)
+    config.pop("watch", None)
+    meta = context.handbook.meta
+    config.update(
+        site_name=meta.title,
+        docs_dir=str(docs),
+        site_dir=str(work / "plain-site"),
+        nav=context.result.nav,
+    )
+    config["theme"]["custom_dir"] = str(ROOT / "theme" / "overrides")
+    config["extra"]["handbook"] = {
+        "title": meta.title,
+        "organisation": meta.organisation,
+        "edition": meta.edition.name,
+        "edition_date": meta.edition.date.isoformat(),
+        "disclaimer": meta.disclaimer,
+        "report_problem": meta.report_problem,
+        "built_on": None,
+    }
+    path = work / "plain-mkdocs.yml"
+    path.write_text(yaml.safe_dump(config, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def _plain(config: Path) -> dict[str, Any]:
+    """Run in a fresh process: plain `mkdocs build` of the same Markdown."""
+    from mkdocs.commands.build import build
+    from mkdocs.config import load_config
+
+    started = time.perf_counter()
+    build(load_config(str(config)))
+    return {"plain_mkdocs_s": round(time.perf_counter() - started, 3)}
+
+
+# --------------------------------------------------------------------------- page weight (browser)
+
+
+def _page_weight(site: Path, lighthouse: bool) -> dict[str, Any]:
+    """First-visit transfer of the topic page, and Lighthouse when installed."""
+    from benchmarks.serve import GzipServer
+
+    out: dict[str, Any] = {}
+    with GzipServer(site) as server:
+        try:
+            from playwright.sync_api import sync_playwright
+        except ImportError:
+            sync_playwright = None
+        if sync_playwright is None or not Path(CHROMIUM).exists():
+            out["first_visit_gzip_bytes"] = None
+            out["first_visit_reason"] = "playwright or /usr/bin/chromium missing"
+        else:
+            with sync_playwright() as playwright:
+                browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+                page = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True).new_page()
+                server.reset()
+                page.goto(f"{server.url}topics/{TOPIC}/")
+                page.wait_for_load_state("networkidle")
+                page.wait_for_timeout(500)  # anything fetched lazily after load
+                sent = dict(server.sent)
+                browser.close()
+            out["first_visit_gzip_bytes"] = sum(sent.values())
+            out["first_visit_requests"] = len(sent)
+            out["first_visit_fetched_search_index"] = any("search_index" in p for p in sent)
+        out["lighthouse"] = _lighthouse(server.url) if lighthouse else None
+        if not lighthouse:
+            out["lighthouse_reason"] = "not requested (--no-lighthouse)"
+        elif out["lighthouse"] is None:
+            out["lighthouse_reason"] = "the `lighthouse` command is not installed (npm install lighthouse)"
+    return out
+
+
+def _lighthouse(base: str) -> dict[str, Any] | None:
+    command = os.environ.get("LIGHTHOUSE") or shutil.which("lighthouse")
+    if not command:
+        return None
+    scores: dict[str, Any] = {}
+    for name, path in (("home", ""), ("topic", f"topics/{TOPIC}/"), ("calculators", "calculators/")):
+        with tempfile.TemporaryDirectory() as tmp:
+            report = Path(tmp) / "report.json"
+            run = subprocess.run(
+                [
+                    command,
+                    base + path,
+                    "--quiet",
+                    "--output=json",
+                    f"--output-path={report}",
+                    "--only-categories=performance,accessibility,best-practices",
+                    "--chrome-flags=--headless=new " + " ".join(CHROMIUM_ARGS),
+                ],
+                capture_output=True,
+                text=True,
+                env={**os.environ, "CHROME_PATH": CHROMIUM},
+                check=False,
+            )
+            if run.returncode != 0 or not report.is_file():
+                scores[name] = {"error": (run.stderr or run.stdout).strip().splitlines()[-1:]}
+                continue
+            data = json.loads(report.read_text())
+            scores[name] = {
+                key: round(category["score"] * 100) if category["score"] is not None else None
+                for key, category in data["categories"].items()
+            }
+            scores[name]["transfer_bytes"] = data["audits"]["total-byte-weight"]["numericValue"]
+    return scores
+
+
+# --------------------------------------------------------------------------- edit to refresh
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _fetch(url: str) -> str | None:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:
+            return response.read().decode("utf-8")
+    except OSError:
+        return None
+
+
+def _edit_to_refresh(work: Path, timeout_s: float = 240) -> dict[str, Any]:
+    """`handbook serve` on the synthetic content; edit one topic; time until the
+    served page shows the edit. Also counts which generated files were rewritten."""
+    content, docs = work / "content", work / "serve-docs"
+    topics = sorted((content / "topics").glob("*.yaml"))
+    target = topics[len(topics) // 2]
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}/topics/{target.stem}/"
+    log = (work / "serve.log").open("w")
+    command = [sys.executable, "-c", "from generator.cli import main; main()", "serve"]
+    command += ["--content", str(content), "--docs-dir", str(docs), "-a", f"127.0.0.1:{port}"]
+    server = subprocess.Popen(
+        command,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
+        cwd=ROOT,
+    )
+    try:
+        deadline = time.monotonic() + timeout_s
+        while _fetch(url) is None:
+            if server.poll() is not None or time.monotonic() > deadline:
+                return {"edit_to_refresh_s": None, "edit_reason": "handbook serve did not start (see serve.log)"}
+            time.sleep(0.2)
+        time.sleep(1.5)  # let the watcher settle after the first build
+        before = {p: p.stat().st_mtime_ns for p in docs.rglob("*.md")}
+        marker = f"Edited for the benchmark {time.time_ns()}"
+        text = target.read_text(encoding="utf-8")
+        started = time.perf_counter()
+        target.write_text(text.replace("\nsummary: ", f"\nsummary: {marker}. ", 1), encoding="utf-8")
+        while marker not in (_fetch(url) or ""):
+            if server.poll() is not None or time.monotonic() > deadline:
+                return {"edit_to_refresh_s": None, "edit_reason": "the edit never reached the page"}
+            time.sleep(0.05)
+        seconds = time.perf_counter() - started
+        rewritten = sorted(
+            p.relative_to(docs).as_posix() for p in docs.rglob("*.md") if p.stat().st_mtime_ns != before.get(p)
+        )
+        return {"edit_to_refresh_s": round(seconds, 2), "edit_rewrote_markdown": rewritten}
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        log.close()
+
+
+# --------------------------------------------------------------------------- one size
+
+
+def _pdf(content: Path, topics: int, pdf_max: int) -> dict[str, Any]:
+    if topics > pdf_max:
+        return {"pdf_s_per_page": None, "pdf_reason": f"skipped above {pdf_max} topics (--pdf-max)"}
+    run = _python(str(ROOT / "benchmarks" / "pdf_bench.py"), str(content), cwd=ROOT)
+    if run.returncode != 0:
+        return {"pdf_s_per_page": None, "pdf_reason": (run.stderr.strip().splitlines() or ["failed"])[-1]}
+    data = json.loads(run.stdout)
+    return {"pdf_s_per_page": data["seconds_per_page"], "pdf_pages": data["pages"]}
+
+
+def _stage(stage: str, *args: str) -> dict[str, Any]:
+    run = _python("-m", "benchmarks.run", "--stage", stage, *args, cwd=ROOT)
+    if run.returncode != 0:
+        raise RuntimeError(f"{stage} failed:\n{run.stderr[-3000:]}")
+    return json.loads(run.stdout.strip().splitlines()[-1])
+
+
+def measure(topics: int, work: Path, *, lighthouse: bool, pdf_max: int, edit: bool) -> dict[str, Any]:
+    """Every figure for one size (see the module docstring)."""
+    from benchmarks.synth import make_synthetic_content
+
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    content = make_synthetic_content(topics, work / "content")
+    ours = _stage("ours", str(content), str(work))
+    config = _plain_config(work)
+    plain = _stage("plain", str(config))
+    site = work / "site"
+    page = (site / "topics" / TOPIC / "index.html").read_bytes()
+    index = site / "search" / "search_index.json"
+    result: dict[str, Any] = {
+        "topics": topics,
+        **{k: v for k, v in ours.items() if k != "pages"},
+        "generate_ms_per_topic": round(ours["generate_s"] / topics * 1000, 2),
+        **plain,
+        "ratio_to_plain": round(ours["total_s"] / plain["plain_mkdocs_s"], 3),
+        "peak_memory_method": "getrusage(RUSAGE_SELF).ru_maxrss of the build process",
+        "html_pages": ours["pages"],
+        "site_bytes": _tree_bytes(site),
+        "topic_page": f"topics/{TOPIC}/",
+        "topic_html_bytes": len(page),
+        "topic_html_gzip_bytes": _gzip_size(page),
+        "search_index_bytes": index.stat().st_size,
+        "search_index_gzip_bytes": _gzip_size(index.read_bytes()),
+    }
+    result.update(_page_weight(site, lighthouse))
+    if edit:
+        result.update(_edit_to_refresh(work))
+    else:
+        result.update(edit_to_refresh_s=None, edit_reason="not requested")
+    result.update(_pdf(content, topics, pdf_max))
+    result["machine"] = {
+        "cpus": len(os.sched_getaffinity(0)),
+        "memory_gib": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1),
+        "python": platform.python_version(),
+    }
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", help="topic counts (default 200 2000)")
+    parser.add_argument("--quick", action="store_true", help="small sizes (20, 60) for CI; under two minutes")
+    parser.add_argument("--work", type=Path, default=ROOT / "benchmarks" / "out", help="scratch folder")
+    parser.add_argument("--no-lighthouse", action="store_true")
+    parser.add_argument("--no-edit", action="store_true", help="skip the edit-to-refresh measurement")
+    parser.add_argument("--pdf-max", type=int, default=500, help="largest size the PDF is benchmarked at")
+    parser.add_argument("--stage", help=argparse.SUPPRESS)
+    parser.add_argument("stage_args", nargs="*", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+
+    if args.stage == "ours":
+        print(json.dumps(_ours(Path(args.stage_args[0]), Path(args.stage_args[1]))))
+        return 0
+    if args.stage == "plain":
+        print(json.dumps(_plain(Path(args.stage_args[0]))))
+        return 0
+
+    sizes = args.sizes or ([20, 60] if args.quick else [200, 2000])
+    for topics in sizes:
+        result = measure(
+            topics,
+            args.work / f"n{topics}",
+            lighthouse=not args.no_lighthouse,
+            pdf_max=args.pdf_max,
+            edit=not args.no_edit,
+        )
+        print(json.dumps(result), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
