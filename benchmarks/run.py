@@ -257,9 +257,13 @@ def _edit_to_refresh(work: Path, timeout_s: float = 240) -> dict[str, Any]:
         time.sleep(1.5)  # let the watcher settle after the first build
         before = {p: p.stat().st_mtime_ns for p in docs.rglob("*.md")}
         marker = f"Edited for the benchmark {time.time_ns()}"
-        text = target.read_text(encoding="utf-8")
+        import yaml
+
+        data = yaml.safe_load(target.read_text(encoding="utf-8"))
+        data["summary"] = f"{marker}. {data['summary']}"
+        edited = yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
         started = time.perf_counter()
-        target.write_text(text.replace("\nsummary: ", f"\nsummary: {marker}. ", 1), encoding="utf-8")
+        target.write_text(edited, encoding="utf-8")
         while marker not in (_fetch(url) or ""):
             if server.poll() is not None or time.monotonic() > deadline:
                 return {"edit_to_refresh_s": None, "edit_reason": "the edit never reached the page"}

@@ -55,6 +55,9 @@ TEXT: dict[str, str] = {
     "not_positive": "{label} must be greater than zero.",
     "negative": "{label} must not be negative.",
     "out_of_range": "{label} must be between {min} and {max} {unit}.",
+    # For a measure whose range starts at 0 but refuses 0 (a count): "between 0 and" would
+    # contradict the refusal of 0.
+    "out_of_range_positive": "{label} must be greater than 0 and at most {max} {unit}.",
     "warn_low": "{label} is below {limit} {unit}: check the value.",
     "warn_high": "{label} is above {limit} {unit}: check the value.",
     "unknown_choice": "{label}: choose one of the listed options.",
@@ -67,6 +70,13 @@ TEXT: dict[str, str] = {
     "age_assumed": "Age not given: the adjustment assumes an adult ({age} years or over).",
     "cap_dose": "Dose capped at the maximum per dose ({cap}).",
     "cap_course": "Course capped at the maximum per course ({cap}); daily dose reduced.",
+    "round_over_dose": "Rounded to {rounded} g, the dose exceeds the {cap} maximum per dose{patient}; {within}",
+    "round_over_course": (
+        "Rounded to {rounded} g a day, the course ({total} g) exceeds the {cap} course maximum{patient}; {within}"
+    ),
+    "round_patient": " ({cap_g} g for {weight} kg)",
+    "round_within": "{grams} g a day stays within it.",
+    "round_none": "no dose made up of whole vials stays within it.",
     "below_step": "Dose below the {step} g rounding step: not rounded; give the exact dose.",
     "no_vials": "Vial sizes of {product} are not recorded in the handbook: ask pharmacy.",
     "no_schedule": (
@@ -426,14 +436,18 @@ def _number_input(
         errors.append({"field": field, "message": _fill(spec, "not_number", {"label": label})})
         return None
     assert isinstance(number, float)
-    if number < 0 or (number == 0 and not spec_input["zero_allowed"]):
+    # A range from 0 that refuses 0 reads "greater than 0 and at most max", for 0 too.
+    positive_only = spec_input["min"] == 0 and not spec_input["zero_allowed"]
+    low = number < 0 or (number == 0 and not spec_input["zero_allowed"])
+    if low and not positive_only:
         key = "negative" if spec_input["zero_allowed"] else "not_positive"
         errors.append({"field": field, "message": _fill(spec, key, {"label": label})})
         return None
     unit = spec_input["unit"]
-    if number < spec_input["min"] or number > spec_input["max"]:
+    if low or number < spec_input["min"] or number > spec_input["max"]:
         values = {"label": label, "min": fmt(spec_input["min"]), "max": fmt(spec_input["max"]), "unit": unit}
-        errors.append({"field": field, "message": _fill(spec, "out_of_range", values)})
+        key = "out_of_range_positive" if positive_only else "out_of_range"
+        errors.append({"field": field, "message": _fill(spec, key, values)})
         return None
     if spec_input["warn_below"] is not None and number < spec_input["warn_below"]:
         values = {"label": label, "limit": fmt(spec_input["warn_below"]), "unit": unit}
@@ -486,14 +500,10 @@ def _choice(
     return value
 
 
-def _vials(tenths: list[int], grams: float) -> tuple[list[int], int]:
-    """Fewest vials whose total covers ``grams`` with the least waste: counts per size
-    (sizes in ``tenths`` are sorted largest first) and the total in tenths of a gram.
-    Unbounded change-making by dynamic programming; on equal counts the first
-    (largest) size wins, in both engines."""
-    # The small tolerance keeps 80.0000000001 g (floating-point noise) from needing an extra vial.
-    target = math.ceil(grams * 10 - 1e-6)
-    limit = target + tenths[0]
+def _vial_table(tenths: list[int], limit: int) -> tuple[list[int], list[int], int]:
+    """Fewest vials making each total 0..limit tenths of a gram (``inf`` where none does)
+    and the size picked last for it. Unbounded change-making by dynamic programming; on
+    equal counts the first (largest) size wins, in both engines."""
     inf = limit + 1
     best = [0] + [inf] * limit
     pick = [0] * (limit + 1)
@@ -502,6 +512,15 @@ def _vials(tenths: list[int], grams: float) -> tuple[list[int], int]:
             if size <= total and best[total - size] + 1 < best[total]:
                 best[total] = best[total - size] + 1
                 pick[total] = size
+    return best, pick, inf
+
+
+def _vials(tenths: list[int], grams: float) -> tuple[list[int], int]:
+    """Fewest vials whose total covers ``grams`` with the least waste: counts per size
+    (sizes in ``tenths`` are sorted largest first) and the total in tenths of a gram."""
+    # The small tolerance keeps 80.0000000001 g (floating-point noise) from needing an extra vial.
+    target = math.ceil(grams * 10 - 1e-6)
+    best, pick, inf = _vial_table(tenths, target + tenths[0])
     total = target if target > 0 else 0
     while best[total] >= inf:
         total += 1
@@ -511,6 +530,50 @@ def _vials(tenths: list[int], grams: float) -> tuple[list[int], int]:
         counts[tenths.index(pick[rest])] += 1
         rest -= pick[rest]
     return counts, total
+
+
+def _vials_within(tenths: list[int], grams: float) -> int:
+    """The largest total of whole vials, in tenths of a gram, that is not above ``grams`` (0 if none)."""
+    total = math.floor(grams * 10 + 1e-6)
+    best, _pick, inf = _vial_table(tenths, total)
+    while total > 0 and best[total] >= inf:
+        total -= 1
+    return total
+
+
+def _over_caps(spec: dict, regimen: dict, product: dict, rounded: float, dosing_weight: float, warnings: list) -> None:
+    """Supply rounding is the hospital's policy and is kept; but when the rounded dose
+    breaks a labelled maximum (20 g a day x 5 > 2 g/kg at 45 kg) the reader is told, with
+    the highest supply-rounded daily dose that keeps within every maximum."""
+    limit = math.inf
+    over = []
+    for key, cap, times in (
+        ("round_over_dose", regimen["max_per_dose"], 1),
+        ("round_over_course", regimen["max_per_course"], regimen["days"]),
+    ):
+        if cap is not None:
+            cap_g = cap["g"] * dosing_weight if cap["per_kg"] else cap["g"]
+            limit = min(limit, cap_g / times)
+            if rounded * times > cap_g * (1 + CAP_TOLERANCE):
+                over.append((key, cap, cap_g, rounded * times))
+    if not over:
+        return
+    step = spec["rounding"]["step_g"]
+    if step is not None:
+        within = math.floor(limit * (1 + CAP_TOLERANCE) / step) * step
+    else:
+        within = _vials_within(product["vial_tenths"], limit) / 10
+    tail = _fill(spec, "round_within", {"grams": fmt(within)}) if within > 0 else _fill(spec, "round_none")
+    for key, cap, cap_g, total in over:
+        patient = _fill(spec, "round_patient", {"cap_g": fmt(cap_g), "weight": fmt(dosing_weight)})
+        values = {
+            "rounded": fmt(rounded),
+            "total": fmt(total),
+            "cap": cap["text"],
+            "patient": patient if cap["per_kg"] else "",
+            "within": tail,
+        }
+        warnings.append({"field": "rounded_dose_per_day_g", "message": _fill(spec, key, values)})
 
 
 # --------------------------------------------------------------------------- engines
@@ -736,6 +799,8 @@ def _compute_dose(spec: dict[str, Any], inputs: dict[str, Any]) -> dict[str, Any
     else:
         warnings.append({"field": "product", "message": _fill(spec, "no_vials", {"product": product["name"]})})
     out["rounded_dose_per_day_g"] = rounded
+    if rounded is not None:
+        _over_caps(spec, regimen, product, rounded, dosing_weight, warnings)
     grams = dose if rounded is None else rounded
     gpm = product["grams_per_ml"]
     volume = grams / gpm

@@ -416,8 +416,7 @@ def _infusion_tables(
         previous = header
         title = f"Infusion rates, {product['name']} {fmt(product['concentration_percent'])}% (mL/h)"
         schedule = product["schedule"]
-        # The label's maximum, as content states it: when the schedule's last step is open
-        # ("increase as tolerated"), the engine lists no maximum step, and the reader needs it.
+        # Both maxima as content states them: the engine's last step is only the one in force for this table.
         maximum = f"Maximum {fmt(schedule['max_rate'])} mg/kg/min"
         if schedule["max_rate_at_risk"] is not None:
             maximum += f"; {fmt(schedule['max_rate_at_risk'])} mg/kg/min with risk of renal failure or thrombosis"

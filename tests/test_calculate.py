@@ -235,11 +235,11 @@ def _errors(content: Path) -> list[str]:
         ),
         (
             "itp-grade.yaml",
-            "{min: 0, max: 2000, warn_above: 1000, basis: Test plausibility range.}",
-            "{min: 0, max: 2000, warn_above: 3000, basis: Test plausibility range.}",
+            "{min: 0, max: 2000, warn_below: 1, warn_above: 1000, basis: Test plausibility range.}",
+            "{min: 0, max: 2000, warn_below: 1, warn_above: 3000, basis: Test plausibility range.}",
             [
                 "itp-grade.yaml:11:13: decision.measure.limits: limits must satisfy min <= warn_below < warn_above "
-                "<= max (got min=0, warn_below=0, warn_above=3000, max=2000)"
+                "<= max (got min=0, warn_below=1, warn_above=3000, max=2000)"
             ],
         ),
         (

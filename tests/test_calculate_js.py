@@ -160,3 +160,31 @@ def test_both_engines_give_identical_json(path: Path) -> None:
         outcomes[py_result["ok"]] += 1
     # The generator must reach both accepted and refused inputs, or it proves little.
     assert outcomes[True] > 100 and outcomes[False] > 100, outcomes
+
+
+def test_least_waste_rounding_past_a_cap_is_warned_alike() -> None:
+    """The content rounds to the nearest 5 g; a hospital may choose whole vials instead
+    (least-waste-vials). Rounded up to whole vials a dose can break the course maximum
+    too: both engines say so, naming the largest whole-vial dose within it, or none."""
+    data = json.loads((ROOT / "tests" / "vectors" / "ivig-dose.json").read_text(encoding="utf-8"))
+    vials = json.loads(json.dumps(data["spec"]))
+    vials["rounding"] = {"policy": "least-waste-vials", "step_g": None, "cite": []}
+    only_20 = json.loads(json.dumps(vials))
+    privigen = next(p for p in only_20["products"] if p["id"] == "privigen")
+    privigen["vial_sizes_g"], privigen["vial_tenths"] = [20], [200]
+    inputs = {"weight_kg": 45, "regimen": "itp-400mg-5d", "product": "privigen"}
+    head = "Rounded to 20 g a day, the course (100 g) exceeds the 2 g/kg course maximum (90 g for 45 kg); "
+    # 0.4 x 45 = 18 g: covered by one 20 g vial (x 5 = 100 g > 2 x 45 = 90 g). The largest
+    # whole-vial total not above 18 g is 10 + 5 = 15 g from 40/20/10/5 g vials; from 20 g
+    # vials alone there is none.
+    expected = {
+        "vials": head + "15 g a day stays within it.",
+        "only_20": head + "no dose made up of whole vials stays within it.",
+    }
+    specs = {"vials": vials, "only_20": only_20}
+    js = _run_js(specs, [{"spec": name, "inputs": inputs} for name in specs])
+    for (name, spec), js_result in zip(specs.items(), js, strict=True):
+        py_result = json.loads(json.dumps(compute(spec, inputs)))
+        assert _same(py_result, js_result) is None
+        assert py_result["rounded_dose_per_day_g"] == 20
+        assert py_result["warnings"][-1] == {"field": "rounded_dose_per_day_g", "message": expected[name]}

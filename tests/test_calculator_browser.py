@@ -61,14 +61,14 @@ REGISTRAR_RATES = [
     "increase as tolerated up to 4 mg/kg/min: 180.63 mL/h (maximum)",
 ]
 # tests/vectors/itp-grade.json, first case: 12 x10^9/L < 25 is grade 4; with active bleeding
-# the article's pathway.
+# the article's pathway, shown as its action text (the id is only a data attribute).
 GRADE_4_ACTIVE = {
     "grade": "Grade 4 (CTCAE v5.0)",
-    "pathway": "ivig-steroids-transfusion",
     "recommendation": (
         "Give all three together: IVIG 1 g/kg, a platelet transfusion, and prednisone 1 to 2 mg/kg/day."
     ),
 }
+GRADE_4_ACTIVE_PATHWAY = "ivig-steroids-transfusion"
 
 
 class QuietHandler(http.server.SimpleHTTPRequestHandler):
@@ -226,11 +226,21 @@ def test_grade_and_pathway(page: Any, specs: dict[str, dict[str, Any]]) -> None:
     calc.get_by_label(spec["measure"]["label"], exact=True).fill("12")
     calc.get_by_text("Active bleeding", exact=True).tap()
     assert {key: calc.locator(f"[data-calc={key}]").text_content() for key in GRADE_4_ACTIVE} == GRADE_4_ACTIVE
+    # The reader sees what to do, not the pathway's id (kept for machines as data-pathway).
+    recommendation = calc.locator("[data-calc=recommendation]")
+    assert recommendation.get_attribute("data-pathway") == GRADE_4_ACTIVE_PATHWAY
+    assert GRADE_4_ACTIVE_PATHWAY not in (calc.inner_text() or "")
+    assert int(recommendation.evaluate("e => parseInt(getComputedStyle(e).fontWeight)")) >= 700
+    # 12 typed with /uL selected is 0.012 x10^9/L: graded, with a check-the-value warning.
+    calc.locator("select").first.select_option("/uL")
+    assert calc.locator("[role=status]").text_content() == "Platelet count is below 1 x10^9/L: check the value."
+    assert calc.locator("[data-calc=grade]").text_content() == "Grade 4 (CTCAE v5.0)"
     # 25,000 per microlitre is 25 x10^9/L: grade 3, a cell the sources do not cover with active bleeding.
     calc.locator("select").first.select_option("/uL")
     calc.get_by_label(spec["measure"]["label"], exact=True).fill("25000")
     assert calc.locator("[data-calc=grade]").text_content() == "Grade 3 (CTCAE v5.0)"
-    assert calc.locator("[data-calc=pathway]").count() == 0
+    assert calc.locator("[role=status]").text_content() == ""
+    assert calc.locator("[data-pathway]").count() == 0
     assert calc.locator("[data-calc=recommendation]").text_content() == spec["not_covered_text"]
 
 
@@ -275,7 +285,8 @@ def test_calculators_work_from_file_in_the_offline_build(
     grade = calculator(page, "itp-grade")
     grade.get_by_label(specs["itp-grade"]["measure"]["label"], exact=True).fill("12")
     grade.get_by_text("Active bleeding", exact=True).tap()
-    assert grade.locator("[data-calc=pathway]").text_content() == GRADE_4_ACTIVE["pathway"]
+    assert grade.locator("[data-calc=recommendation]").text_content() == GRADE_4_ACTIVE["recommendation"]
+    assert grade.locator("[data-calc=recommendation]").get_attribute("data-pathway") == GRADE_4_ACTIVE_PATHWAY
     assert errors == []
     context.close()
 

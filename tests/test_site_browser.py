@@ -350,3 +350,25 @@ def test_real_content_pages_fit_a_phone_and_pass_axe(real_site: tuple[Path, str]
             problems.append(f"{url}: {violation['id']}")
     assert problems == []
     assert [u for u in requests if not u.startswith("http://127.0.0.1:")] == []
+
+
+# --------------------------------------------------------------------------- light pages (issue 7)
+
+
+def test_search_index_waits_for_the_reader_to_search(site: tuple[Path, str], page: Any) -> None:
+    """The first view of a page does not download the search index; focusing the
+    search box does, and the search then answers."""
+    _, base = site
+    fetched: list[str] = []
+    page.on("request", lambda request: fetched.append(request.url) if "search_index" in request.url else None)
+    page.goto(base + "topics/alpha/")
+    page.wait_for_load_state("networkidle")
+    page.wait_for_timeout(300)
+    assert fetched == []
+    with page.expect_request(lambda request: "search/search_index.json" in request.url):
+        page.locator("label.md-header__button[for=__search]").first.click()
+    box = page.locator("input.md-search__input")
+    box.type("brandgam")
+    page.locator(".md-search-result__item").first.wait_for()
+    href = page.locator(".md-search-result__item > a").first.get_attribute("href") or ""
+    assert "topics/gamma/" in href

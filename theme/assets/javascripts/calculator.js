@@ -63,12 +63,16 @@
       err(errors, field, fill(spec, "not_number", { label: label }));
       return null;
     }
-    if (number < 0 || (number === 0 && !def.zero_allowed)) {
+    // A range from 0 that refuses 0 reads "greater than 0 and at most max", for 0 too.
+    var positiveOnly = def.min === 0 && !def.zero_allowed;
+    var low = number < 0 || (number === 0 && !def.zero_allowed);
+    if (low && !positiveOnly) {
       err(errors, field, fill(spec, def.zero_allowed ? "negative" : "not_positive", { label: label }));
       return null;
     }
-    if (number < def.min || number > def.max) {
-      err(errors, field, fill(spec, "out_of_range", { label: label, min: fmt(def.min), max: fmt(def.max), unit: def.unit }));
+    if (low || number < def.min || number > def.max) {
+      err(errors, field, fill(spec, positiveOnly ? "out_of_range_positive" : "out_of_range",
+        { label: label, min: fmt(def.min), max: fmt(def.max), unit: def.unit }));
       return null;
     }
     if (!absent(def.warn_below) && number < def.warn_below)
@@ -110,12 +114,9 @@
     return value;
   }
 
-  /* Fewest vials covering the dose with the least waste; see _vials in calculate.py. */
-  function vialSearch(tenths, grams) {
-    var target = Math.ceil(grams * 10 - 1e-6);
-    var limit = target + tenths[0];
-    var inf = limit + 1;
-    var best = [0], pick = [0], total, i, size;
+  /* Fewest vials for each total 0..limit tenths; see _vial_table in calculate.py. */
+  function vialTable(tenths, limit) {
+    var inf = limit + 1, best = [0], pick = [0], total, i, size;
     for (total = 1; total <= limit; total++) {
       best.push(inf);
       pick.push(0);
@@ -127,11 +128,45 @@
         }
       }
     }
-    total = target > 0 ? target : 0;
-    while (best[total] >= inf) total++;
+    return [best, pick, inf];
+  }
+
+  /* Fewest vials covering the dose with the least waste; see _vials in calculate.py. */
+  function vialSearch(tenths, grams) {
+    var target = Math.ceil(grams * 10 - 1e-6), t = vialTable(tenths, target + tenths[0]), pick = t[1];
+    var total = target > 0 ? target : 0;
+    while (t[0][total] >= t[2]) total++;
     var counts = tenths.map(function () { return 0; });
     for (var rest = total; rest > 0; rest -= pick[rest]) counts[tenths.indexOf(pick[rest])]++;
     return [counts, total];
+  }
+
+  /* Largest whole-vial total (tenths) not above grams; see _vials_within. */
+  function vialsWithin(tenths, grams) {
+    var total = Math.floor(grams * 10 + 1e-6), t = vialTable(tenths, total);
+    while (total > 0 && t[0][total] >= t[2]) total--;
+    return total;
+  }
+
+  /* A rounded dose over a labelled maximum is said, with the highest one within; see _over_caps. */
+  function overCaps(spec, regimen, product, rounded, dosingWeight, warnings) {
+    var limit = Infinity, over = [], within, step = spec.rounding.step_g;
+    [["round_over_dose", regimen.max_per_dose, 1], ["round_over_course", regimen.max_per_course, regimen.days]]
+      .forEach(function (c) {
+        var cap = c[1];
+        if (cap === null) return;
+        var capG = cap.per_kg ? cap.g * dosingWeight : cap.g;
+        limit = Math.min(limit, capG / c[2]);
+        if (rounded * c[2] > capG * CAP_TOL) over.push([c[0], cap, capG, rounded * c[2]]);
+      });
+    if (!over.length) return;
+    within = step !== null ? Math.floor(limit * CAP_TOL / step) * step : vialsWithin(product.vial_tenths, limit) / 10;
+    var tail = within > 0 ? fill(spec, "round_within", { grams: fmt(within) }) : fill(spec, "round_none", {});
+    over.forEach(function (o) {
+      err(warnings, "rounded_dose_per_day_g", fill(spec, o[0], { rounded: fmt(rounded), total: fmt(o[3]), cap: o[1].text,
+        patient: o[1].per_kg ? fill(spec, "round_patient", { cap_g: fmt(o[2]), weight: fmt(dosingWeight) }) : "",
+        within: tail }));
+    });
   }
 
   function refused(errors, warnings, keys) {
@@ -265,6 +300,7 @@
       err(warnings, "product", fill(spec, "no_vials", { product: product.name }));
     }
     out.rounded_dose_per_day_g = rounded;
+    if (rounded !== null) overCaps(spec, regimen, product, rounded, dosingWeight, warnings);
     var grams = rounded === null ? dose : rounded, gpm = product.grams_per_ml, volume = grams / gpm;
     out.volume_per_day_ml = volume;
     working.push(fill(spec, "w_volume", { grams: fmt(grams), gpm: fmt(gpm), ml: fmt(volume) }));
@@ -497,8 +533,11 @@
         }
       } else {
         row(dl, T.grade, out.grade_label + " (" + out.ctcae_version + ")").setAttribute("data-calc", "grade");
-        if (out.pathway !== null) row(dl, T.pathway, out.pathway).setAttribute("data-calc", "pathway");
-        row(dl, T.recommendation, out.recommendation).setAttribute("data-calc", "recommendation");
+        // The reader acts on the cell's text; the pathway id is for machines (data-pathway) only.
+        var rec = row(dl, T.recommendation, out.recommendation);
+        rec.setAttribute("data-calc", "recommendation");
+        rec.className = "calc-recommendation";
+        if (out.pathway !== null) rec.setAttribute("data-pathway", out.pathway);
       }
       out.working.forEach(function (line) { add(workList, h("li", {}, line)); });
     }
