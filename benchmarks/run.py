@@ -348,7 +348,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--work", type=Path, default=ROOT / "benchmarks" / "out", help="scratch folder")
     parser.add_argument("--no-lighthouse", action="store_true")
     parser.add_argument("--no-edit", action="store_true", help="skip the edit-to-refresh measurement")
-    parser.add_argument("--pdf-max", type=int, default=500, help="largest size the PDF is benchmarked at")
+    parser.add_argument("--pdf-max", type=int, help="largest size the PDF is benchmarked at (500; --quick: 20)")
     parser.add_argument("--stage", help=argparse.SUPPRESS)
     parser.add_argument("stage_args", nargs="*", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -366,7 +366,7 @@ def main(argv: list[str] | None = None) -> int:
             topics,
             args.work / f"n{topics}",
             lighthouse=not args.no_lighthouse,
-            pdf_max=args.pdf_max,
+            pdf_max=args.pdf_max if args.pdf_max is not None else (20 if args.quick else 500),
             edit=not args.no_edit,
         )
         print(json.dumps(result), flush=True)

@@ -39,6 +39,7 @@ from .validate import Handbook, today
 
 __all__ = [
     "FOOTNOTE_MARKS",
+    "footnote_mark",
     "PDF_VARIANT",
     "PRINT_THEME",
     "PrintConfig",
@@ -300,8 +301,14 @@ def build_index(handbook: Handbook, topics: list[Topic]) -> list[tuple[str, list
     return sorted(groups.items(), key=lambda kv: (kv[0] == "#", kv[0]))
 
 
-# Marks tying a table row to the engine's warning printed under the table.
+# Marks tying a table row to the engine's warning printed under the table. After the
+# fifth note the symbols double (††, ‡‡, ...), so a mark never stands for two notes.
 FOOTNOTE_MARKS = ("†", "‡", "§", "¶", "#")
+
+
+def footnote_mark(index: int) -> str:
+    """The mark of the ``index``-th (0-based) note under a table."""
+    return FOOTNOTE_MARKS[index % len(FOOTNOTE_MARKS)] * (index // len(FOOTNOTE_MARKS) + 1)
 
 
 def _topic_calculators(handbook: Handbook, topic: Topic) -> list[str]:
@@ -337,14 +344,16 @@ def _weight_band_table(
     for row in weight_band_rows(spec, regimen["id"], weights, product["id"] if product else None):
         if not row["ok"]:
             continue  # outside the calculator's hard limits: the engine refuses, so the paper does too
-        marks = ""
+        row_marks: list[str] = []
         for warning in row["warnings"]:
             if warning["field"] == "height_cm":
                 continue  # no height in a weight-band table: the caption says how to read the weight
             if warning["message"] not in footnotes:
                 footnotes.append(warning["message"])
-            mark = FOOTNOTE_MARKS[footnotes.index(warning["message"]) % len(FOOTNOTE_MARKS)]
-            marks += mark if mark not in marks else ""
+            mark = footnote_mark(footnotes.index(warning["message"]))
+            if mark not in row_marks:
+                row_marks.append(mark)
+        marks = ",".join(row_marks)
         rows.append(
             {
                 "weight_kg": fmt(row["dosing_weight_kg"]),
@@ -379,7 +388,7 @@ def _weight_band_table(
         "note": basis,
         "product": product,
         "rows": rows,
-        "footnotes": [f"{FOOTNOTE_MARKS[i % len(FOOTNOTE_MARKS)]} {m}" for i, m in enumerate(footnotes)],
+        "footnotes": [f"{footnote_mark(i)} {m}" for i, m in enumerate(footnotes)],
     }
 
 

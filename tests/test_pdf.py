@@ -29,7 +29,7 @@ A6 = (105 * MM, 148 * MM)
 A5 = (148 * MM, 210 * MM)
 EPOCH = "1795000000"  # 2026-11-18T11:06:40Z, a fixed build time for reproducible output
 CONFIG = pdf_stage.load_print_config()
-MARKS = "".join(pdf_stage.FOOTNOTE_MARKS)
+MARKS = "".join(pdf_stage.FOOTNOTE_MARKS) + ","
 
 
 def _edit_yaml(path: Path, change: Any) -> None:
@@ -255,7 +255,7 @@ def test_engine_warnings_mark_the_row_and_print_under_the_table(
     html = pdf_stage.render_html(built["handbook"])
     table = re.search(rf'data-regimen="{regimen}".*?</div>', html, re.S)
     assert table is not None
-    note = re.search(rf"<li>([{MARKS}]) {re.escape(message)}</li>", table.group(0))
+    note = re.search(rf"<li>([{MARKS}]+) {re.escape(message)}</li>", table.group(0))
     assert note is not None, message
     row = re.search(rf'<th scope="row">{fmt(weight)}</th>\s*<td class="num dose">([^<]*)</td>', table.group(0))
     assert row is not None
@@ -546,3 +546,9 @@ def test_structure_tree_tags_headings_tables_and_lists(built: dict[str, Any]) ->
 
     walk(PdfReader(built["path"]).trailer["/Root"]["/StructTreeRoot"])
     assert {"/H1", "/H2", "/Table", "/THead", "/TH", "/TD", "/Caption", "/L", "/LI", "/Link"} <= seen
+
+
+def test_footnote_marks_never_repeat_within_a_table() -> None:
+    marks = [pdf_stage.footnote_mark(i) for i in range(12)]
+    assert marks[:7] == ["†", "‡", "§", "¶", "#", "††", "‡‡"]
+    assert len(set(marks)) == len(marks)

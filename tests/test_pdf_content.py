@@ -102,7 +102,7 @@ def test_every_weight_band_row_equals_the_engine(guide: dict[str, Any]) -> None:
             )
             weights = [float(w) for w in printed]
             for row in weight_band_rows(spec, regimen["id"], weights, product):
-                assert printed[fmt(row["weight_kg"])].rstrip("".join(pdf_stage.FOOTNOTE_MARKS)) == fmt(
+                assert printed[fmt(row["weight_kg"])].rstrip("".join(pdf_stage.FOOTNOTE_MARKS) + ",") == fmt(
                     row["dose_per_day_g"]
                 )
                 checked += 1

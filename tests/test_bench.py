@@ -1,0 +1,64 @@
+"""Smoke test of the benchmark (issue 7): `python -m benchmarks --quick` runs end to
+end and prints every figure. Timings are not asserted (CI machines vary); the
+things that do not depend on the machine are."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+pytestmark = pytest.mark.slow
+
+FIELDS = {
+    "topics",
+    "generate_s",
+    "mkdocs_s",
+    "total_s",
+    "ratio_to_plain",
+    "plain_mkdocs_s",
+    "peak_rss_mb",
+    "site_bytes",
+    "topic_html_bytes",
+    "topic_html_gzip_bytes",
+    "first_visit_gzip_bytes",
+    "search_index_bytes",
+    "edit_to_refresh_s",
+    "pdf_s_per_page",
+    "lighthouse",
+}
+
+
+def test_quick_benchmark_prints_one_json_object_per_size(tmp_path: Path) -> None:
+    run = subprocess.run(
+        [sys.executable, "-m", "benchmarks", "--quick", "--no-lighthouse", "--work", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
+        timeout=300,
+        check=False,
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
+    results = [json.loads(line) for line in run.stdout.splitlines()]
+    assert [r["topics"] for r in results] == [20, 60]
+    for result in results:
+        assert set(result) >= FIELDS, FIELDS - set(result)
+        assert result["html_pages"] == result["topics"] + 8  # 7 index pages and 404
+        assert result["total_s"] >= result["generate_s"] > 0
+        assert result["lighthouse"] is None and result["lighthouse_reason"]
+        # The first view of a topic page must not download the search index.
+        if result["first_visit_gzip_bytes"] is not None:
+            assert result["first_visit_fetched_search_index"] is False
+        # One edited topic: its page and the pages listing its summary, nothing else.
+        assert result["edit_to_refresh_s"] is not None, result.get("edit_reason")
+        assert "a-z.md" in result["edit_rewrote_markdown"]
+        assert "index.md" not in result["edit_rewrote_markdown"]
+    assert results[0]["pdf_s_per_page"] is not None
+    assert results[1]["pdf_s_per_page"] is None and "skipped" in results[1]["pdf_reason"]
