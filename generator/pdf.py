@@ -39,13 +39,13 @@ from .validate import Handbook, today
 
 __all__ = [
     "FOOTNOTE_MARKS",
-    "footnote_mark",
     "PDF_VARIANT",
     "PRINT_THEME",
     "PrintConfig",
     "PrintError",
     "build_context",
     "calculator_tables",
+    "footnote_mark",
     "load_print_config",
     "render_document",
     "render_html",

@@ -395,7 +395,8 @@ def validate_content(root: Path, *, on: dt.date | None = None) -> tuple[Handbook
                         line,
                         col,
                         format_loc(loc),
-                        f"cites an undefined reference '{ref_id}'{hint}; references are defined in content/references.yaml",
+                        f"cites an undefined reference '{ref_id}'{hint}; "
+                        "references are defined in content/references.yaml",
                     )
         where = sources["references"]
         for i, ref in enumerate(references_file.references):

@@ -23,7 +23,7 @@ def edit(path: Path, old: str, new: str) -> None:
 
 
 def messages(content: Path) -> list[str]:
-    handbook, report = validate_content(content, on=ON)
+    _, report = validate_content(content, on=ON)
     out = []
     for d in report.sorted():
         path = Path(d.path)
