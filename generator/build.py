@@ -166,6 +166,7 @@ def weight_bands(path: Path = THEME_DIR / "print" / "config.yaml") -> dict[str, 
 
 # --------------------------------------------------------------------------- prepare (validate + render)
 
+
 @contextlib.contextmanager
 def _gc_paused() -> Iterator[None]:
     """Loading builds hundreds of thousands of small objects (nodes, source-map
