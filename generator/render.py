@@ -27,9 +27,11 @@ from typing import Any
 import jinja2
 from markupsafe import Markup, escape
 
+from .calculate import fmt as fmt_computed
 from .model import Reference, Topic
-from .model.common import Cited, Figure, Quantity
-from .model.topic import NOT_COVERED_TEXT, Band, DecisionTable, Dose, Regimen
+from .model.common import Cited
+from .model.topic import NOT_COVERED_TEXT, DecisionTable, Regimen
+from .present import fmt_band, fmt_figure_value, fmt_number, fmt_quantity, fmt_unit
 from .validate import Handbook
 
 __all__ = [
@@ -133,42 +135,8 @@ def _attr(value: Any) -> Markup:
 
 
 # --------------------------------------------------------------------------- numbers
-
-
-def fmt_number(value: float | int) -> str:
-    """Numbers as authors wrote them: no trailing zeros, no float noise."""
-    return f"{value:g}" if isinstance(value, float) else str(value)
-
-
-def fmt_quantity(quantity: Quantity | Dose | None) -> str:
-    if quantity is None:
-        return ""
-    amount = quantity.amount if isinstance(quantity, Dose) else quantity.value
-    unit = quantity.unit.value
-    return f"{fmt_number(amount)}{unit}" if unit == "%" else f"{fmt_number(amount)} {unit}"
-
-
-def fmt_figure(figure: Figure) -> str:
-    unit = figure.unit.value
-    if figure.value is not None:
-        number = fmt_number(figure.value)
-    elif figure.low is not None and figure.high is not None:
-        number = f"{fmt_number(figure.low)}–{fmt_number(figure.high)}"
-    elif figure.low is not None:
-        number = f"≥ {fmt_number(figure.low)}"
-    else:
-        number = f"≤ {fmt_number(figure.high or 0)}"
-    text = f"{number}{unit}" if unit == "%" else f"{number} {unit}"
-    return f"{figure.qualifier} {text}" if figure.qualifier else text
-
-
-def fmt_band(band: Band, unit: str) -> str:
-    """A band's range in reader terms: "< 25", "25 to < 50", "≥ 100"."""
-    if band.min in (None, 0) and band.below is not None:
-        return f"< {fmt_number(band.below)} {unit}"
-    if band.below is None:
-        return f"≥ {fmt_number(band.min or 0)} {unit}"
-    return f"{fmt_number(band.min or 0)} to < {fmt_number(band.below)} {unit}"
+# Clinical numbers and units are formatted by generator/present.py, shared with
+# the PDF, so a dose or a unit reads the same on the site and on paper.
 
 
 def fmt_date(value: dt.date | None) -> str:
@@ -310,7 +278,9 @@ def _new_environment() -> jinja2.Environment:
         attr=_attr,
         num=fmt_number,
         qty=fmt_quantity,
-        figure=fmt_figure,
+        figure=fmt_figure_value,
+        unit=fmt_unit,
+        computed=fmt_computed,
         date=fmt_date,
         band=fmt_band,
         reference=reference_text,
@@ -359,33 +329,42 @@ def _calculator_views(handbook: Handbook, topic: Topic, options: RenderOptions) 
         view: dict[str, Any] = {"id": calc_id, "title": calculator.title, "spec_json": None, "bands": []}
         if options.calculator_specs is not None:
             spec = options.calculator_specs(handbook, calc_id)
-            view["spec_json"] = json.dumps(spec, sort_keys=True, ensure_ascii=False)
+            view["spec_json"] = _spec_attr(spec)
             view["bands"] = _weight_band_tables(spec, topic, options)
         views.append(view)
     return views
 
 
+def _spec_attr(spec: dict[str, Any]) -> Markup:
+    """A compiled spec as the value of a single-quoted HTML attribute: compact JSON
+    whose double quotes stay unescaped (a third of the bytes otherwise)."""
+    text = json.dumps(spec, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return Markup(text.replace("&", "&amp;").replace("'", "&#39;").replace("<", "&lt;").replace(">", "&gt;"))
+
+
 def _weight_band_tables(spec: dict[str, Any], topic: Topic, options: RenderOptions) -> list[dict[str, Any]]:
-    """Precomputed tables for readers without JavaScript, one per regimen and
-    product. Every number is computed by the calculator engine from content; the
-    weights (presentation only) come from theme/print/config.yaml like the PDF's,
-    and rows the engine refuses are left out."""
+    """Precomputed tables for readers without JavaScript, one per regimen with
+    the default product (the first offered, as in the pocket guide): one table per
+    product multiplied the page's weight sevenfold for readers who mostly never see
+    it. Every number is computed by the calculator engine from content; the weights
+    (presentation only) come from theme/print/config.yaml like the PDF's, and rows
+    the engine refuses are left out."""
     if options.weight_band_rows is None or spec.get("kind") != "weight-dose":
         return []
     neonatal = {g.regimen for g in topic.special_populations if g.population == "neonates" and g.regimen}
     tables = []
     for regimen in spec.get("regimens", []):
         weights = options.weight_bands_kg.get("neonatal" if regimen["id"] in neonatal else "adult", [])
-        for product in spec.get("products", []) or [None]:
-            product_id = product["id"] if product else None
-            rows = [r for r in options.weight_band_rows(spec, regimen["id"], weights, product_id) if r.get("ok")]
-            if rows:
-                tables.append({"regimen": regimen, "product": product, "rows": rows})
+        product = (spec.get("products") or [None])[0]
+        product_id = product["id"] if product else None
+        rows = [r for r in options.weight_band_rows(spec, regimen["id"], weights, product_id) if r.get("ok")]
+        if rows:
+            tables.append({"regimen": regimen, "product": product, "rows": rows})
     return tables
 
 
 def fmt_vials(vials: list[dict[str, Any]] | None) -> str:
-    return " + ".join(f"{v['count']} × {fmt_number(float(v['size_g']))} g" for v in vials or [])
+    return " + ".join(f"{v['count']} × {fmt_number(v['size_g'])} g" for v in vials or [])
 
 
 def render_topic(
