@@ -14,6 +14,7 @@ no images, no block syntax). Autoescaping is on as a second line of defence.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import os
 import re
@@ -79,6 +80,14 @@ _LINK = re.compile(r"\[([^\[\]\n]+)\]\(([^()\s]+)\)")
 _SAFE_URL = re.compile(r"^(https?://|mailto:|#|\.{0,2}/|[\w-]+\.md(#[\w-]*)?$)", re.IGNORECASE)
 
 
+_PROSE_SPECIAL = re.compile(r"([\[\]{}|!\\])")
+
+
+def _backslash(match: re.Match[str]) -> str:
+    # A function, not the template r"\\\1": re expands a template on every match.
+    return "\\" + match.group(1)
+
+
 def _entities(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
 
@@ -100,6 +109,13 @@ def _escape_leading(text: str) -> str:
 
 def md_text(value: Any) -> Markup:
     """Author text shown exactly as written: Markdown and HTML are inert."""
+    return _md_text(str(value))
+
+
+# Memoised: index pages repeat every title and summary, and a preview rebuild
+# formats the same strings again (strings in, immutable Markup out).
+@functools.lru_cache(maxsize=65536)
+def _md_text(value: str) -> Markup:
     text = _entities(_one_line(value))
     return Markup(_escape_leading(_MD_SPECIAL.sub(r"\\\1", text)))
 
@@ -107,13 +123,17 @@ def md_text(value: Any) -> Markup:
 def _prose_plain(text: str) -> str:
     # Inside prose, emphasis (* _) and code (`) keep their meaning; everything
     # that could open a link, an image, an attribute list or a table cell does not.
-    text = _entities(text)
-    return re.sub(r"([\[\]{}|!\\])", r"\\\1", text)
+    return _PROSE_SPECIAL.sub(_backslash, _entities(text))
 
 
 def md_prose(value: Any) -> Markup:
     """Author prose as a Markdown subset: emphasis, code, and links to
     http(s), mailto, in-page anchors or relative pages. Anything else is text."""
+    return _md_prose(str(value))
+
+
+@functools.lru_cache(maxsize=65536)
+def _md_prose(value: str) -> Markup:
     text = _one_line(value)
     out: list[str] = []
     last = 0
@@ -131,6 +151,11 @@ def md_prose(value: Any) -> Markup:
 
 def _attr(value: Any) -> Markup:
     """A value for an HTML attribute or element we write ourselves."""
+    return _attr_text(str(value))
+
+
+@functools.lru_cache(maxsize=65536)
+def _attr_text(value: str) -> Markup:
     return escape(_one_line(value))
 
 

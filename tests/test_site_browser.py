@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import functools
 import http.server
+import json
 import shutil
 import threading
 from collections.abc import Iterator
@@ -244,7 +245,8 @@ def test_calculator_is_mounted_with_its_spec(site: tuple[Path, str], page: Any) 
     page.goto(base + "topics/alpha/")
     widget = page.locator('[data-md-component="calculator"]')
     assert widget.count() == 2
-    assert '"id": "ivig-dose"' in (widget.first.get_attribute("data-calculator-spec") or "")
+    # Compact JSON in a single-quoted attribute: the browser reads it back whole.
+    assert json.loads(widget.first.get_attribute("data-calculator-spec") or "{}")["id"] == "ivig-dose"
 
 
 # --------------------------------------------------------------------------- accessibility
