@@ -199,9 +199,19 @@ def _message(error: Any, root_model: type[BaseModel]) -> tuple[Loc, str, bool]:
     return loc, f"{error['msg']} (got {got})", False
 
 
+# Models parsed without error, by model and file digest. A model depends only on its
+# file's text (cross-file checks run afterwards, every time), so a live preview
+# re-validates only the files an editor changed. Models are frozen: sharing is safe.
+_PARSED: dict[tuple[type[Model], str], Any] = {}
+_PARSED_LIMIT = 50_000
+
+
 def _parse(model: type[Model], loaded: LoadedFile, report: Report) -> Any:
+    key = (model, loaded.digest)
+    if loaded.digest and not loaded.reported and key in _PARSED:
+        return _PARSED[key]
     try:
-        return model.model_validate(loaded.data)
+        parsed = model.model_validate(loaded.data)
     except ValidationError as exc:
         for error in exc.errors(include_url=False):
             for loc, message, at_key in _messages(error, model):
@@ -210,6 +220,9 @@ def _parse(model: type[Model], loaded: LoadedFile, report: Report) -> Any:
                 line, col = loaded.source.locate(loc, key=at_key)
                 report.error(loaded.path, line, col, format_loc(loc), message)
         return None
+    if loaded.digest and not loaded.reported and len(_PARSED) < _PARSED_LIMIT:
+        _PARSED[key] = parsed
+    return parsed
 
 
 # --------------------------------------------------------------------------- discovery

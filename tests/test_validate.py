@@ -307,3 +307,19 @@ def test_cli_version_and_help(mini: Path) -> None:
     assert result.stdout == f"handbook, version {__version__}\n"
     for command in ("validate", "schema"):
         assert run_cli(command, "--help", cwd=mini.parent).returncode == 0
+
+
+def test_revalidation_reuses_unchanged_files_and_rechecks_changed_ones(mini: Path) -> None:
+    """A live preview re-validates only what changed; cross-file checks still see every edit."""
+    first, _ = validate_content(mini, on=ON)
+    assert first is not None
+    edit(mini / "topics/beta.yaml", "related: [alpha]", "related: [gamma]")
+    second, report = validate_content(mini, on=ON)
+    assert second is None
+    assert [str(d).split(": ", 1)[1] for d in report.errors] == [
+        "related[0]: links to a missing topic 'gamma'; no content/topics/gamma.yaml"
+    ]
+    edit(mini / "topics/beta.yaml", "related: [gamma]", "related: [alpha]")
+    third, _ = validate_content(mini, on=ON)
+    assert third is not None
+    assert third.topics["alpha"] is first.topics["alpha"]  # unchanged file: the same parsed model
