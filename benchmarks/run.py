@@ -21,7 +21,13 @@ Each size runs in its own process (so peak memory is that size's alone):
   time until the server returns the page with the edit.
 * ``pdf_s_per_page``: benchmarks/pdf_bench.py on the same content (skipped above
   ``--pdf-max`` topics, with a reason).
-* ``lighthouse``: scores when the ``lighthouse`` command is installed, else null and a reason.
+* ``lighthouse``: scores when Lighthouse is found, else null and a reason. Where it is
+  looked for, first hit wins: the ``LIGHTHOUSE`` environment variable (a path to the
+  ``lighthouse`` executable, e.g. ``LIGHTHOUSE=/tmp/lh/node_modules/.bin/lighthouse``),
+  ``lighthouse`` on ``PATH``, ``/tmp/lh/node_modules/.bin/lighthouse`` (a local
+  ``npm install --prefix /tmp/lh lighthouse``), then ``npx --no-install lighthouse``
+  when npx can run an already installed copy (npx never downloads it here).
+  Chromium is Debian's (``CHROME_PATH=/usr/bin/chromium``), mobile emulation.
 """
 
 from __future__ import annotations
@@ -174,12 +180,36 @@ def _page_weight(site: Path, lighthouse: bool) -> dict[str, Any]:
         if not lighthouse:
             out["lighthouse_reason"] = "not requested (--no-lighthouse)"
         elif out["lighthouse"] is None:
-            out["lighthouse_reason"] = "the `lighthouse` command is not installed (npm install lighthouse)"
+            out["lighthouse_reason"] = "Lighthouse was not found (set LIGHTHOUSE, or npm install lighthouse)"
     return out
 
 
+LOCAL_LIGHTHOUSE = Path("/tmp/lh/node_modules/.bin/lighthouse")
+
+
+def lighthouse_command() -> list[str] | None:
+    """The command that runs Lighthouse (see the module docstring), or None."""
+    explicit = os.environ.get("LIGHTHOUSE")
+    if explicit:
+        return [explicit]
+    found = shutil.which("lighthouse")
+    if found:
+        return [found]
+    if LOCAL_LIGHTHOUSE.is_file() and os.access(LOCAL_LIGHTHOUSE, os.X_OK):
+        return [str(LOCAL_LIGHTHOUSE)]
+    npx = shutil.which("npx")
+    if npx:
+        # --no-install: use a copy already installed (project or global), never fetch one.
+        probe = subprocess.run(
+            [npx, "--no-install", "lighthouse", "--version"], capture_output=True, text=True, timeout=60, check=False
+        )
+        if probe.returncode == 0:
+            return [npx, "--no-install", "lighthouse"]
+    return None
+
+
 def _lighthouse(base: str) -> dict[str, Any] | None:
-    command = os.environ.get("LIGHTHOUSE") or shutil.which("lighthouse")
+    command = lighthouse_command()
     if not command:
         return None
     scores: dict[str, Any] = {}
@@ -188,7 +218,7 @@ def _lighthouse(base: str) -> dict[str, Any] | None:
             report = Path(tmp) / "report.json"
             run = subprocess.run(
                 [
-                    command,
+                    *command,
                     base + path,
                     "--quiet",
                     "--output=json",

@@ -43,11 +43,13 @@ __all__ = [
     "BuildContext",
     "BuildError",
     "BuildResult",
+    "MemoryBytecodeCache",
     "active_context",
     "build_date",
     "build_site",
     "config_file",
     "prepare",
+    "theme_bytecode_cache",
     "write_manifest",
 ]
 
@@ -182,6 +184,42 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
+class MemoryBytecodeCache:
+    """Compiled theme templates kept in memory between preview rebuilds.
+
+    MkDocs makes a new Jinja environment at every rebuild and compiles Material's
+    templates again (about 0.35 s of a one-topic preview at 2,000 topics). Jinja
+    keys each entry by template name and a checksum of its source, so an edited
+    template is compiled afresh. Set on the theme's environment by the on_env hook.
+    """
+
+    def __init__(self) -> None:
+        self._code: dict[tuple[str, str], bytes] = {}
+
+    def load_bytecode(self, bucket: Any) -> None:
+        data = self._code.get((bucket.key, bucket.checksum))
+        if data is not None:
+            bucket.bytecode_from_string(data)
+
+    def dump_bytecode(self, bucket: Any) -> None:
+        self._code[(bucket.key, bucket.checksum)] = bucket.bytecode_to_string()
+
+
+def theme_bytecode_cache() -> Any:
+    """The process-wide :class:`MemoryBytecodeCache` as a ``jinja2.BytecodeCache``."""
+    global _bytecode_cache
+    if _bytecode_cache is None:
+        import jinja2
+
+        class _Cache(MemoryBytecodeCache, jinja2.BytecodeCache):
+            pass
+
+        _bytecode_cache = _Cache()
+    return _bytecode_cache
+
+
+_bytecode_cache: Any = None
+
 LAST_NAV: dict[str, Any] = {}
 """The navigation of the last MkDocs run per site folder (the hooks compare)."""
 
@@ -281,10 +319,26 @@ def _add_changes_page(
 # --------------------------------------------------------------------------- manifest
 
 
+_DIGESTS: dict[tuple[str, int, int], str] = {}
+
+
+def _file_sha256(path: Path) -> str:
+    """sha256 of a file, remembered by (path, mtime, size): a preview rebuild
+    re-hashes only the files that changed."""
+    info = path.stat()
+    key = (str(path), info.st_mtime_ns, info.st_size)
+    digest = _DIGESTS.get(key)
+    if digest is None:
+        digest = _DIGESTS[key] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return digest
+
+
 def write_manifest(context: BuildContext, site_dir: Path) -> Path:
     """site/manifest.json: the edition and, per topic, what a reader relies on
     and a hash of the exact source file (issue 8)."""
     handbook = context.handbook
+    if len(_DIGESTS) > 4 * len(handbook.topics) + 100:
+        _DIGESTS.clear()  # stale entries of edited files: keep memory flat
     topics = []
     for topic_id, topic in handbook.topics.items():
         source = handbook.sources[f"topics/{topic_id}"].path
@@ -297,7 +351,7 @@ def write_manifest(context: BuildContext, site_dir: Path) -> Path:
                 "title": topic.title,
                 "status": topic.review.status.value,
                 "last_reviewed": topic.review.last_reviewed.isoformat() if topic.review.last_reviewed else None,
-                "sha256": hashlib.sha256(source_path.read_bytes()).hexdigest(),
+                "sha256": _file_sha256(source_path),
             }
         )
     manifest = {

@@ -16,7 +16,7 @@ from mkdocs.structure.files import File, Files
 
 from generator import build
 
-__all__ = ["on_config", "on_files", "on_post_build", "on_serve"]
+__all__ = ["on_config", "on_env", "on_files", "on_post_build", "on_serve"]
 
 ASSETS = build.THEME_DIR / "assets"
 UNPKG_SHIM = "unpkg.com/iframe-worker"
@@ -27,7 +27,8 @@ LOCAL_SHIM = "assets/javascripts/vendor/iframe-worker-shim.js"
 def on_config(config: Any) -> Any:
     """Render the knowledge base, then point MkDocs at it: navigation grouped by
     specialty, handbook facts for the footer, only assets that exist, no CDN."""
-    context = build.hook_context(config)
+    global _context
+    context = _context = build.hook_context(config)
     meta = context.handbook.meta
     config.nav = context.result.nav
     config.site_name = meta.title
@@ -51,6 +52,16 @@ def on_config(config: Any) -> Any:
     return config
 
 
+_context: build.BuildContext | None = None
+"""The context on_config prepared. This module is loaded afresh with every config
+(so once per build), and later events reuse it instead of re-checking every
+content file's stamp (about 0.1 s of a preview rebuild at 2,000 topics)."""
+
+
+def _this_build(config: Any) -> build.BuildContext:
+    return _context if _context is not None else build.hook_context(config)
+
+
 def _exists(url: str) -> bool:
     if not url.startswith("assets/"):
         return True
@@ -68,7 +79,7 @@ def on_files(files: Files, config: Any) -> Files:
             files.append(File(rel, str(build.THEME_DIR), config.site_dir, config.use_directory_urls))
     # The pocket guide `handbook build` printed for this build: a docs file like
     # any other, so the home page's link to it is checked (and kept) by MkDocs.
-    context = build.hook_context(config)
+    context = _this_build(config)
     # A dirty rebuild (`handbook serve`) rebuilds only pages whose Markdown is
     # newer than their HTML. When the navigation changed (a title, a new topic),
     # every page's sidebar is stale: mark every page for rebuilding.
@@ -84,9 +95,16 @@ def on_files(files: Files, config: Any) -> Files:
     return files
 
 
+def on_env(env: Any, config: Any, files: Files) -> Any:
+    """Reuse compiled theme templates across preview rebuilds (see
+    build.MemoryBytecodeCache): MkDocs makes a fresh environment every time."""
+    env.bytecode_cache = build.theme_bytecode_cache()
+    return env
+
+
 def on_post_build(config: Any) -> None:
     """manifest.json beside the pages (plain mkdocs builds too)."""
-    build.write_manifest(build.hook_context(config), Path(config.site_dir))
+    build.write_manifest(_this_build(config), Path(config.site_dir))
 
 
 def on_serve(server: Any, config: Any, builder: Any) -> Any:

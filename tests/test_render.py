@@ -76,7 +76,7 @@ def test_sections_follow_the_clinical_order(mini):
 
 def test_unapproved_topic_carries_a_caution_and_approved_does_not(mini):
     files = build_pages(mini, OPTIONS).files
-    assert '!!! warning "Not yet approved (Submitted)"' in files["topics/alpha.md"].decode()
+    assert '<p class="admonition-title">Not yet approved (Submitted)</p>' in files["topics/alpha.md"].decode()
     assert "Not yet approved" not in files["topics/beta.md"].decode()
 
 
@@ -125,6 +125,25 @@ def test_only_changed_files_are_rewritten(mini, tmp_path):
     assert second.removed == ["topics/gone.md"]
     assert (docs / ".gitkeep").exists()
     assert {p: p.stat().st_mtime_ns for p in docs.rglob("*.md")} == stamps
+
+
+def test_summary_edit_leaves_the_indexes_alone_and_a_title_edit_does_not(tmp_path):
+    # Issue 7: A-Z, specialties and drugs list titles only, so a summary edit does
+    # not rewrite them (a preview rebuilds one page, not every index); the index
+    # cache must still notice a title edit.
+    content, docs = tmp_path / "content", tmp_path / "docs"
+    shutil.copytree(MINI, content)
+    render_handbook(load_handbook(content), docs, OPTIONS)
+    beta = content / "topics" / "beta.yaml"
+    beta.write_text(beta.read_text().replace("Grading scale used", "Grading scale (edited) used"))
+    edited = render_handbook(load_handbook(content), docs, OPTIONS)
+    # beta itself, alpha (lists beta under Related topics), home (recently updated).
+    assert sorted(edited.written) == ["index.md", "topics/alpha.md", "topics/beta.md"]
+    assert "Grading scale (edited) used" in (docs / "topics" / "beta.md").read_text()
+    beta.write_text(beta.read_text().replace("title: Beta grading", "title: Beta grading renamed"))
+    renamed = render_handbook(load_handbook(content), docs, OPTIONS)
+    assert {"a-z.md", "specialties.md"} <= set(renamed.written)
+    assert "[Beta grading renamed](topics/beta.md)" in (docs / "a-z.md").read_text()
 
 
 def test_write_tree_rewrites_one_changed_file(tmp_path):

@@ -223,6 +223,24 @@ def test_citation_lands_on_its_reference(site: tuple[Path, str], page: Any) -> N
     assert page.url.endswith("#cite-1-1")
 
 
+def test_abbreviation_tap_shows_then_hides_its_expansion(site: tuple[Path, str], page: Any) -> None:
+    # handbook.js: a tap on a glossary abbreviation writes its expansion after it
+    # (as text, role=note); a second tap removes it.
+    _, base = site
+    page.goto(base + "topics/alpha/")
+    abbr = page.locator(".hb-for-clinician abbr[title='immune thrombocytopenia']").first
+    assert abbr.inner_text() == "ITP"
+    tip = page.locator(".hb-abbr-tip")
+    assert tip.count() == 0
+    abbr.click()
+    assert tip.count() == 1
+    assert tip.first.inner_text().strip() == "(immune thrombocytopenia)"
+    assert tip.first.get_attribute("role") == "note"
+    assert page.evaluate("() => document.querySelector('.hb-abbr-tip').previousSibling.tagName") == "ABBR"
+    abbr.click()
+    assert tip.count() == 0
+
+
 def test_audience_toggle_switches_and_persists(site: tuple[Path, str], page: Any) -> None:
     _, base = site
     page.goto(base + "topics/alpha/")
