@@ -364,6 +364,7 @@ def serve(content_dir: Path, dev_addr: str, docs_dir: Path | None, full: bool) -
         # HTML; the render stage rewrites only files whose bytes changed, so one
         # edited topic rebuilds one page (issue 7; about 1 s instead of 20 s at 2,000).
         extra = {}
+        _poll_faster()
         if docs_dir:
             docs_dir.mkdir(parents=True, exist_ok=True)  # MkDocs checks it exists before the hook renders
             extra["docs_dir"] = str(docs_dir.resolve())
@@ -378,6 +379,22 @@ def serve(content_dir: Path, dev_addr: str, docs_dir: Path | None, full: bool) -
     except MkDocsException as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)
+
+
+def _poll_faster(interval_s: float = 0.2) -> None:
+    """MkDocs' live-reload server polls the watched files every 0.5 s (a fixed
+    argument its ``serve`` does not expose): an edit waits 0.25 s on average
+    before the rebuild starts. Poll every 0.2 s instead (a stat of each content
+    file: about 10 ms at 2,000 topics), for ``handbook serve`` only."""
+    import mkdocs.commands.serve as mkdocs_serve_module
+    from mkdocs.livereload import LiveReloadServer
+
+    class _Server(LiveReloadServer):
+        def __init__(self, *args: object, **kwargs: object) -> None:
+            kwargs.setdefault("polling_interval", interval_s)
+            super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+
+    mkdocs_serve_module.LiveReloadServer = _Server  # type: ignore[misc]
 
 
 def main() -> None:

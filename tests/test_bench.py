@@ -64,3 +64,14 @@ def test_quick_benchmark_prints_one_json_object_per_size(tmp_path: Path) -> None
         assert all(rel.startswith("topics/") for rel in rewrote), rewrote
     assert results[0]["pdf_s_per_page"] is not None
     assert results[1]["pdf_s_per_page"] is None and "skipped" in results[1]["pdf_reason"]
+
+
+def test_lighthouse_is_found_from_the_environment_variable_first(monkeypatch: pytest.MonkeyPatch) -> None:
+    from benchmarks.run import lighthouse_command
+
+    monkeypatch.setenv("LIGHTHOUSE", "/opt/lh/bin/lighthouse")
+    assert lighthouse_command() == ["/opt/lh/bin/lighthouse"]
+    monkeypatch.delenv("LIGHTHOUSE")
+    monkeypatch.setenv("PATH", "/nonexistent")  # no lighthouse, no npx on PATH
+    monkeypatch.setattr("benchmarks.run.LOCAL_LIGHTHOUSE", Path("/nonexistent/lighthouse"))
+    assert lighthouse_command() is None
