@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import functools
 import os
 import types
 import typing
@@ -229,10 +230,32 @@ def _parse(model: type[Model], loaded: LoadedFile, report: Report) -> Any:
 
 
 def _display(path: Path) -> str:
+    return _display_cached(str(path), os.getcwd())
+
+
+@functools.lru_cache(maxsize=65_536)
+def _display_cached(path: str, cwd: str) -> str:
+    """The path as editors see it in messages: relative to the current folder when
+    inside it. Cached: resolving every file again on each preview rebuild is slow."""
     try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
+        return str(Path(path).resolve().relative_to(Path(cwd).resolve()))
     except ValueError:
-        return str(path)
+        return path
+
+
+def _file_cites(loaded: LoadedFile) -> list[tuple[Loc, Any]]:
+    """Every citation of a file (see _raw_cites), remembered per file text."""
+    if not loaded.digest or loaded.reported:
+        return list(_raw_cites(loaded.data, ()))
+    cites = _CITES.get(loaded.digest)
+    if cites is None:
+        cites = list(_raw_cites(loaded.data, ()))
+        if len(_CITES) < _PARSED_LIMIT:
+            _CITES[loaded.digest] = cites
+    return cites
+
+
+_CITES: dict[str, list[tuple[Loc, Any]]] = {}
 
 
 def _load(path: Path, report: Report) -> LoadedFile | None:
@@ -395,7 +418,7 @@ def validate_content(root: Path, *, on: dt.date | None = None) -> tuple[Handbook
         for key, where in sources.items():
             if key in ("references", "handbook", "glossary"):
                 continue
-            for loc, ref_id in _raw_cites(where.loaded.data, ()):
+            for loc, ref_id in _file_cites(where.loaded):
                 if not isinstance(ref_id, str):
                     continue
                 cited.add(ref_id)
