@@ -22,7 +22,6 @@ import contextlib
 import datetime as dt
 import gc
 import hashlib
-import importlib
 import json
 import logging
 import os
@@ -126,44 +125,13 @@ def _environ(**values: str | None) -> Iterator[None]:
 # --------------------------------------------------------------------------- optional stages
 
 
-def _optional(module: str) -> Any | None:
-    """A stage module another part of the project provides; None until it exists."""
-    try:
-        return importlib.import_module(f"generator.{module}")
-    except ModuleNotFoundError as exc:
-        if exc.name != f"generator.{module}":
-            raise  # the module exists but is broken: say so, do not hide it
-        return None
+def weight_bands() -> dict[str, list[float]]:
+    """Weights of the weight-band tables by range name, read the way the PDF reads
+    them (theme/print/config.yaml), so the page's fallback tables and the printed
+    ones list the same rows."""
+    from .pdf import load_print_config
 
-
-def calculator_functions() -> tuple[Callable[..., Any] | None, Callable[..., Any] | None]:
-    """(compile_spec, weight_band_rows) from generator.calculate, when it exists."""
-    calculate = _optional("calculate")
-    if calculate is None:
-        return None, None
-    return getattr(calculate, "compile_spec", None), getattr(calculate, "weight_band_rows", None)
-
-
-def _pdf_writer() -> Callable[..., Any] | None:
-    """generator.pdf.write_pdf, once the PDF stage provides it."""
-    pdf = _optional("pdf")
-    return getattr(pdf, "write_pdf", None) if pdf is not None else None
-
-
-def weight_bands(path: Path = THEME_DIR / "print" / "config.yaml") -> dict[str, list[float]]:
-    """Weights of the weight-band tables by range name, from the print settings the
-    PDF uses too (presentation, not clinical data), so page and print list the same rows."""
-    import yaml
-
-    if not path.is_file():
-        return {}
-    bands = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("weight_bands") or {}
-    out: dict[str, list[float]] = {}
-    for name, band in bands.items():
-        start, stop, step = float(band["from_kg"]), float(band["to_kg"]), float(band["step_kg"])
-        count = round((stop - start) / step) + 1
-        out[name] = [round(start + i * step, 6) for i in range(count)]
-    return out
+    return {name: band.weights() for name, band in load_print_config().weight_bands.items()}
 
 
 # --------------------------------------------------------------------------- prepare (validate + render)
@@ -278,9 +246,10 @@ def prepare(
         from .editorial import exclude_drafts as drop_drafts
 
         handbook = drop_drafts(handbook)
-    compile_spec, weight_band_rows = calculator_functions()
+    from .calculate import compile_spec, weight_band_rows
+
     options = RenderOptions(
-        pdf_href=PDF_NAME if pdf and _pdf_writer() is not None else None,
+        pdf_href=PDF_NAME if pdf else None,
         build_date=build_date(handbook).date(),
         calculator_specs=compile_spec,
         weight_band_rows=weight_band_rows,
@@ -432,8 +401,9 @@ def build_site(
         # The PDF is printed first, into a scratch folder: MkDocs then copies it
         # like any docs file (the home page links to it; --strict checks the link).
         pdf_path = None
-        write_pdf = _pdf_writer() if pdf else None
-        if write_pdf is not None:
+        if pdf:
+            from .pdf import write_pdf
+
             say("pdf")
             started = time.perf_counter()
             scratch = Path(tempfile.mkdtemp(dir=site_dir.parent, prefix=f"{site_dir.name}.pdf-"))
