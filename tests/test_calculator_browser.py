@@ -10,17 +10,15 @@ the page as a reader sees them.
 
 from __future__ import annotations
 
-import functools
 import html
-import http.server
 import json
 import shutil
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from browser_support import PHONE, serve
 
 from generator.build import build_site
 from generator.calculate import compile_spec
@@ -29,22 +27,9 @@ from generator.validate import load_handbook
 ROOT = Path(__file__).resolve().parent.parent
 CONTENT = ROOT / "content"
 ASSETS = ROOT / "theme" / "assets"
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
-PHONE = {"viewport": {"width": 390, "height": 844}, "has_touch": True, "is_mobile": True}
 TOPIC = "topics/ivig-in-itp"
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian chromium (tests/run.sh installs it)"),
-]
+pytestmark = [pytest.mark.browser]
 
 # What the registrar reads, worked by hand (tests/vectors/ivig-dose.json, first case):
 # IBW 45.5 + 2.3 x (170 / 2.54 - 60) = 61.44 kg; BMI 33.22 > 30, so adjusted
@@ -71,11 +56,6 @@ GRADE_4_ACTIVE = {
 GRADE_4_ACTIVE_PATHWAY = "ivig-steroids-transfusion"
 
 
-class QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-
 @pytest.fixture(scope="module")
 def specs() -> dict[str, dict[str, Any]]:
     handbook = load_handbook(CONTENT)
@@ -87,14 +67,7 @@ def site_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The real site (no PDF), served under /handbook/ as hospital IT would."""
     root = tmp_path_factory.mktemp("served")
     build_site(CONTENT, root / "handbook", docs_dir=root / "docs", pdf=False, site_url="http://127.0.0.1/handbook/")
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(root)))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}/handbook/"
-    finally:
-        server.shutdown()
-        server.server_close()
+    yield from serve(root)
 
 
 @pytest.fixture(scope="module")
@@ -103,16 +76,6 @@ def offline_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("offline")
     build_site(CONTENT, root / "site", docs_dir=root / "docs", pdf=False, offline=True)
     return root / "site"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield browser
-        browser.close()
 
 
 def _open(browser: Any, url: str, width: int = 390) -> tuple[Any, Any, list[str]]:
@@ -135,7 +98,8 @@ def page(browser: Any, site_url: str) -> Iterator[Any]:
 
 def calculator(page: Any, calculator_id: str) -> Any:
     """The mounted calculator whose compiled spec has this id."""
-    calc = page.locator(f"""[data-md-component=calculator][data-calculator-spec*='"id": "{calculator_id}"']""")
+    # The page embeds the compiled spec as compact JSON (no spaces after separators).
+    calc = page.locator(f"""[data-md-component=calculator][data-calculator-spec*='"id":"{calculator_id}"']""")
     calc.locator("form").wait_for()
     return calc
 

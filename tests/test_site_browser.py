@@ -4,16 +4,14 @@ small threaded http.server on 127.0.0.1 under a sub-path (/handbook/)."""
 
 from __future__ import annotations
 
-import functools
-import http.server
 import json
 import shutil
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from browser_support import PHONE, serve
 
 from generator.build import build_site
 from generator.validate import validate_content
@@ -23,15 +21,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 ROOT = Path(__file__).resolve().parent.parent
 MINI = ROOT / "tests" / "fixtures" / "mini"
 CONTENT = ROOT / "content"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
-PHONE = {"viewport": {"width": 390, "height": 844}, "has_touch": True, "is_mobile": True}
 # "=true", not "=1": a "1" in a title would (rightly) match the "1 g/kg" search below.
 XSS_TITLE = "<img src=x onerror=window.__xss=true> Beta grading"
 
@@ -59,11 +48,6 @@ plain_language:
 """
 
 
-class QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-
 @pytest.fixture(scope="module")
 def fixture_content(tmp_path_factory: pytest.TempPathFactory) -> Path:
     content = tmp_path_factory.mktemp("content") / "content"
@@ -78,36 +62,14 @@ def fixture_content(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return content
 
 
-def _serve(root: Path) -> Iterator[str]:
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(root)))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}/handbook/"
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory, fixture_content: Path) -> Iterator[tuple[Path, str]]:
     root = tmp_path_factory.mktemp("served")
     build_site(
         fixture_content, root / "handbook", docs_dir=root / "docs", pdf=False, site_url="http://127.0.0.1/handbook/"
     )
-    for base in _serve(root):
+    for base in serve(root):
         yield root / "handbook", base
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    playwright_api = pytest.importorskip("playwright.sync_api")
-    if not Path("/usr/bin/chromium").exists():
-        pytest.skip("Debian chromium is not installed")
-    with playwright_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture
@@ -341,7 +303,7 @@ def real_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, 
         pytest.skip("content/ does not validate yet")
     root = tmp_path_factory.mktemp("real")
     build_site(CONTENT, root / "handbook", docs_dir=root / "docs", pdf=False)
-    for base in _serve(root):
+    for base in serve(root):
         yield root / "handbook", base
 
 
