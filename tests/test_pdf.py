@@ -13,6 +13,7 @@ import pdfplumber
 import pytest
 import yaml
 from click.testing import CliRunner
+from pdf_support import outline as read_outline
 from PIL import Image
 from pypdf import PdfReader
 
@@ -109,18 +110,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
 
 def outline(path: Path) -> list[tuple[str, int, int]]:
     """(title, 0-based page, level) of every outline entry."""
-    reader = PdfReader(path)
-    out: list[tuple[str, int, int]] = []
-
-    def walk(items: list[Any], level: int) -> None:
-        for item in items:
-            if isinstance(item, list):
-                walk(item, level + 1)
-            else:
-                out.append((item.title, reader.get_destination_page_number(item), level))
-
-    walk(reader.outline, 1)
-    return out
+    return read_outline(PdfReader(path))
 
 
 def test_page_count_is_returned_and_every_page_is_a6(built: dict[str, Any]) -> None:

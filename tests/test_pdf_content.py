@@ -10,6 +10,7 @@ from typing import Any
 
 import pdfplumber
 import pytest
+from pdf_support import outline
 from pypdf import PdfReader
 
 from generator import pdf as pdf_stage
@@ -21,23 +22,6 @@ pytestmark = pytest.mark.slow
 CONTENT = Path(__file__).resolve().parent.parent / "content"
 MM = 72 / 25.4
 
-if not (CONTENT / "handbook.yaml").is_file():
-    pytest.skip("content/ has no handbook yet", allow_module_level=True)
-
-
-def _outline(reader: PdfReader) -> list[tuple[str, int, int]]:
-    out: list[tuple[str, int, int]] = []
-
-    def walk(items: list[Any], level: int) -> None:
-        for item in items:
-            if isinstance(item, list):
-                walk(item, level + 1)
-            else:
-                out.append((item.title, reader.get_destination_page_number(item), level))
-
-    walk(reader.outline, 1)
-    return out
-
 
 @pytest.fixture(scope="module")
 def guide(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
@@ -47,7 +31,7 @@ def guide(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     with pdfplumber.open(target) as document:
         texts = [page.extract_text() or "" for page in document.pages]
     reader = PdfReader(target)
-    return {"handbook": handbook, "path": target, "pages": pages, "texts": texts, "outline": _outline(reader)}
+    return {"handbook": handbook, "path": target, "pages": pages, "texts": texts, "outline": outline(reader)}
 
 
 def test_a6_pages(guide: dict[str, Any]) -> None:
