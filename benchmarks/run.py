@@ -104,6 +104,7 @@ def _plain_config(work: Path) -> Path:
     import yaml
 
     from generator.build import prepare
+    from generator.mkdocs_hooks import footer_data
 
     context = prepare(work / "content", work / "docs")
     docs = work / "plain-docs"
@@ -123,15 +124,8 @@ def _plain_config(work: Path) -> Path:
         nav=context.result.nav,
     )
     config["theme"]["custom_dir"] = str(ROOT / "theme" / "overrides")
-    config["extra"]["handbook"] = {
-        "title": meta.title,
-        "organisation": meta.organisation,
-        "edition": meta.edition.name,
-        "edition_date": meta.edition.date.isoformat(),
-        "disclaimer": meta.disclaimer,
-        "report_problem": meta.report_problem,
-        "built_on": None,
-    }
+    # The same footer data the hook gives a real build, so the plain build renders the same pages.
+    config["extra"]["handbook"] = footer_data(meta, None)
     path = work / "plain-mkdocs.yml"
     path.write_text(yaml.safe_dump(config, sort_keys=False, allow_unicode=True), encoding="utf-8")
     return path

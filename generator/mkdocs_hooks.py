@@ -23,6 +23,19 @@ UNPKG_SHIM = "unpkg.com/iframe-worker"
 LOCAL_SHIM = "assets/javascripts/vendor/iframe-worker-shim.js"
 
 
+def footer_data(meta: Any, build_date: Any) -> dict[str, Any]:
+    """What the footer template (theme/overrides/partials/copyright.html) shows."""
+    return {
+        "title": meta.title,
+        "organisation": meta.organisation,
+        "edition": meta.edition.name,
+        "edition_date": meta.edition.date.isoformat(),
+        "disclaimer": meta.disclaimer,
+        "report_problem": meta.report_problem,
+        "built_on": build_date.isoformat() if build_date else None,
+    }
+
+
 @event_priority(-100)  # after the offline plugin has added its polyfill
 def on_config(config: Any) -> Any:
     """Render the knowledge base, then point MkDocs at it: navigation grouped by
@@ -32,15 +45,7 @@ def on_config(config: Any) -> Any:
     meta = context.handbook.meta
     config.nav = context.result.nav
     config.site_name = meta.title
-    config.extra["handbook"] = {
-        "title": meta.title,
-        "organisation": meta.organisation,
-        "edition": meta.edition.name,
-        "edition_date": meta.edition.date.isoformat(),
-        "disclaimer": meta.disclaimer,
-        "report_problem": meta.report_problem,
-        "built_on": context.options.build_date.isoformat() if context.options.build_date else None,
-    }
+    config.extra["handbook"] = footer_data(meta, context.options.build_date)
     # The offline plugin loads iframe-worker from unpkg.com; the intranet has no
     # internet, so serve the bundled copy of the same file instead.
     polyfills = config.extra.get("polyfills") or []
