@@ -139,15 +139,19 @@ def weight_bands() -> dict[str, list[float]]:
 
 @contextlib.contextmanager
 def _gc_paused() -> Iterator[None]:
-    """Loading builds hundreds of thousands of small objects (nodes, source-map
-    tuples) that all stay alive; the cyclic collector would rescan them again and
-    again (measured: 6.0 s instead of 2.4 s for 2,000 topics). Nothing here makes
-    cycles worth collecting before the load ends."""
+    """Loading builds hundreds of thousands of small objects (parsed data, models)
+    that all stay alive; the cyclic collector would rescan them again and again
+    (measured: 6.0 s instead of 2.4 s for 2,000 topics). Nothing here makes cycles
+    worth collecting before the load ends. At the end, what the load made is frozen
+    (``gc.freeze``): kept out of later collections, which would otherwise walk it
+    all once more (0.3-0.5 s at 2,000 topics). Frozen objects are still freed when
+    nothing refers to them; only a reference cycle among them would be kept."""
     enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
+        gc.freeze()
         if enabled:
             gc.enable()
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,11 +21,14 @@ import yaml
 from yaml.constructor import SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from .diagnostics import Report
+from .diagnostics import Diagnostic, Report
+from .workers import map_in_order
 
-__all__ = ["LoadedFile", "SourceMap", "load_yaml_file", "load_yaml_text"]
+__all__ = ["LoadedFile", "SourceMap", "load_yaml_file", "load_yaml_files", "load_yaml_text"]
 
 _BaseComposer = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_STR = "tag:yaml.org,2002:str"
+Loc = tuple[str | int, ...]
 
 
 class _Composer(_BaseComposer):  # type: ignore[misc,valid-type]
@@ -33,17 +37,22 @@ class _Composer(_BaseComposer):  # type: ignore[misc,valid-type]
     largest cost of loading a big handbook. The same text always resolves to the
     same tag, and a handbook repeats its keys and short values thousands of times."""
 
-    _resolved: dict[tuple[str, tuple[bool, bool]], str] = {}
+    _resolved: dict[str, str] = {}
+    # First characters that some implicit resolver (int, float, bool, null,
+    # timestamp, merge, value) can match: any other plain scalar is text.
+    _first = frozenset(k for k in _BaseComposer.yaml_implicit_resolvers if k)
 
     def resolve(self, kind: type[Node], value: Any, implicit: Any) -> str:
-        if kind is ScalarNode and implicit is not None and len(value) < 64:
-            key = (value, (bool(implicit[0]), bool(implicit[1])))
-            tag = self._resolved.get(key)
-            if tag is None:
-                tag = super().resolve(kind, value, implicit)
-                if len(self._resolved) < 200_000:  # bounded: memory stays flat
-                    self._resolved[key] = tag
-            return tag
+        if kind is ScalarNode and not _BaseComposer.yaml_path_resolvers:
+            if not implicit[0] or (value and value[0] not in self._first):
+                return _STR  # quoted, block or '!'-tagged scalars, and plain words
+            if len(value) < 64:
+                tag = self._resolved.get(value)
+                if tag is None:
+                    tag = super().resolve(kind, value, implicit)
+                    if len(self._resolved) < 200_000:  # bounded: memory stays flat
+                        self._resolved[value] = tag
+                return tag
         return super().resolve(kind, value, implicit)
 
 
@@ -59,9 +68,6 @@ _ALLOWED_TAGS = {
     "tag:yaml.org,2002:map",
     "tag:yaml.org,2002:seq",
 }
-
-Loc = tuple[str | int, ...]
-_STR = "tag:yaml.org,2002:str"
 
 
 def _short_tag(tag: str) -> str:
@@ -91,7 +97,6 @@ class SourceMap:
 class LoadedFile:
     path: str
     data: Any
-    source: SourceMap
     ok: bool
     """False when the file could not be read as YAML at all."""
     reported: frozenset[Loc] = frozenset()
@@ -100,14 +105,36 @@ class LoadedFile:
     digest: str = ""
     """SHA-1 of the file's text: later stages key their caches on it (a live
     preview re-renders only the topics whose text changed)."""
+    text: str = ""
+    """The text the data was read from (positions are found in it on demand)."""
+    _source: SourceMap | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def source(self) -> SourceMap:
+        """Where every value and key of the file is. Found on first use by reading
+        the text again: a clean file never needs it, and recording a position for
+        every node of every file was a fifth of the cost of loading a big handbook."""
+        if self._source is None:
+            self._source = SourceMap()
+            if self.data is not None:  # the text composed: its nodes have positions
+                root = yaml.compose(self.text, Loader=_Composer)
+                _Builder(self.path, Report(), self._source).build(root, ())
+        return self._source
+
+    def __getstate__(self) -> dict[str, Any]:
+        # Sent between processes without its text or positions (see generator.workers):
+        # the receiving side has the text and finds positions again if it needs them.
+        return {**self.__dict__, "text": "", "_source": None}
 
 
 class _Builder:
-    def __init__(self, path: str, report: Report):
+    """Plain data from a composed node tree, checking what ``yaml.safe_load`` lets
+    through. With a ``source`` map it also records where every value and key is."""
+
+    def __init__(self, path: str, report: Report, source: SourceMap | None = None):
         self.path = path
         self.report = report
-        self.source = SourceMap()
-        self.ok = True
+        self.source = source
         self.reported: set[Loc] = set()
         self._scalars = SafeConstructor()
 
@@ -123,12 +150,17 @@ class _Builder:
         self.report.error(self.path, line, col, format_loc(loc), message)
 
     def build(self, node: Node, loc: Loc) -> Any:
-        self.source.values[loc] = self._pos(node)
-        if node.tag not in _ALLOWED_TAGS:
+        if self.source is not None:
+            self.source.values[loc] = self._pos(node)
+        tag = node.tag
+        if tag == _STR:
+            if type(node) is ScalarNode:
+                return node.value  # the common case, and the hot path of large handbooks
+        elif tag not in _ALLOWED_TAGS:
             self._error(
                 node,
                 loc,
-                f"YAML tag '{_short_tag(node.tag)}' is not allowed "
+                f"YAML tag '{_short_tag(tag)}' is not allowed "
                 "(expected plain YAML values: text, numbers, lists, mappings)",
             )
             return None
@@ -136,9 +168,6 @@ class _Builder:
             return self._mapping(node, loc)
         if isinstance(node, SequenceNode):
             return [self.build(item, (*loc, i)) for i, item in enumerate(node.value)]
-        assert isinstance(node, ScalarNode)
-        if node.tag == _STR:
-            return node.value  # the common case, and the hot path of large handbooks
         value = self._scalars.construct_object(node)
         if isinstance(value, _dt.datetime):
             # A date with a time: keep it as written so the model can refuse it.
@@ -148,14 +177,18 @@ class _Builder:
     def _mapping(self, node: MappingNode, loc: Loc) -> dict[str, Any]:
         out: dict[str, Any] = {}
         first_seen: dict[str, int] = {}
+        keys = self.source.keys if self.source is not None else None
         for key_node, value_node in node.value:
-            if key_node.tag == "tag:yaml.org,2002:merge":
+            if key_node.tag == _STR and type(key_node) is ScalarNode:
+                key = key_node.value
+            elif key_node.tag == "tag:yaml.org,2002:merge":
                 self._error(key_node, loc, "YAML merge keys ('<<') are not allowed (write the fields out)")
                 continue
-            if not isinstance(key_node, ScalarNode) or key_node.tag not in _ALLOWED_TAGS:
+            elif not isinstance(key_node, ScalarNode) or key_node.tag not in _ALLOWED_TAGS:
                 self._error(key_node, loc, "mapping keys must be plain text")
                 continue
-            key = key_node.value if key_node.tag == _STR else str(self._scalars.construct_object(key_node))
+            else:
+                key = str(self._scalars.construct_object(key_node))
             child = (*loc, key)
             if key in first_seen:
                 self._error(
@@ -165,14 +198,14 @@ class _Builder:
                 )
                 continue
             first_seen[key] = key_node.start_mark.line + 1
-            self.source.keys[child] = self._pos(key_node)
+            if keys is not None:
+                keys[child] = self._pos(key_node)
             out[key] = self.build(value_node, child)
         return out
 
 
 def load_yaml_text(text: str, path: str, report: Report) -> LoadedFile:
     """Parse ``text`` (named ``path`` in messages); problems go to ``report``."""
-    builder = _Builder(path, report)
     try:
         root = yaml.compose(text, Loader=_Composer)
     except yaml.MarkedYAMLError as exc:
@@ -182,42 +215,67 @@ def load_yaml_text(text: str, path: str, report: Report) -> LoadedFile:
         if exc.context:
             problem = f"{exc.context}: {problem}"
         report.error(path, line, col, "<yaml>", f"YAML syntax error: {problem}")
-        return LoadedFile(path, None, builder.source, ok=False)
+        return LoadedFile(path, None, ok=False, text=text)
     except yaml.YAMLError as exc:  # reader errors, e.g. a control character
         report.error(path, 1, 1, "<yaml>", f"YAML error: {exc}")
-        return LoadedFile(path, None, builder.source, ok=False)
+        return LoadedFile(path, None, ok=False, text=text)
     if root is None:
         report.error(path, 1, 1, "<file>", "file is empty (expected a YAML mapping)")
-        return LoadedFile(path, None, builder.source, ok=False)
+        return LoadedFile(path, None, ok=False, text=text)
+    builder = _Builder(path, report)
     data = builder.build(root, ())
     if not isinstance(data, dict) and () not in builder.reported:
         builder._error(root, (), f"expected a YAML mapping at the top of the file, got {type(data).__name__}")
     ok = isinstance(data, dict)
     digest = hashlib.sha1(text.encode("utf-8"), usedforsecurity=False).hexdigest()
-    return LoadedFile(path, data, builder.source, ok=ok, reported=frozenset(builder.reported), digest=digest)
+    return LoadedFile(path, data, ok=ok, reported=frozenset(builder.reported), digest=digest, text=text)
 
 
-# Files that loaded without a problem, by name, with the exact text they were
-# parsed from: a live preview re-parses only the files an editor changed. A file
+# Files that loaded without a problem, by name (each keeps the exact text it was
+# parsed from): a live preview re-parses only the files an editor changed. A file
 # with problems is never cached, so its diagnostics are reported on every run.
-_CLEAN: dict[str, tuple[str, LoadedFile]] = {}
+_CLEAN: dict[str, LoadedFile] = {}
 _CLEAN_LIMIT = 50_000
 
 
+def _load_one(item: tuple[str, str]) -> tuple[LoadedFile, list[Diagnostic]]:
+    name, text = item
+    report = Report()
+    return load_yaml_text(text, name, report), report.diagnostics
+
+
+def load_yaml_files(files: Sequence[tuple[Path, str]], report: Report) -> list[LoadedFile]:
+    """Load every ``(path, display name)`` of ``files``, in order; problems go to
+    ``report``. Files unchanged since this process last loaded them cleanly are
+    not parsed again; when many changed (a cold build), they are parsed in worker
+    processes (generator.workers)."""
+    out: list[LoadedFile | None] = [None] * len(files)
+    todo: list[tuple[int, str, str]] = []
+    for i, (path, name) in enumerate(files):
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError as exc:
+            report.error(name, 1, 1, "<file>", f"file is not UTF-8 text ({exc.reason} at byte {exc.start})")
+            out[i] = LoadedFile(name, None, ok=False)
+            continue
+        cached = _CLEAN.get(name)
+        if cached is not None and cached.text == text:
+            out[i] = cached
+        else:
+            todo.append((i, name, text))
+    results = map_in_order(_load_one, [(name, text) for _, name, text in todo])
+    for (i, name, text), (loaded, diagnostics) in zip(todo, results, strict=True):
+        loaded.text = text  # not sent back by a worker: this process has it
+        for diagnostic in diagnostics:
+            report.add(diagnostic)
+        if loaded.ok and not diagnostics and len(_CLEAN) < _CLEAN_LIMIT:
+            _CLEAN[name] = loaded
+        else:
+            _CLEAN.pop(name, None)
+        out[i] = loaded
+    return [loaded for loaded in out if loaded is not None]
+
+
 def load_yaml_file(path: Path, report: Report, *, display: str | None = None) -> LoadedFile:
-    name = display or str(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        report.error(name, 1, 1, "<file>", f"file is not UTF-8 text ({exc.reason} at byte {exc.start})")
-        return LoadedFile(name, None, SourceMap(), ok=False)
-    cached = _CLEAN.get(name)
-    if cached is not None and cached[0] == text:
-        return cached[1]
-    before = len(report.diagnostics)
-    loaded = load_yaml_text(text, name, report)
-    if loaded.ok and len(report.diagnostics) == before and len(_CLEAN) < _CLEAN_LIMIT:
-        _CLEAN[name] = (text, loaded)
-    else:
-        _CLEAN.pop(name, None)
-    return loaded
+    """Load one file (see :func:`load_yaml_files`)."""
+    return load_yaml_files([(path, display or str(path))], report)[0]

@@ -13,6 +13,7 @@ no images, no block syntax). Autoescaping is on as a second line of defence.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import json
@@ -20,7 +21,7 @@ import os
 import re
 import tempfile
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -34,6 +35,7 @@ from .model.common import Cited
 from .model.topic import NOT_COVERED_TEXT, DecisionTable, Regimen
 from .present import fmt_band, fmt_figure_value, fmt_number, fmt_quantity, fmt_unit
 from .validate import Handbook
+from .workers import map_in_order
 
 __all__ = [
     "TEMPLATE_DIR",
@@ -558,12 +560,20 @@ def build_pages(handbook: Handbook, options: RenderOptions | None = None) -> Ren
     _INDEX_CACHE.clear()
     _INDEX_CACHE.update(_INDEX_CACHE_NEXT)
     _INDEX_CACHE_NEXT.clear()
+    keys = [_topic_key(handbook, topic, shared) for topic in topics]
+    pages = [_TOPIC_CACHE.get(key) if key is not None else None for key in keys]
+    stale = [topic for topic, page in zip(topics, pages, strict=True) if page is None]
+
+    def render(topic: Topic) -> str:
+        return render_topic(env, handbook, topic, options, glossary)
+
+    # The first stale page is rendered here: it compiles the topic templates once,
+    # before worker processes (a cold build, generator.workers) inherit them.
+    fresh = iter([render(topic) for topic in stale[:1]] + map_in_order(render, stale[1:]))
     cache: dict[tuple[Any, ...], str] = {}
-    for topic in topics:
-        key = _topic_key(handbook, topic, shared)
-        page = _TOPIC_CACHE.get(key) if key is not None else None
+    for topic, key, page in zip(topics, keys, pages, strict=True):
         if page is None:
-            page = render_topic(env, handbook, topic, options, glossary)
+            page = next(fresh)
         if key is not None:
             cache[key] = page
         files[topic_path(topic.id)] = page
@@ -601,42 +611,76 @@ def write_tree(docs_dir: Path, files: dict[str, bytes]) -> tuple[list[str], list
     (``.gitkeep`` keeps the folder in git so plain ``mkdocs build`` finds it).
     Returns (written, removed) relative paths."""
     docs_dir.mkdir(parents=True, exist_ok=True)
+    root = str(docs_dir)
     written: list[str] = []
-    previous = _WRITTEN.get(str(docs_dir), {})
+    previous = _WRITTEN.get(root, {})
     now: dict[str, tuple[int, int, int]] = {}
+    folders: set[str] = set()
     for rel, data in files.items():
-        path = docs_dir / rel
+        path = os.path.join(root, rel)
         try:
-            info = path.stat()
+            info = os.stat(path)
+        except FileNotFoundError:
+            folder = os.path.dirname(path)
+            if folder not in folders:
+                os.makedirs(folder, exist_ok=True)
+                folders.add(folder)
+            try:
+                # A new file: nothing reads it yet (MkDocs runs after this), so it is
+                # written in place; a partial file left by a crash differs from what
+                # the next run generates, which then replaces it.
+                with open(path, "xb") as handle:
+                    handle.write(data)
+            except FileExistsError:  # appeared meanwhile: replace it atomically
+                _replace(path, data)
+        else:
             # What this process last saw in the file, with its stamp unchanged and
             # the same bytes to write: skip reading it back (2,000 reads per preview).
             seen = previous.get(rel)
-            if seen is not None and seen == (info.st_mtime_ns, info.st_size, hash(data)):
-                now[rel] = seen
+            stamp = (info.st_mtime_ns, info.st_size, hash(data))
+            if seen == stamp or (info.st_size == len(data) and _read(path) == data):
+                now[rel] = stamp
                 continue
-            if path.read_bytes() == data:
-                now[rel] = (info.st_mtime_ns, info.st_size, hash(data))
-                continue
-        except FileNotFoundError:
-            path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
+            _replace(path, data)
+        written.append(rel)
+        info = os.stat(path)
+        now[rel] = (info.st_mtime_ns, info.st_size, hash(data))
+    _WRITTEN[root] = now
+    removed: list[str] = []
+    for rel in sorted(_tree(root)):
+        if rel not in files and not any(p.startswith(".") for p in rel.split("/")):
+            os.unlink(os.path.join(root, rel))
+            removed.append(rel)
+    for folder in sorted((entry[0] for entry in os.walk(root)), reverse=True):
+        if folder != root and not os.listdir(folder):  # deepest first: nested empty folders go too
+            os.rmdir(folder)
+    return written, removed
+
+
+def _read(path: str) -> bytes:
+    with open(path, "rb") as handle:
+        return handle.read()
+
+
+def _replace(path: str, data: bytes) -> None:
+    """Write ``path`` atomically: a reader sees the old bytes or the new, never half."""
+    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".tmp-", suffix=os.path.splitext(path)[1])
+    try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
         os.replace(tmp, path)
-        written.append(rel)
-        info = path.stat()
-        now[rel] = (info.st_mtime_ns, info.st_size, hash(data))
-    _WRITTEN[str(docs_dir)] = now
-    removed: list[str] = []
-    for path in sorted(docs_dir.rglob("*")):
-        rel = path.relative_to(docs_dir).as_posix()
-        if path.is_file() and rel not in files and not any(p.startswith(".") for p in rel.split("/")):
-            path.unlink()
-            removed.append(rel)
-    for path in sorted((p for p in docs_dir.rglob("*") if p.is_dir()), reverse=True):
-        if not any(path.iterdir()):
-            path.rmdir()
-    return written, removed
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+def _tree(root: str) -> Iterator[str]:
+    """Relative paths (with "/") of every file under ``root``."""
+    for folder, _subfolders, names in os.walk(root):
+        prefix = os.path.relpath(folder, root).replace(os.sep, "/")
+        for name in names:
+            yield name if prefix == "." else f"{prefix}/{name}"
 
 
 def render_handbook(handbook: Handbook, docs_dir: Path, options: RenderOptions | None = None) -> RenderResult:

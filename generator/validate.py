@@ -13,7 +13,7 @@ import functools
 import os
 import types
 import typing
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
@@ -22,7 +22,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from .diagnostics import ContentError, Report, format_loc
-from .load import LoadedFile, Loc, load_yaml_file
+from .load import LoadedFile, Loc, load_yaml_file, load_yaml_files
 from .model import (
     GlossaryFile,
     HandbookMeta,
@@ -266,6 +266,14 @@ def _load(path: Path, report: Report) -> LoadedFile | None:
     return loaded if loaded.ok else None
 
 
+def _load_folder(paths: list[Path], report: Report) -> list[LoadedFile | None]:
+    """The files of one content folder (topics, calculators), all at once: a cold
+    build parses them in worker processes (generator.load)."""
+    folder = _display(paths[0].parent) if paths else ""
+    loaded = load_yaml_files([(path, str(Path(folder, path.name))) for path in paths], report)
+    return [file if file.ok else None for file in loaded]
+
+
 # --------------------------------------------------------------------------- checks
 
 
@@ -273,16 +281,23 @@ def _raw_cites(data: Any, loc: Loc) -> Iterator[tuple[Loc, Any]]:
     """Every entry of every ``cite:`` list in raw YAML data, with its location.
     Works on data that failed its model, so dangling citations are reported in the
     same run as any other error of the file."""
+    # Only mappings and lists are descended into: most values are text, and a
+    # generator per text value was most of this walk's cost.
     if isinstance(data, dict):
-        for key, value in data.items():
-            if key == "cite" and isinstance(value, list):
+        items: Iterable[tuple[Any, Any]] = data.items()
+    elif isinstance(data, list):
+        items = enumerate(data)
+    else:
+        return
+    for key, value in items:
+        if isinstance(value, list):
+            if key == "cite" and isinstance(data, dict):
                 for j, ref_id in enumerate(value):
                     yield (*loc, key, j), ref_id
             else:
                 yield from _raw_cites(value, (*loc, key))
-    elif isinstance(data, list):
-        for i, item in enumerate(data):
-            yield from _raw_cites(item, (*loc, i))
+        elif isinstance(value, dict):
+            yield from _raw_cites(value, (*loc, key))
 
 
 def _check_links(where: Located, topic_ids: set[str], calculator_ids: set[str], report: Report) -> None:
@@ -311,6 +326,8 @@ def _check_links(where: Located, topic_ids: set[str], calculator_ids: set[str], 
 
 def _check_review(topic: Topic, where: Located, meta: HandbookMeta, report: Report, on: dt.date) -> None:
     due = topic.review.next_review_due
+    if due >= on and (due - on).days > meta.review_policy.warn_days:
+        return
     line, col = where.at("review", "next_review_due")
     if due < on:
         report.warning(
@@ -334,8 +351,8 @@ def validate_content(root: Path, *, on: dt.date | None = None) -> tuple[Handbook
     root = Path(root)
     sources: dict[str, Located] = {}
 
-    def parse(key: str, path: Path, model: type[Model]) -> Any:
-        loaded = _load(path, report)
+    def parse(key: str, path: Path, model: type[Model], loaded: LoadedFile | None = None) -> Any:
+        loaded = loaded or _load(path, report)
         if loaded is None:
             return None
         sources[key] = Located(loaded.path, loaded)
@@ -349,13 +366,13 @@ def validate_content(root: Path, *, on: dt.date | None = None) -> tuple[Handbook
     topic_paths = sorted((root / TOPIC_DIR).glob("*.yaml"))
     calculator_paths = sorted((root / CALCULATOR_DIR).glob("*.yaml"))
     topics: dict[str, Topic] = {}
-    for path in topic_paths:
-        topic = parse(f"topics/{path.stem}", path, Topic)
+    for path, loaded in zip(topic_paths, _load_folder(topic_paths, report), strict=True):
+        topic = parse(f"topics/{path.stem}", path, Topic, loaded) if loaded else None
         if topic is not None:
             topics[path.stem] = topic
     calculators: dict[str, Calculator] = {}
-    for path in calculator_paths:
-        calculator = parse(f"calculators/{path.stem}", path, Calculator)
+    for path, loaded in zip(calculator_paths, _load_folder(calculator_paths, report), strict=True):
+        calculator = parse(f"calculators/{path.stem}", path, Calculator, loaded) if loaded else None
         if calculator is not None:
             calculators[path.stem] = calculator
 

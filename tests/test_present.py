@@ -21,7 +21,9 @@ def test_booleans_are_not_numbers() -> None:
         fmt_number(True)
 
 
-@pytest.mark.parametrize(("value", "shown"), [(25000.0, "25,000"), (0.3 * 1000, "300"), (1.23456, "1.235"), (-0.0001, "0")])
+@pytest.mark.parametrize(
+    ("value", "shown"), [(25000.0, "25,000"), (0.3 * 1000, "300"), (1.23456, "1.235"), (-0.0001, "0")]
+)
 def test_derived_numbers_are_rounded_and_grouped(value: float, shown: str) -> None:
     assert fmt_grouped(value) == shown
 

@@ -28,7 +28,9 @@ def messages(content: Path) -> list[str]:
     for d in report.sorted():
         path = Path(d.path)
         short = path.relative_to(content.resolve()) if path.is_absolute() else Path(*path.parts[-2:])
-        out.append(f"{short.as_posix()}:{d.line}:{d.col}: {'warning: ' if d.severity == 'warning' else ''}{d.field}: {d.message}")
+        out.append(
+            f"{short.as_posix()}:{d.line}:{d.col}: {'warning: ' if d.severity == 'warning' else ''}{d.field}: {d.message}"
+        )
     return out
 
 
@@ -48,14 +50,18 @@ CASES = [
         "topics/alpha.yaml",
         "title: Alpha treatment in ITP",
         "title: [unclosed",
-        ["topics/alpha.yaml:4:8: <yaml>: YAML syntax error: while parsing a flow sequence: did not find expected ',' or ']'"],
+        [
+            "topics/alpha.yaml:4:8: <yaml>: YAML syntax error: while parsing a flow sequence: did not find expected ',' or ']'"
+        ],
         id="yaml-syntax",
     ),
     pytest.param(
         "topics/alpha.yaml",
         "specialty: Haematology\n",
         "specialty: Haematology\nspecialty: Cardiology\n",
-        ["topics/alpha.yaml:6:1: specialty: duplicate key 'specialty' (first defined at line 5; expected each key once)"],
+        [
+            "topics/alpha.yaml:6:1: specialty: duplicate key 'specialty' (first defined at line 5; expected each key once)"
+        ],
         id="duplicate-key",
     ),
     pytest.param(
@@ -225,7 +231,20 @@ def test_empty_file(mini: Path) -> None:
 
 
 def test_every_error_of_every_file_in_one_run(mini: Path) -> None:
-    for file, old, new, _ in [case.values for case in CASES if case.id in ("duplicate-key", "unknown-key", "negative-dose", "bands-overlap", "undefined-reference", "missing-topic-link", "id-differs-from-file-name")]:
+    for file, old, new, _ in [
+        case.values
+        for case in CASES
+        if case.id
+        in (
+            "duplicate-key",
+            "unknown-key",
+            "negative-dose",
+            "bands-overlap",
+            "undefined-reference",
+            "missing-topic-link",
+            "id-differs-from-file-name",
+        )
+    ]:
         edit(mini / file, old, new)
     (mini / "topics" / "gamma.yaml").write_text("", encoding="utf-8")
     errors = only_errors(mini)

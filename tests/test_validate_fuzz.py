@@ -15,9 +15,37 @@ from generator.validate import validate_content
 
 MINI = Path(__file__).parent / "fixtures" / "mini"
 ALPHA = (MINI / "topics" / "alpha.yaml").read_text(encoding="utf-8")
-SNIPPETS = [":", "-", " ", "\n", "  ", "[", "]", "{", "}", "!!python/object:os.system", "&a", "*a", "<<: *a",
-            "'", '"', "#", "0", "-1", "1e9", "null", "~", "true", "\t", "g/kg", "x10^9/L", "cite: [nope]",
-            "\u00e9", "id: other", "\x00"]
+SNIPPETS = [
+    ":",
+    "-",
+    " ",
+    "\n",
+    "  ",
+    "[",
+    "]",
+    "{",
+    "}",
+    "!!python/object:os.system",
+    "&a",
+    "*a",
+    "<<: *a",
+    "'",
+    '"',
+    "#",
+    "0",
+    "-1",
+    "1e9",
+    "null",
+    "~",
+    "true",
+    "\t",
+    "g/kg",
+    "x10^9/L",
+    "cite: [nope]",
+    "\u00e9",
+    "id: other",
+    "\x00",
+]
 
 
 @st.composite
@@ -59,7 +87,9 @@ def test_loader_never_raises(text: str) -> None:
     _located(report, text)
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
+)
 @given(text=mutated())
 def test_validator_accepts_or_locates(tmp_path_factory, text: str) -> None:
     import shutil

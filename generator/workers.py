@@ -1,0 +1,98 @@
+"""Worker processes for the two costly per-file steps of a cold build: reading the
+YAML of every file (stage 1) and rendering every topic page (stage 4).
+
+Both are independent per file, and at 2,000 topics each takes one to two seconds
+on one CPU. :func:`map_in_order` splits such a list across forked worker
+processes and returns the results in input order, so a build's output is
+byte-identical whatever the number of workers (a test holds this).
+
+Workers are forked, never spawned: a forked child starts with everything the
+parent has loaded (the validated handbook, the compiled templates) and only the
+results travel back. Forking is used only where it is safe and pays:
+
+* the platform forks (Linux; macOS and Windows start processes by ``spawn``,
+  where the start-up would cost more than the work);
+* no other thread runs in the process: a live-reload server's threads could hold
+  a lock at the moment of the fork, which the child would inherit held;
+* there is enough work: fewer than ``min_items`` items run in the calling process
+  (a live preview re-renders one or two topics);
+* more than one CPU is available. ``HANDBOOK_JOBS`` sets the number of workers
+  (``HANDBOOK_JOBS=1`` turns them off).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import threading
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+
+__all__ = ["MIN_ITEMS", "job_count", "map_in_order"]
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+MIN_ITEMS = 400
+"""Below this many items the work stays in the calling process: forking, and
+sending results back, costs more than it saves (measured: about 0.1 s)."""
+
+# The function and items of the map in progress. A forked worker inherits them,
+# so only chunk numbers go to the workers and only results come back.
+_task: tuple[Callable[[Any], Any], Sequence[Any], list[range]] | None = None
+
+
+def job_count() -> int:
+    """Worker processes to use: ``HANDBOOK_JOBS`` when set, else the CPUs this
+    process may run on."""
+    value = os.environ.get("HANDBOOK_JOBS", "").strip()
+    if value:
+        try:
+            return max(1, int(value))
+        except ValueError:
+            raise ValueError(f"HANDBOOK_JOBS must be a whole number of processes, got '{value}'") from None
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def _can_fork() -> bool:
+    return (
+        "fork" in multiprocessing.get_all_start_methods()
+        and threading.active_count() == 1
+        and not multiprocessing.current_process().daemon  # a pool's worker may not have children
+    )
+
+
+def _run_chunk(index: int) -> list[Any]:
+    assert _task is not None
+    function, items, chunks = _task
+    return [function(items[i]) for i in chunks[index]]
+
+
+def map_in_order(function: Callable[[T], R], items: Sequence[T]) -> list[R]:
+    """``[function(item) for item in items]``, in forked workers when that is safe
+    and pays (see the module's docstring). The results must be picklable when
+    workers are used (``function`` is inherited, never pickled); an exception
+    raised in a worker is raised here."""
+    jobs = min(job_count(), len(items))
+    if jobs < 2 or len(items) < MIN_ITEMS or not _can_fork():
+        return [function(item) for item in items]
+    # Strided chunks (item i goes to chunk i % count): files sorted by name come in
+    # runs of similar size (copies of one big topic), and contiguous chunks left one
+    # worker with all the big ones. Several chunks per worker even out the rest.
+    count = jobs * 4
+    chunks = [range(start, len(items), count) for start in range(count)]
+    global _task
+    _task = (function, items, chunks)
+    try:
+        with multiprocessing.get_context("fork").Pool(jobs) as pool:
+            parts = pool.map(_run_chunk, range(count), chunksize=1)
+    finally:
+        _task = None
+    results: list[Any] = [None] * len(items)
+    for chunk, part in zip(chunks, parts, strict=True):
+        for i, result in zip(chunk, part, strict=True):
+            results[i] = result
+    return results
