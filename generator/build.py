@@ -194,6 +194,9 @@ _bytecode_cache: Any = None
 
 LAST_NAV: dict[str, Any] = {}
 """The navigation of the last MkDocs run per site folder (the hooks compare)."""
+SEARCH_ENTRIES: dict[str, dict[str, list[dict[str, Any]]]] = {}
+"""Per site folder, per page URL: the page's search entries from the build that
+last rendered it (generator/mkdocs_hooks.py completes a preview's index with them)."""
 
 _active: BuildContext | None = None
 _memo: dict[tuple[Any, ...], BuildContext] = {}

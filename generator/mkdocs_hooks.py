@@ -63,6 +63,10 @@ _context: build.BuildContext | None = None
 content file's stamp (about 0.1 s of a preview rebuild at 2,000 topics)."""
 
 
+_page_urls: list[str] = []
+"""The URLs of this build's Markdown pages, in MkDocs' order (set by on_files)."""
+
+
 def _this_build(config: Any) -> build.BuildContext:
     return _context if _context is not None else build.hook_context(config)
 
@@ -94,6 +98,8 @@ def on_files(files: Files, config: Any) -> Files:
             if page_file.abs_src_path:
                 os.utime(page_file.abs_src_path)
     build.LAST_NAV[config.site_dir] = context.result.nav
+    global _page_urls
+    _page_urls = [page.url for page in files.documentation_pages()]
     pdf_file = context.pdf_file
     if pdf_file is not None:
         files.append(File.generated(config, build.PDF_NAME, abs_src_path=str(pdf_file)))
@@ -107,9 +113,39 @@ def on_env(env: Any, config: Any, files: Files) -> Any:
     return env
 
 
+@event_priority(50)  # before the search plugin writes its index
 def on_post_build(config: Any) -> None:
-    """manifest.json beside the pages (plain mkdocs builds too)."""
+    """Complete the search index of a preview rebuild; manifest.json beside the
+    pages (plain mkdocs builds too)."""
+    _keep_search_entries(config)
     build.write_manifest(_this_build(config), Path(config.site_dir))
+
+
+def _keep_search_entries(config: Any) -> None:
+    """A dirty rebuild (``handbook serve`` after an edit) renders only the changed
+    pages, and the search plugin indexes only what was rendered. Material merges
+    such an index into the previous one on the assumption that one page changed:
+    an edit that re-renders the pages listing the topic too (related topics) left
+    their old entries beside the new ones, and a navigation change (every page
+    re-rendered) doubled the whole index. Here each page keeps the entries of the
+    build that last rendered it, pages that no longer exist drop out, and the
+    plugin is given the complete index. (Material's ``search_index.entries`` and
+    ``search_index_prev``: mkdocs-material is pinned to 9.x.)"""
+    search = config.plugins.get("material/search")
+    index = getattr(search, "search_index", None)
+    if index is None or not isinstance(getattr(index, "entries", None), list):
+        return
+    if config.site_dir not in build.SEARCH_ENTRIES:
+        build.SEARCH_ENTRIES.clear()  # one site at a time: memory stays flat
+    kept = build.SEARCH_ENTRIES.setdefault(config.site_dir, {})
+    rendered: dict[str, list[dict[str, Any]]] = {}
+    for entry in index.entries:
+        rendered.setdefault(entry["location"].split("#", 1)[0], []).append(entry)
+    kept.update(rendered)
+    for url in set(kept) - set(_page_urls):
+        del kept[url]
+    index.entries = [entry for url in _page_urls for entry in kept.get(url, [])]
+    search.search_index_prev = None  # complete already: nothing for Material to merge
 
 
 def on_serve(server: Any, config: Any, builder: Any) -> Any:

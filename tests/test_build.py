@@ -198,6 +198,44 @@ def test_plain_mkdocs_build_runs_the_generator(tmp_path, monkeypatch):
     assert (tmp_path / "site" / "manifest.json").is_file()
 
 
+def test_a_preview_rebuild_keeps_each_page_once_in_the_search_index(tmp_path, monkeypatch):
+    """`handbook serve` rebuilds only the pages whose Markdown changed ("dirty"):
+    the edited topic and the topics listing it. Search must still find every page,
+    each once, with the edited text. (The calls are those of mkdocs serve: plugins
+    started once, the config loaded again for each rebuild.)"""
+    from mkdocs.commands.build import build as mkdocs_build
+    from mkdocs.config import load_config
+
+    content = tmp_path / "content"
+    shutil.copytree(MINI, content)
+    monkeypatch.setenv("HANDBOOK_CONTENT", str(content))
+    monkeypatch.setenv("NO_MKDOCS_2_WARNING", "1")
+    (tmp_path / "docs").mkdir()
+    site = tmp_path / "site"
+
+    def preview(*, first: bool = False) -> list[tuple[str, str]]:
+        config = load_config("mkdocs.yml", docs_dir=str(tmp_path / "docs"), site_dir=str(site))
+        if first:
+            config.plugins.on_startup(command="serve", dirty=True)
+        mkdocs_build(config, dirty=True)
+        index = json.loads((site / "search" / "search_index.json").read_text(encoding="utf-8"))
+        return [(doc["location"], doc["text"]) for doc in index["docs"]]
+
+    before = preview(first=True)
+    alpha = content / "topics" / "alpha.yaml"
+    # The summary shows on alpha's page and in beta's related topics: both are rebuilt.
+    alpha.write_text(
+        alpha.read_text(encoding="utf-8").replace("summary: How to give alpha", "summary: Edited. How to give alpha"),
+        encoding="utf-8",
+    )
+    after = preview()
+    assert [location for location, _ in after] == [location for location, _ in before]
+    assert "Edited. How to give alpha" in dict(after)["topics/alpha/"]
+    assert "Edited" not in "".join(text for _, text in before)
+    unchanged = [(location, text) for location, text in before if not location.startswith("topics/alpha/")]
+    assert [entry for entry in after if not entry[0].startswith("topics/alpha/")] == unchanged
+
+
 def test_real_content_builds_strict(tmp_path, monkeypatch):
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1795392000")  # 2026-11-23: the test does not age
     result = build_site(CONTENT, tmp_path / "site", docs_dir=tmp_path / "docs", pdf=False, strict=True)
