@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import gc
 import logging
 import os
 import re
@@ -49,6 +50,7 @@ __all__ = [
     "load_print_config",
     "render_document",
     "render_html",
+    "write_document",
     "write_pdf",
 ]
 
@@ -699,14 +701,63 @@ def _progress_enabled(quiet: bool) -> bool:
     return sys.stderr.isatty()
 
 
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """WeasyPrint builds one large graph (boxes, then PDF objects) that stays alive
+    until the file is written, and the cyclic collector would walk it again and
+    again: for a 753-page guide, 0.104 s per page with it, 0.083 s without, for a
+    quarter more peak memory (1.06 -> 1.31 GB). Collection resumes afterwards."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def render_document(handbook: Handbook, **options: Any) -> Any:
     """The laid-out WeasyPrint document (pages known, nothing written yet)."""
     import weasyprint
 
     html = render_html(handbook, **options)
-    return weasyprint.HTML(string=html, base_url=str(PRINT_THEME) + "/", url_fetcher=_fetcher()).render(
-        pdf_variant=PDF_VARIANT
-    )
+    with _collector_paused():
+        return weasyprint.HTML(string=html, base_url=str(PRINT_THEME) + "/", url_fetcher=_fetcher()).render(
+            pdf_variant=PDF_VARIANT
+        )
+
+
+@contextlib.contextmanager
+def _page_references_once() -> Iterator[None]:
+    """For PDF/UA, WeasyPrint tags every box with its page and looks the page up in
+    ``pydyf.PDF.page_references``, which builds the tuple of every page's reference
+    afresh on each call: writing cost boxes x pages (26 of 88 s for a 753-page
+    guide). While a guide is written, the tuple is built once per page count. Same
+    values, same bytes (tests/test_pdf.py compares)."""
+    import pydyf
+
+    original = pydyf.PDF.page_references
+
+    def page_references(pdf: Any) -> tuple[bytes, ...]:
+        kids = pdf.pages["Kids"]
+        cached = pdf.__dict__.get("_handbook_page_references")
+        if cached is None or cached[0] is not kids or cached[1] != len(kids):
+            cached = (kids, len(kids), original.fget(pdf))
+            pdf.__dict__["_handbook_page_references"] = cached
+        return cached[2]
+
+    pydyf.PDF.page_references = property(page_references)
+    try:
+        yield
+    finally:
+        pydyf.PDF.page_references = original
+
+
+def write_document(document: Any, out: Any) -> None:
+    """Write a laid-out document (see :func:`render_document`) as PDF/UA-1 to the
+    binary file ``out``."""
+    with _page_references_once(), _collector_paused():
+        document.write_pdf(out, pdf_variant=PDF_VARIANT)
 
 
 def write_pdf(
@@ -739,7 +790,7 @@ def write_pdf(
     handle, temp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
     try:
         with os.fdopen(handle, "wb") as out:
-            document.write_pdf(out, pdf_variant=PDF_VARIANT)
+            write_document(document, out)
             out.flush()
             os.fsync(out.fileno())
         os.replace(temp_name, target)

@@ -113,6 +113,23 @@ def outline(path: Path) -> list[tuple[str, int, int]]:
     return read_outline(PdfReader(path))
 
 
+def test_writing_with_page_references_built_once_gives_the_same_bytes(
+    built: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """pdf.write_document looks up page references from a tuple built once per
+    page count (pydyf rebuilds it on every lookup): the PDF must not change."""
+    import io
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
+    document = pdf_stage.render_document(built["handbook"])
+    ours, pydyf_own = io.BytesIO(), io.BytesIO()
+    pdf_stage.write_document(document, ours)
+    document.write_pdf(pydyf_own, pdf_variant=pdf_stage.PDF_VARIANT)
+    assert len(ours.getvalue()) > 10_000
+    assert ours.getvalue() == pydyf_own.getvalue()
+    assert ours.getvalue() == built["path"].read_bytes()
+
+
 def test_page_count_is_returned_and_every_page_is_a6(built: dict[str, Any]) -> None:
     reader = PdfReader(built["path"])
     assert len(reader.pages) == built["pages"] > 5
