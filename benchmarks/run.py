@@ -50,7 +50,9 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 TOPIC = "ivig-in-itp"  # the real topic page, with its calculator: the heaviest kind
-CHROMIUM = "/usr/bin/chromium"
+CHROMIUM = "/usr/bin/chromium"  # Debian's; Playwright cannot download browsers here
+# Also the browser tests' launch arguments (tests/browser_support.py). Without the
+# background-networking flags Chromium reaches for Google's hosts at start.
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",

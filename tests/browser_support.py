@@ -10,18 +10,13 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import benchmarks.run as benchmark
+
 __all__ = ["CHROMIUM", "CHROMIUM_ARGS", "PHONE", "QuietHandler", "serve"]
 
-CHROMIUM = Path("/usr/bin/chromium")
-# Without the background-networking flags Chromium reaches for Google's hosts at start.
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
+# One Chromium set-up for the browser tests and the benchmark's Lighthouse runs.
+CHROMIUM = Path(benchmark.CHROMIUM)
+CHROMIUM_ARGS = benchmark.CHROMIUM_ARGS
 PHONE = {"viewport": {"width": 390, "height": 844}, "has_touch": True, "is_mobile": True}
 
 
