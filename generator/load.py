@@ -121,11 +121,6 @@ class LoadedFile:
                 _Builder(self.path, Report(), self._source).build(root, ())
         return self._source
 
-    def __getstate__(self) -> dict[str, Any]:
-        # Sent between processes without its text or positions (see generator.workers):
-        # the receiving side has the text and finds positions again if it needs them.
-        return {**self.__dict__, "text": "", "_source": None}
-
 
 class _Builder:
     """Plain data from a composed node tree, checking what ``yaml.safe_load`` lets
@@ -241,7 +236,9 @@ _CLEAN_LIMIT = 50_000
 def _load_one(item: tuple[str, str]) -> tuple[LoadedFile, list[Diagnostic]]:
     name, text = item
     report = Report()
-    return load_yaml_text(text, name, report), report.diagnostics
+    loaded = load_yaml_text(text, name, report)
+    loaded.text = ""  # the caller has it: not sent back from a worker process
+    return loaded, report.diagnostics
 
 
 def load_yaml_files(files: Sequence[tuple[Path, str]], report: Report) -> list[LoadedFile]:
@@ -265,7 +262,7 @@ def load_yaml_files(files: Sequence[tuple[Path, str]], report: Report) -> list[L
             todo.append((i, name, text))
     results = map_in_order(_load_one, [(name, text) for _, name, text in todo])
     for (i, name, text), (loaded, diagnostics) in zip(todo, results, strict=True):
-        loaded.text = text  # not sent back by a worker: this process has it
+        loaded.text = text
         for diagnostic in diagnostics:
             report.add(diagnostic)
         if loaded.ok and not diagnostics and len(_CLEAN) < _CLEAN_LIMIT:

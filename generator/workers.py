@@ -10,12 +10,12 @@ Workers are forked, never spawned: a forked child starts with everything the
 parent has loaded (the validated handbook, the compiled templates) and only the
 results travel back. Forking is used only where it is safe and pays:
 
-* the platform forks (Linux; macOS and Windows start processes by ``spawn``,
-  where the start-up would cost more than the work);
+* on Linux (Windows cannot fork; on macOS forking is unsafe with the system's
+  libraries, and spawning would cost more than the work);
 * no other thread runs in the process: a live-reload server's threads could hold
   a lock at the moment of the fork, which the child would inherit held;
-* there is enough work: fewer than ``min_items`` items run in the calling process
-  (a live preview re-renders one or two topics);
+* there is enough work: fewer than :data:`MIN_ITEMS` items run in the calling
+  process (a live preview re-renders one or two topics);
 * more than one CPU is available. ``HANDBOOK_JOBS`` sets the number of workers
   (``HANDBOOK_JOBS=1`` turns them off).
 """
@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import sys
 import threading
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
@@ -60,7 +61,7 @@ def job_count() -> int:
 
 def _can_fork() -> bool:
     return (
-        "fork" in multiprocessing.get_all_start_methods()
+        sys.platform.startswith("linux")
         and threading.active_count() == 1
         and not multiprocessing.current_process().daemon  # a pool's worker may not have children
     )
