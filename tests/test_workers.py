@@ -55,7 +55,7 @@ def test_results_come_back_in_input_order_from_two_workers():
         """
         import time
         def square(i):
-            time.sleep(0.005)  # long enough that both workers take chunks
+            time.sleep(0.02)  # long enough that both workers take chunks
             return i * i, os.getpid()
         results = workers.map_in_order(square, list(range(103)))
         print(json.dumps({"values": [v for v, _ in results], "pids": sorted({p for _, p in results}),
@@ -131,8 +131,10 @@ def test_a_build_in_workers_writes_the_same_bytes_as_one_process(tmp_path, monke
     two = run(BUILD, jobs="2")
     monkeypatch.setenv("DOCS", str(tmp_path / "one"))
     one = run(BUILD, jobs="1")
-    # Topics and calculators read in workers, topic pages rendered in workers.
-    assert two["forks"] == 6 and one["forks"] == 0
+    # Two workers each to read the topics and the calculators and to render the
+    # topic pages but the first (rendered first, in this process).
+    topics, calculators = len(list(CONTENT.glob("topics/*.yaml"))), len(list(CONTENT.glob("calculators/*.yaml")))
+    assert two["forks"] == sum(2 for n in (topics, calculators, topics - 1) if n >= 2) and one["forks"] == 0
     assert len(two["tree"]) == len(list(CONTENT.glob("topics/*.yaml"))) + 7
     assert two["tree"] == one["tree"]
 
