@@ -34,6 +34,7 @@ from pydantic import BaseModel
 
 from .model import Topic
 from .model.common import Cited, Figure, Statement
+from .model.common import texts as model_texts
 from .model.topic import NOT_COVERED_TEXT, ReviewStatus
 from .present import fmt_band, fmt_figure_value, fmt_grouped, fmt_number, fmt_quantity, fmt_unit
 from .validate import Handbook, today
@@ -227,18 +228,6 @@ def _walk_cites(value: Any) -> Iterator[str]:
             yield from _walk_cites(item)
 
 
-def _texts(value: Any) -> Iterator[str]:
-    """Every string inside a model (for finding abbreviations in a topic)."""
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, BaseModel):
-        for name in type(value).model_fields:
-            yield from _texts(getattr(value, name))
-    elif isinstance(value, list | tuple):
-        for item in value:
-            yield from _texts(item)
-
-
 def anchor(topic_id: str, section: str | None = None) -> str:
     """Fragment id of a topic heading or one of its sections."""
     return f"t-{topic_id}" if section is None else f"t-{topic_id}--{section.replace('_', '-')}"
@@ -273,7 +262,7 @@ def build_index(handbook: Handbook, topics: list[Topic]) -> list[tuple[str, list
             entries[key].note = note
         return entries[key]
 
-    texts = {t.id: "\n".join(_texts(t)) for t in topics}
+    texts = {t.id: "\n".join(model_texts(t)) for t in topics}
     for topic in topics:
         head = anchor(topic.id)
         entry(topic.title).add(head, topic.title)

@@ -20,7 +20,7 @@ import pytest
 from pydantic import BaseModel
 
 from generator.model import Topic
-from generator.model.common import Cited, Evidence
+from generator.model.common import Cited, Evidence, texts
 from generator.model.handbook import ReferenceType
 from generator.validate import Handbook, validate_content
 
@@ -69,18 +69,6 @@ def all_cited(handbook: Handbook) -> Iterator[tuple[str, Cited]]:
             for path, node in walk(model, f"{group}/{key}"):
                 if isinstance(node, Cited):
                     yield path, node
-
-
-def strings(value: Any) -> Iterator[str]:
-    """Every text value inside a model."""
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, BaseModel):
-        for name in type(value).model_fields:
-            yield from strings(getattr(value, name))
-    elif isinstance(value, list | tuple):
-        for item in value:
-            yield from strings(item)
 
 
 # --------------------------------------------------------------------------- (a) strict validation
@@ -343,7 +331,7 @@ def test_grade_table_is_complete_and_covers_only_what_the_article_says(main_topi
 
 def test_grading_topic_names_versions(handbook: Handbook) -> None:
     grading = handbook.topics["ctcae-thrombocytopenia-grading"]
-    text = " ".join(strings(grading))
+    text = " ".join(texts(grading))
     assert "v5.0" in text and "v6.0" in text
     assert "25 x10^9/L is grade 3, 50 is grade 2 and 75 is grade 1" in text
 
@@ -470,7 +458,7 @@ def test_every_abbreviation_is_in_the_glossary(handbook: Handbook) -> None:
     known = {entry.abbr for entry in handbook.glossary.terms}
     used: dict[str, str] = {}
     for topic_id, topic in handbook.topics.items():
-        for text in strings(topic):
+        for text in texts(topic):
             for word in ABBREVIATION.findall(text):
                 used.setdefault(word, topic_id)
     for product in handbook.products.values():

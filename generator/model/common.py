@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from enum import Enum, StrEnum
 from typing import Annotated, Any
 
@@ -21,6 +22,7 @@ __all__ = [
     "Text",
     "Unit",
     "carries_number",
+    "texts",
 ]
 
 
@@ -138,6 +140,19 @@ _DIGIT = re.compile(r"\d")
 # Fields that hold identifiers, not clinical numbers ("itp-1g-once" names a regimen,
 # it does not state a dose).
 IDENTIFIER_FIELDS = frozenset({"id", "regimen", "band", "condition", "pathway", "calculator", "product"})
+
+
+def texts(value: Any) -> Iterator[str]:
+    """Every text value inside a model, in field order (the print index looks for
+    abbreviations in them; content tests read them)."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, BaseModel):
+        for name in type(value).model_fields:
+            yield from texts(getattr(value, name))
+    elif isinstance(value, list | tuple):
+        for item in value:
+            yield from texts(item)
 
 
 def carries_number(value: Any) -> bool:
