@@ -27,6 +27,7 @@ import os
 import sys
 import threading
 from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from typing import Any, TypeVar
 
 __all__ = ["MIN_ITEMS", "job_count", "map_in_order"]
@@ -89,8 +90,12 @@ def map_in_order(function: Callable[[T], R], items: Sequence[T]) -> list[R]:
     global _task
     _task = (function, items, chunks)
     try:
-        with multiprocessing.get_context("fork").Pool(jobs) as pool:
-            parts = pool.map(_run_chunk, range(count), chunksize=1)
+        # concurrent.futures rather than multiprocessing.Pool: when a worker dies (the
+        # kernel's OOM killer on a small build server) it raises BrokenProcessPool,
+        # where Pool would wait for the lost chunk for ever. With fork it starts its
+        # workers before its own management thread.
+        with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
+            parts = list(pool.map(_run_chunk, range(count)))
     finally:
         _task = None
     results: list[Any] = [None] * len(items)

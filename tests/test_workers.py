@@ -45,6 +45,7 @@ def run(script: str, *, jobs: str = "2", cwd: Path = ROOT) -> dict:
         env=env,
         cwd=cwd,
         check=False,
+        timeout=120,  # a worker pool that waits for ever fails here
     )
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)
@@ -103,6 +104,24 @@ def test_an_exception_in_a_worker_is_raised_in_the_caller():
         """
     )
     assert out == {"error": "bad item 7", "forks": 2}
+
+
+def test_a_worker_that_dies_fails_the_build_instead_of_hanging_it():
+    """The kernel's OOM killer on a small build server: the caller hears of it."""
+    out = run(
+        """
+        from concurrent.futures.process import BrokenProcessPool
+        def check(i):
+            if i == 7:
+                os._exit(9)
+            return i
+        try:
+            workers.map_in_order(check, list(range(20)))
+        except BrokenProcessPool:
+            print(json.dumps({"broken": True}))
+        """
+    )
+    assert out == {"broken": True}
 
 
 def test_handbook_jobs_must_be_a_whole_number(monkeypatch):
