@@ -398,4 +398,10 @@ def _poll_faster(interval_s: float = 0.2) -> None:
 
 
 def main() -> None:
-    cli(prog_name="handbook")
+    from .workers import WorkerError
+
+    try:
+        cli(prog_name="handbook")
+    except WorkerError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)

@@ -28,9 +28,10 @@ import sys
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any, TypeVar
 
-__all__ = ["MIN_ITEMS", "job_count", "map_in_order"]
+__all__ = ["MIN_ITEMS", "WorkerError", "job_count", "map_in_order"]
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -39,6 +40,11 @@ MIN_ITEMS = 150
 """Below this many items the work stays in the calling process. Measured on 2 CPUs
 (validate + render): at 100 topics workers save nothing (0.27 s either way), at
 200 about 0.04 s of 0.43 s, at 400 about 0.15 s of 0.8 s."""
+
+
+class WorkerError(RuntimeError):
+    """A worker process stopped before finishing its part (killed, out of memory)."""
+
 
 # The function and items of the map in progress. A forked worker inherits them,
 # so only chunk numbers go to the workers and only results come back.
@@ -78,7 +84,8 @@ def map_in_order(function: Callable[[T], R], items: Sequence[T]) -> list[R]:
     """``[function(item) for item in items]``, in forked workers when that is safe
     and pays (see the module's docstring). The results must be picklable when
     workers are used (``function`` is inherited, never pickled); an exception
-    raised in a worker is raised here."""
+    raised in a worker is raised here, and a worker that dies raises
+    :class:`WorkerError`."""
     jobs = min(job_count(), len(items))
     if jobs < 2 or len(items) < MIN_ITEMS or not _can_fork():
         return [function(item) for item in items]
@@ -96,6 +103,12 @@ def map_in_order(function: Callable[[T], R], items: Sequence[T]) -> list[R]:
         # workers before its own management thread.
         with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
             parts = list(pool.map(_run_chunk, range(count)))
+    except BrokenProcessPool as exc:
+        # Both users (reading YAML, rendering pages) run before anything is written.
+        raise WorkerError(
+            f"a worker process stopped before finishing ({exc}); nothing was written. "
+            "Free some memory, or set HANDBOOK_JOBS=1 to work in one process"
+        ) from exc
     finally:
         _task = None
     results: list[Any] = [None] * len(items)

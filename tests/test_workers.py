@@ -110,18 +110,33 @@ def test_a_worker_that_dies_fails_the_build_instead_of_hanging_it():
     """The kernel's OOM killer on a small build server: the caller hears of it."""
     out = run(
         """
-        from concurrent.futures.process import BrokenProcessPool
         def check(i):
             if i == 7:
                 os._exit(9)
             return i
         try:
             workers.map_in_order(check, list(range(20)))
-        except BrokenProcessPool:
-            print(json.dumps({"broken": True}))
+        except workers.WorkerError as exc:
+            print(json.dumps({"error": str(exc)}))
         """
     )
-    assert out == {"broken": True}
+    assert out["error"].startswith("a worker process stopped before finishing (")
+    assert out["error"].endswith(
+        "); nothing was written. Free some memory, or set HANDBOOK_JOBS=1 to work in one process"
+    )
+
+
+def test_the_command_line_reports_a_dead_worker_in_one_line(monkeypatch, capsys):
+    from generator import cli
+
+    def dies(**_: object) -> None:
+        raise workers.WorkerError("a worker process stopped before finishing (killed)")
+
+    monkeypatch.setattr(cli, "cli", dies)
+    with pytest.raises(SystemExit) as exited:
+        cli.main()
+    assert exited.value.code == 1
+    assert capsys.readouterr().err == "error: a worker process stopped before finishing (killed)\n"
 
 
 def test_handbook_jobs_must_be_a_whole_number(monkeypatch):
