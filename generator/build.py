@@ -76,6 +76,8 @@ class BuildContext:
     pdf_file: Path | None = None
     """The pocket guide printed for this build: the hook adds it to MkDocs' files,
     so the home page's link to it is a checked link to a real docs file."""
+    page_built: Callable[[], None] | None = None
+    """Called by the hook after MkDocs writes each page (the progress line)."""
 
 
 @dataclass
@@ -372,10 +374,13 @@ def build_site(
     pdf: bool = True,
     site_url: str | None = None,
     progress: Callable[[str], None] | None = None,
+    live: Callable[[str], None] | None = None,
     exclude_drafts: bool = False,
     since: str | None = None,
 ) -> BuildResult:
     """Validate, render and build the site into ``site_dir`` atomically.
+    ``progress`` gets a line per stage; ``live`` gets a status line to redraw in
+    place ("\\r"-prefixed, no newline: PDF pages laid out, HTML pages written).
     Raises :class:`ContentError` (invalid content: nothing written) or
     :class:`BuildError` (MkDocs or PDF failed: the previous site is whole)."""
     from mkdocs.commands.build import build as mkdocs_build
@@ -417,7 +422,7 @@ def build_site(
             cleanup.append(scratch)
             pdf_path = scratch / PDF_NAME
             with _environ(SOURCE_DATE_EPOCH=epoch):
-                write_pdf(context.handbook, pdf_path)
+                write_pdf(context.handbook, pdf_path, quiet=live is None, log=live)
             seconds["pdf"] = time.perf_counter() - started
         say("mkdocs build")
         started = time.perf_counter()
@@ -429,6 +434,7 @@ def build_site(
         ):
             _active = context
             context.pdf_file = pdf_path
+            context.page_built = _page_counter(len(context.result.files), live) if live else None
             try:
                 config = load_config(
                     str(config_path), docs_dir=str(context.docs_dir), site_dir=str(staging), strict=strict
@@ -439,6 +445,9 @@ def build_site(
             finally:
                 _active = None
                 context.pdf_file = None
+                context.page_built = None
+                if live:
+                    live("\r\033[K")
         seconds["mkdocs"] = time.perf_counter() - started
         write_manifest(context, staging)
         _swap(staging, site_dir)
@@ -457,6 +466,22 @@ def build_site(
         seconds=seconds,
         pdf=site_dir / PDF_NAME if pdf_path else None,
     )
+
+
+def _page_counter(total: int, live: Callable[[str], None]) -> Callable[[], None]:
+    """A callback counting the pages MkDocs writes, redrawing the line at most four
+    times a second (MkDocs spends most of a 2,000-topic build writing pages)."""
+    done, shown = 0, 0.0
+
+    def page_built() -> None:
+        nonlocal done, shown
+        done += 1
+        now = time.monotonic()
+        if done >= total or now - shown >= 0.25:
+            shown = now
+            live(f"\r\033[K  {done}/{total} pages written")
+
+    return page_built
 
 
 def hook_context(config: Any) -> BuildContext:

@@ -283,6 +283,7 @@ def build(
             pdf=not no_pdf,
             site_url=site_url,
             progress=(lambda message: click.echo(message, err=True)) if show else None,
+            live=(lambda text: click.echo(text, err=True, nl=False)) if show else None,
             exclude_drafts=exclude_drafts,
             since=since,
         )

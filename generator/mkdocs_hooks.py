@@ -16,7 +16,7 @@ from mkdocs.structure.files import File, Files
 
 from generator import build
 
-__all__ = ["on_config", "on_env", "on_files", "on_post_build", "on_serve"]
+__all__ = ["on_config", "on_env", "on_files", "on_post_build", "on_post_page", "on_serve"]
 
 ASSETS = build.THEME_DIR / "assets"
 UNPKG_SHIM = "unpkg.com/iframe-worker"
@@ -111,6 +111,14 @@ def on_env(env: Any, config: Any, files: Files) -> Any:
     build.MemoryBytecodeCache): MkDocs makes a fresh environment every time."""
     env.bytecode_cache = build.theme_bytecode_cache()
     return env
+
+
+def on_post_page(output: str, page: Any, config: Any) -> str:
+    """Count the page for ``handbook build``'s progress line."""
+    page_built = _this_build(config).page_built
+    if page_built is not None:
+        page_built()
+    return output
 
 
 @event_priority(50)  # before the search plugin writes its index

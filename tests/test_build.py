@@ -253,6 +253,20 @@ def test_a_preview_rebuild_keeps_each_page_once_in_the_search_index(tmp_path, mo
     assert [entry for entry in after if not entry[0].startswith("topics/alpha/")] == unchanged
 
 
+def test_a_build_at_a_terminal_shows_pages_as_they_are_written(tmp_path):
+    """`handbook build` redraws one status line while MkDocs writes pages (at 2,000
+    topics that is most of a minute), then clears it."""
+    stages: list[str] = []
+    live: list[str] = []
+    build_site(MINI, tmp_path / "site", docs_dir=tmp_path / "docs", pdf=False, progress=stages.append, live=live.append)
+    pages = len(list((tmp_path / "docs").rglob("*.md")))
+    assert stages[0] == "validate + render" and "mkdocs build" in stages
+    counts = [line for line in live if "pages written" in line]
+    assert counts[-1] == f"\r\033[K  {pages}/{pages} pages written"
+    assert all(line.startswith("\r\033[K") and not line.endswith("\n") for line in live)
+    assert live[-1] == "\r\033[K"  # the status line is gone before the summary
+
+
 def test_real_content_builds_strict(tmp_path, monkeypatch):
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1795392000")  # 2026-11-23: the test does not age
     result = build_site(CONTENT, tmp_path / "site", docs_dir=tmp_path / "docs", pdf=False, strict=True)
