@@ -43,7 +43,8 @@ MIN_ITEMS = 150
 
 
 class WorkerError(RuntimeError):
-    """A worker process stopped before finishing its part (killed, out of memory)."""
+    """The work could not be shared out: ``HANDBOOK_JOBS`` is not a number of
+    processes, or a worker stopped before finishing its part (killed, out of memory)."""
 
 
 # The function and items of the map in progress. A forked worker inherits them,
@@ -56,10 +57,9 @@ def job_count() -> int:
     process may run on."""
     value = os.environ.get("HANDBOOK_JOBS", "").strip()
     if value:
-        try:
-            return max(1, int(value))
-        except ValueError:
-            raise ValueError(f"HANDBOOK_JOBS must be a whole number of processes, got '{value}'") from None
+        if not value.isdigit() or int(value) < 1:
+            raise WorkerError(f"HANDBOOK_JOBS must be a whole number of processes, 1 or more (got '{value}')")
+        return int(value)
     try:
         return len(os.sched_getaffinity(0))
     except AttributeError:  # not on Linux

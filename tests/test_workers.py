@@ -139,11 +139,17 @@ def test_the_command_line_reports_a_dead_worker_in_one_line(monkeypatch, capsys)
     assert capsys.readouterr().err == "error: a worker process stopped before finishing (killed)\n"
 
 
-def test_handbook_jobs_must_be_a_whole_number(monkeypatch):
-    monkeypatch.setenv("HANDBOOK_JOBS", "two")
-    with pytest.raises(ValueError) as raised:
+@pytest.mark.parametrize("value", ["two", "0", "-1", "1.5"])
+def test_handbook_jobs_must_be_a_whole_number_of_processes(monkeypatch, value):
+    monkeypatch.setenv("HANDBOOK_JOBS", value)
+    with pytest.raises(workers.WorkerError) as raised:
         workers.job_count()
-    assert str(raised.value) == "HANDBOOK_JOBS must be a whole number of processes, got 'two'"
+    assert str(raised.value) == f"HANDBOOK_JOBS must be a whole number of processes, 1 or more (got '{value}')"
+
+
+def test_handbook_jobs_sets_the_number_of_workers(monkeypatch):
+    monkeypatch.setenv("HANDBOOK_JOBS", " 3 ")
+    assert workers.job_count() == 3
 
 
 BUILD = """
