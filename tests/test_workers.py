@@ -1,8 +1,8 @@
 """Worker processes (generator.workers): a cold build split across processes gives
 the same bytes and the same diagnostics as one process, in the same order.
 
-Each case runs in a fresh interpreter: forking needs a process with no other
-thread, which a pytest session (with its browser fixture) does not promise."""
+Cases that fork run in a fresh interpreter: forking needs a process with no
+other thread, which a pytest session (with its browser fixture) does not promise."""
 
 from __future__ import annotations
 
