@@ -36,7 +36,7 @@ from .model import Topic
 from .model.common import Cited, Figure, Statement
 from .model.common import texts as model_texts
 from .model.topic import NOT_COVERED_TEXT, ReviewStatus
-from .present import fmt_band, fmt_figure_value, fmt_grouped, fmt_number, fmt_quantity, fmt_unit
+from .present import fmt_band, fmt_figure_value, fmt_grouped, fmt_number, fmt_quantity, fmt_unit, template_environment
 from .validate import Handbook, today
 
 __all__ = [
@@ -601,14 +601,7 @@ def build_context(
 
 @cache
 def _environment() -> jinja2.Environment:
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(PRINT_THEME),
-        autoescape=True,  # every string from content is author text
-        undefined=jinja2.StrictUndefined,  # a template typo fails the build, not the reader
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-    )
+    env = template_environment(PRINT_THEME)
     env.filters.update(
         num=fmt_number,
         grouped=fmt_grouped,

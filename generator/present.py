@@ -4,16 +4,46 @@ One module for both outputs: a dose must never read "0.0125 g/kg" on a page and
 "0.013 g/kg" in the pocket guide. Numbers an author wrote are shown exactly as
 written; numbers derived at build time (a band converted to /uL) are rounded here.
 Numbers the calculator computes are formatted by the engine (``calculate.fmt``).
+Both outputs also set up their Jinja templates the same way (:func:`template_environment`).
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
+
+import jinja2
 
 from .model.common import Figure, Quantity
 from .model.topic import Band, Dose
 
-__all__ = ["UNIT_DISPLAY", "fmt_band", "fmt_figure_value", "fmt_grouped", "fmt_number", "fmt_quantity", "fmt_unit"]
+__all__ = [
+    "UNIT_DISPLAY",
+    "fmt_band",
+    "fmt_figure_value",
+    "fmt_grouped",
+    "fmt_number",
+    "fmt_quantity",
+    "fmt_unit",
+    "template_environment",
+]
+
+
+def template_environment(folder: Path, **options: Any) -> jinja2.Environment:
+    """Jinja as both outputs use it, each adding its own filters: author text is
+    escaped even where a template forgets a filter, a typo in a template fails the
+    build instead of printing nothing for the reader, and block tags leave no
+    blank lines behind."""
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(folder)),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        **options,
+    )
+
 
 # Typography of the controlled unit vocabulary; content keeps the ASCII spelling.
 UNIT_DISPLAY = {"x10^9/L": "×10⁹/L", "/uL": "/µL", "kg/m2": "kg/m²"}

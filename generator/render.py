@@ -33,7 +33,7 @@ from .calculate import fmt as fmt_computed
 from .model import Reference, Topic
 from .model.common import Cited
 from .model.topic import NOT_COVERED_TEXT, DecisionTable, Regimen
-from .present import fmt_band, fmt_figure_value, fmt_number, fmt_quantity, fmt_unit
+from .present import fmt_band, fmt_figure_value, fmt_number, fmt_quantity, fmt_unit, template_environment
 from .validate import Handbook
 from .workers import map_in_order
 
@@ -290,17 +290,9 @@ def _environment() -> jinja2.Environment:
 
 
 def _new_environment() -> jinja2.Environment:
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(TEMPLATE_DIR)),
-        # Templates are checked once per build (_template_stamp), not on every
-        # get_template call (a stat() per template per topic otherwise).
-        auto_reload=False,
-        autoescape=True,  # a forgotten filter still yields escaped text
-        undefined=jinja2.StrictUndefined,
-        keep_trailing_newline=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
+    # Templates are checked once per build (_template_stamp), not on every
+    # get_template call (a stat() per template per topic otherwise).
+    env = template_environment(TEMPLATE_DIR, auto_reload=False)
     env.filters.update(
         text=md_text,
         prose=md_prose,
