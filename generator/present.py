@@ -46,7 +46,7 @@ def template_environment(folder: Path, **options: Any) -> jinja2.Environment:
 
 
 # Typography of the controlled unit vocabulary; content keeps the ASCII spelling.
-UNIT_DISPLAY = {"x10^9/L": "×10⁹/L", "/uL": "/µL", "kg/m2": "kg/m²"}
+UNIT_DISPLAY = {"x10^9/L": "×10⁹/L", "/uL": "/µL", "kg/m2": "kg/m²", "mg/m2": "mg/m²", "m2": "m²", "umol/L": "µmol/L"}
 
 
 def fmt_unit(unit: Any) -> str:

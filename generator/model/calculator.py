@@ -243,6 +243,8 @@ def _check_regimen(regimen: Any, loc: Loc) -> list[tuple[Loc, str]]:
         problems.append(
             (loc, f"regimen '{regimen.id}' doses in {unit}; the dose engine needs {' or '.join(ENGINE_DOSE_UNITS)}")
         )
+    if regimen.days is None:
+        problems.append((loc, f"regimen '{regimen.id}' continues without a number of days; the dose engine needs days"))
     if regimen.frequency not in ENGINE_FREQUENCIES:
         problems.append(
             (
@@ -255,6 +257,10 @@ def _check_regimen(regimen: Any, loc: Loc) -> list[tuple[Loc, str]]:
 
 
 def _check_product(product: Any, loc: Loc) -> list[tuple[Loc, str]]:
+    # The weight-dose engine works in grams of a % solution; a product in mg/mL or
+    # sold as tablets would be mis-dosed, so it is refused here.
+    if product.concentration is None or product.concentration.unit.value != "%":
+        return [(loc, f"product '{product.id}' has no concentration in % (the weight-dose engine needs one)")]
     # The vial search works in tenths of a gram; a size such as 2.25 g would be
     # silently mis-rounded, so it is refused.
     odd = [size for size in product.vial_sizes_g if not math.isclose(size * 10, round(size * 10), abs_tol=1e-9)]

@@ -94,7 +94,18 @@ class Indication(Cited):
 
 
 # Units a dose amount may take.
-DOSE_UNITS = frozenset({Unit.g_per_kg, Unit.mg_per_kg, Unit.g, Unit.mg, Unit.units_per_kg})
+DOSE_UNITS = frozenset(
+    {
+        Unit.g_per_kg,
+        Unit.mg_per_kg,
+        Unit.mcg_per_kg,
+        Unit.mg_per_m2,
+        Unit.g,
+        Unit.mg,
+        Unit.mcg,
+        Unit.units_per_kg,
+    }
+)
 
 
 class Dose(Model):
@@ -103,7 +114,7 @@ class Dose(Model):
     amount: float = Field(gt=0)
     """The amount; must be greater than zero."""
     unit: Unit
-    """g/kg, mg/kg, g, mg or units/kg."""
+    """g/kg, mg/kg, mcg/kg, mg/m2, g, mg, mcg or units/kg."""
 
     @field_validator("unit")
     @classmethod
@@ -115,7 +126,7 @@ class Dose(Model):
 
     @property
     def per_kg(self) -> bool:
-        return self.unit in (Unit.g_per_kg, Unit.mg_per_kg, Unit.units_per_kg)
+        return self.unit in (Unit.g_per_kg, Unit.mg_per_kg, Unit.mcg_per_kg, Unit.units_per_kg)
 
     @property
     def grams_per_kg(self) -> float:
@@ -142,10 +153,13 @@ class Regimen(Cited):
     """Route of administration."""
     dose: Dose
     """Dose given each day (or each time, for single doses)."""
-    frequency: Literal["once", "daily", "twice-daily"]
+    frequency: Literal["once", "daily", "twice-daily", "weekly"]
     """How often a dose is given."""
-    days: int = Field(ge=1)
-    """Number of days the dose is given (1 for a single dose)."""
+    days: int | None = Field(default=None, ge=1)
+    """Number of days the dose is given (1 for a single dose); empty when a daily
+    treatment continues (say for how long and how it is adjusted under repeat or use_when)."""
+    weeks: int | None = Field(default=None, ge=1)
+    """For a weekly dose: the number of weekly doses; empty when treatment continues."""
     repeat: Text | None = None
     """When the course may be repeated, if at all."""
     max_per_dose: Quantity | None = None
@@ -154,6 +168,18 @@ class Regimen(Cited):
     """Maximum of a whole course, when the source states one."""
     use_when: Text | None = None
     """When this regimen is preferred over the alternatives, and why."""
+
+    @model_validator(mode="after")
+    def _duration(self) -> Regimen:
+        # A weekly dose counts weeks; every other frequency counts days. Mixing the
+        # two would let "4" mean four days or four weeks depending on the reader.
+        if self.frequency == "weekly" and self.days is not None:
+            raise ValueError("a weekly regimen counts weeks, not days (expected weeks: <number>, or no weeks)")
+        if self.frequency != "weekly" and self.weeks is not None:
+            raise ValueError(f"only a weekly regimen counts weeks (got weeks with frequency {self.frequency})")
+        if self.frequency == "once" and self.days != 1:
+            raise ValueError("a single dose is given on one day (expected days: 1)")
+        return self
 
 
 class Band(Model):
