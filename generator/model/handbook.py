@@ -199,6 +199,12 @@ class Presentation(Model):
     volume_ml: float | None = Field(default=None, gt=0)
     """Volume of one unit in mL (a syringe), or the deliverable volume after reconstitution (a vial)."""
 
+    @model_validator(mode="after")
+    def _mass(self) -> Presentation:
+        if self.strength.unit not in (Unit.g, Unit.mg, Unit.mcg):
+            raise ValueError(f"a presentation's strength is a mass in g, mg or mcg (got {self.strength.unit.value})")
+        return self
+
 
 class LicensedUse(Cited):
     """An indication the product is licensed for, and for whom. Outside it the use is off-label."""
