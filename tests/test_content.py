@@ -21,13 +21,14 @@ from pydantic import BaseModel
 
 from generator.model import Topic
 from generator.model.common import Cited, Evidence, texts
-from generator.model.handbook import ReferenceType
+from generator.model.handbook import Product, ReferenceType
 from generator.validate import Handbook, validate_content
 
 ROOT = Path(__file__).resolve().parent.parent
 CONTENT = ROOT / "content"
 # The edition date: the review checks are judged on it so the test does not age.
 EDITION_DATE = dt.date(2026, 11, 23)
+THROMBO_DATE = dt.date(2026, 11, 30)
 MAIN = "ivig-in-itp"
 TABLE = "itp-grade-algorithm"
 
@@ -82,11 +83,18 @@ def test_content_validates_with_no_error_and_no_warning() -> None:
 
 def test_expected_files_and_counts(handbook: Handbook) -> None:
     assert sorted(handbook.topics) == [
+        "anti-d-in-itp",
+        "anticoagulation-with-low-platelets",
         "corticosteroids-in-itp",
         "ctcae-thrombocytopenia-grading",
+        "heparin-induced-thrombocytopenia",
+        "itp-corticosteroid-courses",
+        "itp-second-line-treatment",
         "ivig-in-itp",
         "ivig-products-and-administration",
+        "life-threatening-bleeding-in-itp",
         "platelet-transfusion-in-itp",
+        "tpo-receptor-agonists-in-itp",
     ]
     assert list(handbook.products) == [
         "privigen",
@@ -96,6 +104,12 @@ def test_expected_files_and_counts(handbook: Handbook) -> None:
         "kiovig",
         "gammaplex-5",
         "gammagard-liquid",
+        "nplate",
+        "eltrombopag",
+        "doptelet",
+        "winrho-sdf",
+        "rhophylac",
+        "enoxaparin-lovenox",
     ]
 
 
@@ -246,7 +260,8 @@ def test_single_dose_caps_are_not_published(handbook: Handbook) -> None:
     for regimen in handbook.topics[MAIN].regimens:
         assert regimen.max_per_dose is None, regimen.id
     for path in CONTENT.rglob("*.yaml"):
-        assert not re.search(r"\b140\b", path.read_text(encoding="utf-8")), path.name
+        # "140" also appears in the Cockcroft-Gault formula (140 - age); the cap is 140 g.
+        assert not re.search(r"\b140\s*g\b", path.read_text(encoding="utf-8")), path.name
 
 
 def test_unlisted_secondary_regimens_are_marked(handbook: Handbook, main_topic: Topic) -> None:
@@ -368,8 +383,13 @@ def test_unverified_fields_are_declared(handbook: Handbook) -> None:
             assert getattr(ref, name) not in (None, [], ""), f"{ref.id}: unverified names empty field {name}"
 
 
+def _ivig_products(handbook: Handbook) -> list[Product]:
+    """The first edition's IVIG products (a % solution in gram vials)."""
+    return [p for p in handbook.products.values() if p.concentration is not None and p.concentration.unit.value == "%"]
+
+
 def test_products_cite_their_own_label(handbook: Handbook) -> None:
-    for product in handbook.products.values():
+    for product in _ivig_products(handbook):
         assert len(product.cite) == 1, product.id
         label = handbook.references[product.cite[0]]
         assert label.type is ReferenceType.product_label
@@ -377,6 +397,63 @@ def test_products_cite_their_own_label(handbook: Handbook) -> None:
         assert label.url is None and label.year is None  # neither was recorded: none is invented
         for schedule in product.infusion:
             assert schedule.cite == product.cite
+
+
+def test_thrombocytopenia_products_cite_labels_naming_them(handbook: Handbook) -> None:
+    for product in handbook.products.values():
+        if product in _ivig_products(handbook):
+            continue
+        labels = [handbook.references[c] for c in product.cite]
+        assert labels and all(label.type is ReferenceType.product_label for label in labels), product.id
+        brand = product.name.split()[0].lower()
+        assert any(brand in label.title.lower() for label in labels), product.id
+        for use in product.licensed:
+            assert use.cite and set(use.cite) <= set(product.cite), product.id
+
+
+def test_thrombocytopenia_product_presentations(handbook: Handbook) -> None:
+    got = {
+        p.id: (
+            (p.concentration.value, p.concentration.unit.value) if p.concentration else None,
+            [(x.form, x.strength.value, x.strength.unit.value, x.volume_ml) for x in p.presentations],
+            [(u.min_age_years, u.region) for u in p.licensed],
+        )
+        for p in handbook.products.values()
+        if p not in _ivig_products(handbook)
+    }
+    vial, syringe, graduated, tablet = "vial", "prefilled-syringe", "graduated-prefilled-syringe", "tablet"
+    assert got == {
+        "nplate": (
+            (500, "mcg/mL"),
+            [(vial, 125, "mcg", 0.25), (vial, 250, "mcg", 0.5), (vial, 500, "mcg", 1)],
+            [(18, "US"), (1, "US")],
+        ),
+        "eltrombopag": (
+            None,
+            [(tablet, 12.5, "mg", None), (tablet, 25, "mg", None), (tablet, 50, "mg", None), (tablet, 75, "mg", None)],
+            [(1, "US")],
+        ),
+        "doptelet": (None, [(tablet, 20, "mg", None)], [(18, "US")]),
+        "winrho-sdf": (
+            None,
+            [(vial, 300, "mcg", 1.3), (vial, 500, "mcg", 2.2), (vial, 1000, "mcg", 4.4), (vial, 3000, "mcg", 13)],
+            [(None, "US")],
+        ),
+        "rhophylac": (None, [(syringe, 300, "mcg", 2)], [(18, "US")]),
+        "enoxaparin-lovenox": (
+            (100, "mg/mL"),
+            [
+                (syringe, 30, "mg", 0.3),
+                (syringe, 40, "mg", 0.4),
+                (graduated, 60, "mg", 0.6),
+                (graduated, 80, "mg", 0.8),
+                (graduated, 100, "mg", 1),
+                (graduated, 120, "mg", 0.8),
+                (graduated, 150, "mg", 1),
+            ],
+            [(18, "US")],
+        ),
+    }
 
 
 def test_product_figures(handbook: Handbook) -> None:
@@ -389,7 +466,7 @@ def test_product_figures(handbook: Handbook) -> None:
                 for s in p.infusion
             ],
         )
-        for p in handbook.products.values()
+        for p in _ivig_products(handbook)
     }
     assert got == {
         "privigen": (10, [5, 10, 20, 40], [("ITP", [(0.5, None)], 4, None)]),
@@ -400,7 +477,7 @@ def test_product_figures(handbook: Handbook) -> None:
         "gammaplex-5": (5, [], [("ITP", [(0.5, 15)], 4, None)]),
         "gammagard-liquid": (10, [], []),
     }
-    for product in handbook.products.values():
+    for product in _ivig_products(handbook):
         if not product.vial_sizes_g or not product.infusion:
             assert any("not retrieved" in note for note in product.notes), product.id
 
@@ -433,7 +510,6 @@ def test_predictors_from_a_missing_source_are_very_low(main_topic: Topic) -> Non
 
 def test_every_topic_is_submitted_and_unreviewed(handbook: Handbook) -> None:
     months = handbook.meta.review_policy.interval_months
-    due = EDITION_DATE.replace(year=EDITION_DATE.year + months // 12)
     assert months % 12 == 0
     for topic_id, topic in handbook.topics.items():
         review = topic.review
@@ -441,16 +517,18 @@ def test_every_topic_is_submitted_and_unreviewed(handbook: Handbook) -> None:
         assert review.reviewers == [], topic_id
         assert review.last_reviewed is None, topic_id
         assert review.authors, topic_id
-        assert review.last_updated == EDITION_DATE, topic_id
-        assert review.next_review_due == due, topic_id
+        # The thrombocytopenia topics were written a week after the first edition.
+        written = review.last_updated
+        assert written in (EDITION_DATE, THROMBO_DATE), topic_id
+        assert review.next_review_due == written.replace(year=written.year + months // 12), topic_id
         assert topic.specialty == "Haematology", topic_id
 
 
 # --------------------------------------------------------------------------- glossary, aliases, plain language
 
 
-# Words with two capitals that are names, not abbreviations (none so far; add with a reason).
-NOT_ABBREVIATIONS: frozenset[str] = frozenset()
+# Words with two capitals that are names, not abbreviations: brand names of medicines.
+NOT_ABBREVIATIONS: frozenset[str] = frozenset({"WinRho", "MabThera"})
 ABBREVIATION = re.compile(r"(?<![\w-])(?:[A-Z][A-Za-z]*[A-Z][A-Za-z]*|Fc)(?![\w])")
 
 
@@ -484,8 +562,12 @@ def test_search_aliases(handbook: Handbook) -> None:
         "immune thrombocytopenic purpura",
         "idiopathic thrombocytopenic purpura",
     } <= aliases
-    for product in handbook.products.values():
+    for product in _ivig_products(handbook):
         assert product.name.split()[0] in aliases, product.id
+    # Brand names of the thrombocytopenia edition find their topic too.
+    every_alias = {alias for topic in handbook.topics.values() for alias in topic.aliases}
+    assert {"Nplate", "Promacta", "Revolade", "Doptelet", "Clexane", "Lovenox", "WinRho", "Rhophylac"} <= every_alias
+    assert {"HIT", "TPO-RA", "CrCl", "LMWH"} <= every_alias
 
 
 @pytest.mark.parametrize(
@@ -508,9 +590,12 @@ def test_plain_language_is_short(handbook: Handbook, topic_id: str) -> None:
 
 def test_related_topics_link_both_ways(handbook: Handbook) -> None:
     main = handbook.topics[MAIN]
-    assert set(main.related) == set(handbook.topics) - {MAIN}
-    for other in main.related:
-        assert MAIN in handbook.topics[other].related, other
+    # The IVIG page links to every ITP page (and the non-ITP pages link among themselves).
+    itp = {tid for tid, topic in handbook.topics.items() if "ITP" in topic.tags}
+    assert itp - {MAIN} <= set(main.related)
+    for topic_id, topic in handbook.topics.items():
+        for other in topic.related:
+            assert topic_id in handbook.topics[other].related, f"{topic_id} -> {other}"
 
 
 # --------------------------------------------------------------------------- restated figures stay in step
@@ -530,7 +615,7 @@ def test_product_statements_match_products_file(handbook: Handbook) -> None:
         match = re.match(r"\*\*(.+?)\*\*", statement.text)
         assert match, statement.text
         by_name[match.group(1)] = statement
-    for product in handbook.products.values():
+    for product in _ivig_products(handbook):
         statement = by_name[product.name]
         expected = {product.concentration.value, *product.vial_sizes_g}
         for schedule in product.infusion:
