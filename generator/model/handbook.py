@@ -211,10 +211,12 @@ class LicensedUse(Cited):
 
     indication: Text
     """The licensed indication, in the label's sense."""
-    population: Text
+    ages: Text
     """Who it is licensed for, in words (adults; children aged 1 year and older with ITP for 6 months...)."""
     min_age_years: float | None = Field(default=None, ge=0)
     """Youngest licensed age in years, when the label states one."""
+    max_age_years: float | None = Field(default=None, ge=0)
+    """Oldest licensed age in years, when the label states one."""
     region: Text | None = None
     """Where the licence applies (e.g. US, EU), since labels differ."""
 
