@@ -110,6 +110,7 @@ def test_expected_files_and_counts(handbook: Handbook) -> None:
         "winrho-sdf",
         "rhophylac",
         "enoxaparin-lovenox",
+        "clexane",
     ]
 
 
@@ -452,6 +453,12 @@ def test_thrombocytopenia_product_presentations(handbook: Handbook) -> None:
                 (graduated, 150, "mg", 1),
             ],
             [(18, "US")],
+        ),
+        "clexane": (
+            (100, "mg/mL"),
+            [(syringe, dose, "mg", volume) for dose, volume in ((20, 0.2), (40, 0.4), (60, 0.6), (80, 0.8))]
+            + [(syringe, 100, "mg", 1), (syringe, 120, "mg", 0.8), (syringe, 150, "mg", 1)],
+            [(18, "UK")],
         ),
     }
 
