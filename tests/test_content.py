@@ -111,6 +111,7 @@ def test_expected_files_and_counts(handbook: Handbook) -> None:
         "rhophylac",
         "enoxaparin-lovenox",
         "clexane",
+        "rituximab",
     ]
 
 
@@ -454,6 +455,7 @@ def test_thrombocytopenia_product_presentations(handbook: Handbook) -> None:
             ],
             [(18, "US")],
         ),
+        "rituximab": ((10, "mg/mL"), [], []),
         "clexane": (
             (100, "mg/mL"),
             [(syringe, dose, "mg", volume) for dose, volume in ((20, 0.2), (40, 0.4), (60, 0.6), (80, 0.8))]
