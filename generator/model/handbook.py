@@ -207,18 +207,19 @@ class Presentation(Model):
 
 
 class LicensedUse(Cited):
-    """An indication the product is licensed for, and for whom. Outside it the use is off-label."""
+    """An indication the product is licensed for, with the ages the licence covers.
+    Calculators warn when a patient falls outside every licensed use of a product."""
 
     indication: Text
-    """The licensed indication, in the label's sense."""
+    """The licensed indication as the label words it, e.g. chronic ITP."""
+    region: Text
+    """Whose licence: e.g. US (FDA prescribing information) or EU (SmPC)."""
     ages: Text
-    """Who it is licensed for, in words (adults; children aged 1 year and older with ITP for 6 months...)."""
+    """The ages as the label puts them, e.g. "adults", "15 years and older"."""
     min_age_years: float | None = Field(default=None, ge=0)
-    """Youngest licensed age in years, when the label states one."""
-    max_age_years: float | None = Field(default=None, ge=0)
-    """Oldest licensed age in years, when the label states one."""
-    region: Text | None = None
-    """Where the licence applies (e.g. US, EU), since labels differ."""
+    """Youngest licensed age in years (inclusive); empty when the label sets no lower age."""
+    max_age_years: float | None = Field(default=None, gt=0)
+    """Age in years from which the licence no longer applies (exclusive); empty for no upper age."""
 
 
 class Product(Cited):
