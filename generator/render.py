@@ -42,6 +42,7 @@ __all__ = [
     "Citations",
     "RenderOptions",
     "RenderResult",
+    "forget_docs",
     "md_prose",
     "md_text",
     "render_handbook",
@@ -647,6 +648,12 @@ def write_tree(docs_dir: Path, files: dict[str, bytes]) -> tuple[list[str], list
         if folder != root and not os.listdir(folder):  # deepest first: nested empty folders go too
             os.rmdir(folder)
     return written, removed
+
+
+def forget_docs(docs_dir: Path) -> None:
+    """Drop what :func:`write_tree` remembers of a docs folder that is gone (a
+    build's private folder): memory stays flat over many builds."""
+    _WRITTEN.pop(str(docs_dir), None)
 
 
 def _read(path: str) -> bytes:
