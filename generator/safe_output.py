@@ -31,6 +31,7 @@ import re
 import shutil
 import sys
 import tempfile
+import zlib
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
@@ -132,20 +133,29 @@ def check_pdf_target(target: Path, *, content_dir: Path, project_dirs: Iterable[
     return target
 
 
-def _is_our_pdf(path: Path) -> bool:
+def _is_our_pdf(path: Path, limit: int = 512 * 1024 * 1024) -> bool:
+    """True when ``path`` is a PDF whose document information names this tool as its
+    creator (the print template's <meta name="generator">; WeasyPrint keeps it in a
+    compressed object stream, so streams are inflated until it is found)."""
     try:
-        with path.open("rb") as handle:
-            head = handle.read(8)
-            if not head.startswith(b"%PDF-"):
-                return False
-            size = path.stat().st_size
-            handle.seek(max(0, size - 65536))
-            tail = handle.read()
+        if path.stat().st_size > limit:
+            return False
+        data = path.read_bytes()
     except OSError:
         return False
-    # WeasyPrint writes the <meta name="generator"> of the print template as /Creator
-    # in the document information dictionary, near the end of the file.
-    return PDF_CREATOR in tail
+    if not data.startswith(b"%PDF-"):
+        return False
+    if PDF_CREATOR in data:
+        return True
+    for match in re.finditer(rb"stream\r?\n", data):
+        end = data.find(b"endstream", match.end())
+        try:
+            inflated = zlib.decompressobj().decompress(data[match.end() : end], 1 << 20)
+        except zlib.error:
+            continue
+        if PDF_CREATOR in inflated:
+            return True
+    return False
 
 
 # --------------------------------------------------------------------------- private build folders

@@ -248,3 +248,12 @@ def test_the_fallback_swap_puts_the_old_site_back_when_the_second_rename_fails(t
         safe_output.swap_in(work / "site", site, work)
     assert (site / "manifest.json").is_file()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]
+
+
+@pytest.mark.slow
+def test_handbook_pdf_replaces_its_own_pocket_guide(tmp_path):
+    guide = tmp_path / "guide.pdf"
+    for _ in range(2):
+        result = CliRunner().invoke(cli, ["pdf", "--content", str(MINI), "-o", str(guide), "-q", "--topic", "alpha"])
+        assert result.exit_code == 0, result.output
+    assert guide.read_bytes().startswith(b"%PDF-")
