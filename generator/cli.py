@@ -90,11 +90,16 @@ def new(content_dir: Path, kind: str, content_id: str) -> None:
     An existing file is never overwritten (exit 1).
     """
     from .editorial import ID_PATTERN, SkeletonExists, write_skeleton
+    from .model.common import WINDOWS_RESERVED
 
     if not ID_PATTERN.match(content_id):
         raise click.BadParameter(
             f"'{content_id}' is not a valid id (expected lowercase a-z, 0-9 and single hyphens, e.g. ivig-in-itp)",
             param_hint="ID",
+        )
+    if content_id in WINDOWS_RESERVED:
+        raise click.BadParameter(
+            f"'{content_id}' is a reserved file name on Windows; choose another id", param_hint="ID"
         )
     try:
         path = write_skeleton(content_dir, kind, content_id)
