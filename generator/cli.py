@@ -14,13 +14,29 @@ from .diagnostics import Report
 
 __all__ = ["cli", "main"]
 
+
+
+def _find_handbook(_ctx: click.Context, _param: click.Parameter, value: Path | None) -> Path:
+    """The folder holding handbook.yaml: --project DIR, else the nearest handbook from
+    the current folder upwards (generator.project). None found: exit 2, saying what to do."""
+    from .project import NoProject, find_project
+
+    try:
+        return find_project(value).content_dir
+    except NoProject as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+
+
 CONTENT_OPTION = click.option(
+    "--project",
     "--content",
     "content_dir",
     type=click.Path(file_okay=False, path_type=Path),
-    default=Path("content"),
-    show_default=True,
-    help="Folder holding handbook.yaml, topics/, calculators/...",
+    default=None,
+    callback=_find_handbook,
+    help="The handbook's folder (default: the nearest folder from here upwards holding handbook.yaml"
+    " or content/handbook.yaml).",
 )
 
 
@@ -67,14 +83,16 @@ def validate(content_dir: Path, strict: bool) -> None:
     "-o",
     "--output",
     type=click.Path(file_okay=False, path_type=Path),
-    default=Path("schema"),
-    show_default=True,
-    help="Folder to write the JSON Schema files into.",
+    default=None,
+    help="Folder to write the JSON Schema files into (default: schema/ in the handbook's folder).",
 )
-def schema(output: Path) -> None:
+@CONTENT_OPTION
+def schema(output: Path | None, content_dir: Path) -> None:
     """Write the JSON Schema of every content file type (for editor autocompletion)."""
+    from .project import project_of
     from .schema import write_schemas
 
+    output = output or project_of(content_dir).schema_dir
     for path in write_schemas(output):
         click.echo(str(path))
 
@@ -115,9 +133,8 @@ def new(content_dir: Path, kind: str, content_id: str) -> None:
     "-o",
     "--output",
     type=click.Path(dir_okay=False, path_type=Path),
-    default=Path("build/pocket-guide.pdf"),
-    show_default=True,
-    help="Where to write the PDF.",
+    default=None,
+    help="Where to write the PDF (default: build/pocket-guide.pdf in the handbook's folder).",
 )
 @click.option("--size", type=click.Choice(["a6", "a5"]), default="a6", show_default=True, help="Page size.")
 @click.option("--topic", "topic_id", metavar="ID", help="Print only this topic.")
@@ -130,8 +147,10 @@ def pdf(content_dir: Path, output: Path, size: str, topic_id: str | None, quiet:
     import time
 
     from .pdf import PrintError, write_pdf
+    from .project import project_of
     from .validate import validate_content
 
+    output = output or project_of(content_dir).pdf_file
     handbook, report = validate_content(content_dir)
     print_report(report)
     if handbook is None or report.failed():
@@ -247,10 +266,9 @@ def calc(calculator_id: str, content_dir: Path, input_json: str | None, show_spe
     "--output",
     "site_dir",
     type=click.Path(file_okay=False, path_type=Path),
-    default=Path("site"),
-    show_default=True,
-    help="Folder of the built site (replaced whole, only when the build succeeds, and only when "
-    "it is new, empty or a site handbook built).",
+    default=None,
+    help="Folder of the built site (default: site/ in the handbook's folder), replaced whole, only "
+    "when the build succeeds, and only when it is new, empty or a site handbook built.",
 )
 @click.option("--strict", is_flag=True, help="Warnings (content and MkDocs) are errors.")
 @click.option("--offline", is_flag=True, help="A site that works from file://, search included.")
@@ -285,8 +303,10 @@ def build(
     from .diagnostics import ContentError
     from .diff import DiffError
     from .pdf import PrintError
+    from .project import project_of
     from .safe_output import OutputRefused
 
+    site_dir = site_dir or project_of(content_dir).site_dir
     if release:
         _refuse_unreleasable(content_dir, strict=strict, exclude_drafts=exclude_drafts)
 
@@ -383,11 +403,12 @@ def serve(content_dir: Path, dev_addr: str, docs_dir: Path | None, full: bool) -
     logging.getLogger("mkdocs").setLevel(logging.INFO)
     os.environ["HANDBOOK_CONTENT"] = str(content_dir.resolve())
     os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
-    config_file = find_config_file()
+    config_file = find_config_file(content_dir)
     try:
         # Called as a function, not through mkdocs' click command, so live reload
-        # is on whatever click version is installed (mkdocs#4032).
-        watch = [str(content_dir), str(config_file.parent / "theme")]
+        # is on whatever click version is installed (mkdocs#4032). What is watched
+        # is in the site configuration (generator.project.site_config).
+        watch: list[str] = []
         # "dirty": MkDocs rebuilds only pages whose Markdown is newer than their
         # HTML; the render stage rewrites only files whose bytes changed, so one
         # edited topic rebuilds one page (issue 7; about 1 s instead of 20 s at 2,000).

@@ -37,6 +37,7 @@ from .model.common import Cited, Figure, Statement
 from .model.common import texts as model_texts
 from .model.topic import NOT_COVERED_TEXT, ReviewStatus
 from .present import fmt_band, fmt_figure_value, fmt_grouped, fmt_number, fmt_quantity, fmt_unit, template_environment
+from .project import THEME_DIR
 from .validate import Handbook, today
 
 __all__ = [
@@ -55,7 +56,7 @@ __all__ = [
     "write_pdf",
 ]
 
-PRINT_THEME = Path(__file__).resolve().parent.parent / "theme" / "print"
+PRINT_THEME = THEME_DIR / "print"
 PDF_VARIANT = "pdf/ua-1"
 
 # Topic fields the templates lay out with their own block, in the order a

@@ -34,6 +34,7 @@ from .model import Reference, Topic
 from .model.common import Cited
 from .model.topic import NOT_COVERED_TEXT, DecisionTable, Regimen
 from .present import fmt_band, fmt_figure_value, fmt_number, fmt_quantity, fmt_unit, template_environment
+from .project import THEME_DIR
 from .validate import Handbook
 from .workers import map_in_order
 
@@ -49,7 +50,7 @@ __all__ = [
     "write_tree",
 ]
 
-TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "theme" / "templates"
+TEMPLATE_DIR = THEME_DIR / "templates"
 
 # Clinical order of a topic page's sections (template block names).
 SECTION_ORDER = (
