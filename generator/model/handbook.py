@@ -62,6 +62,11 @@ class HandbookMeta(Model):
     """Where "report a problem with this page" goes: a mailto: or https: address."""
     specialties: list[Text] = []
     """Display order of specialties in the navigation; others follow alphabetically."""
+    nav_group_size: int = Field(default=40, ge=5, le=500)
+    """Most links one level of the navigation lists. A specialty with more topics than
+    this is split into alphabetical groups (groups of groups when needed) and gets an
+    index page listing all its topics, so a page's sidebar stays short whatever the
+    size of the specialty."""
 
     @model_validator(mode="after")
     def _report_target(self) -> HandbookMeta:
