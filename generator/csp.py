@@ -29,8 +29,6 @@ def inline_script_hashes(site_dir: Path) -> list[str]:
     hashes: set[str] = set()
     for page in sorted(Path(site_dir).rglob("*.html")):
         html = page.read_text(encoding="utf-8", errors="replace")
-        if "<script" not in html:
-            continue
         for match in _SCRIPT.finditer(html):
             attributes, body = match.group(1), match.group(2)
             if re.search(r"\bsrc\s*=", attributes, re.IGNORECASE) or _DATA_TYPES.search(attributes):
