@@ -403,7 +403,7 @@ def _index_page(
     full_key = (name, title, key) if key is not None else None
     page = _INDEX_CACHE.get(full_key) if full_key is not None else None
     if page is None:
-        meta = _front_matter(title=title, hb_kind="index", search={"exclude": True})
+        meta = _front_matter(title=str(_attr(title)), hb_kind="index", search={"exclude": True})
         page = meta + env.get_template(name).render(**context)
     if full_key is not None:
         _INDEX_CACHE_NEXT[full_key] = page
