@@ -94,6 +94,25 @@ def schema(output: Path | None, content_dir: Path) -> None:
 
 
 @cli.command()
+@click.argument("folder", type=click.Path(file_okay=True, path_type=Path))
+@click.option("--from-sample", is_flag=True, help="Copy the sample handbook (the IVIG edition) instead of the starter.")
+def init(folder: Path, from_sample: bool) -> None:
+    """Start a handbook in FOLDER (new or empty): handbook.yaml with placeholders, empty
+    references, glossary and products, an example topic, editor schemas and settings."""
+    from .scaffold import InitRefused, init_handbook
+
+    try:
+        init_handbook(folder, from_sample=from_sample)
+    except InitRefused as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    click.echo(
+        f"wrote a new handbook in {folder}: replace each \"(placeholder)\" in handbook.yaml, then\n"
+        f"  cd {folder} && handbook validate && handbook serve"
+    )
+
+
+@cli.command()
 @CONTENT_OPTION
 @click.argument("kind", type=click.Choice(["topic", "calculator"]))
 @click.argument("content_id", metavar="ID")
