@@ -90,6 +90,8 @@ class BuildResult:
     written: int
     seconds: dict[str, float] = field(default_factory=dict)
     pdf: Path | None = None
+    unfinished_drafts: dict[str, str] = field(default_factory=dict)
+    """Drafts left out because they do not validate yet (``exclude_drafts``)."""
 
 
 # --------------------------------------------------------------------------- dates
@@ -252,7 +254,7 @@ def prepare(
         return cached
     started = time.perf_counter()
     with _gc_paused():
-        handbook = load_handbook(content_dir, strict=strict)
+        handbook = load_handbook(content_dir, strict=strict, skip_unfinished_drafts=exclude_drafts)
     if exclude_drafts:
         from .editorial import exclude_drafts as drop_drafts
 
@@ -403,6 +405,7 @@ def build_site(
         written=len(context.result.written),
         seconds=seconds,
         pdf=site_dir / PDF_NAME if pdf_path else None,
+        unfinished_drafts=context.handbook.unfinished_drafts,
     )
 
 

@@ -15,7 +15,6 @@ from .diagnostics import Report
 __all__ = ["cli", "main"]
 
 
-
 def _find_handbook(_ctx: click.Context, _param: click.Parameter, value: Path | None) -> Path:
     """The folder holding handbook.yaml: --project DIR, else the nearest handbook from
     the current folder upwards (generator.project). None found: exit 2, saying what to do."""
@@ -42,10 +41,12 @@ CONTENT_OPTION = click.option(
 
 def print_report(report: Report, *, strict: bool = False) -> None:
     """Every diagnostic, each followed by the authoring-guide section that explains it."""
-    from .guide import with_guide_link
+    from .guide import guide_link, guide_location
+    from .messages import report_lines
 
-    for diagnostic in report.sorted():
-        click.echo(with_guide_link(diagnostic), err=True)
+    guide = guide_location()
+    for line in report_lines(report.diagnostics, lambda diagnostic: guide_link(diagnostic, guide=guide)):
+        click.echo(line, err=True)
     if report.diagnostics:
         errors = len(report.errors) + (len(report.warnings) if strict else 0)
         click.echo(f"{errors} error(s), {len(report.warnings)} warning(s)", err=True)
@@ -95,6 +96,33 @@ def schema(output: Path | None, content_dir: Path) -> None:
     output = output or project_of(content_dir).schema_dir
     for path in write_schemas(output):
         click.echo(str(path))
+
+
+@cli.command()
+def guide() -> None:
+    """Print where the authoring guide is (every validation message names a section of it)."""
+    from .guide import guide_location
+
+    click.echo(guide_location())
+
+
+@cli.command()
+@click.argument("folder", type=click.Path(file_okay=True, path_type=Path))
+@click.option("--from-sample", is_flag=True, help="Copy the sample handbook (the IVIG edition) instead of the starter.")
+def init(folder: Path, from_sample: bool) -> None:
+    """Start a handbook in FOLDER (new or empty): handbook.yaml with placeholders, empty
+    references, glossary and products, an example topic, editor schemas and settings."""
+    from .scaffold import InitRefused, init_handbook
+
+    try:
+        init_handbook(folder, from_sample=from_sample)
+    except InitRefused as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    click.echo(
+        f'wrote a new handbook in {folder}: replace each "(placeholder)" in handbook.yaml, then\n'
+        f"  cd {folder} && handbook validate && handbook serve"
+    )
 
 
 @cli.command()
@@ -208,10 +236,14 @@ def diff(old: str, new: str, as_json: bool, as_markdown: bool, content_path: str
     if as_json and as_markdown:
         raise click.UsageError("choose one of --json and --markdown")
     try:
-        comparison = compare(load_edition(old, content=content_path), load_edition(new, content=content_path))
+        editions = load_edition(old, content=content_path), load_edition(new, content=content_path)
+        comparison = compare(*editions)
     except DiffError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)
+    for edition in editions:
+        if edition.handbook is not None:
+            _say_unfinished(edition.handbook.unfinished_drafts)
     if as_json:
         click.echo(render_json(comparison), nl=False)
     elif as_markdown:
@@ -345,9 +377,16 @@ def build(
         sys.exit(2)
     finally:
         mkdocs_log.removeHandler(handler)
+    _say_unfinished(result.unfinished_drafts)
     if show:
         timings = ", ".join(f"{name} {seconds:.1f} s" for name, seconds in result.seconds.items())
         click.echo(f"built {result.site_dir} in {time.perf_counter() - started:.1f} s ({timings})", err=True)
+
+
+def _say_unfinished(unfinished: dict[str, str]) -> None:
+    """Drafts a build or a comparison left out because they do not validate yet."""
+    for topic_id, where in unfinished.items():
+        click.echo(f"note: draft topic '{topic_id}' left out: it does not validate yet, {where}", err=True)
 
 
 def _refuse_unreleasable(content_dir: Path, *, strict: bool, exclude_drafts: bool) -> None:
@@ -358,7 +397,7 @@ def _refuse_unreleasable(content_dir: Path, *, strict: bool, exclude_drafts: boo
     from .validate import load_handbook, today
 
     try:
-        handbook = load_handbook(content_dir, strict=strict)
+        handbook = load_handbook(content_dir, strict=strict, skip_unfinished_drafts=exclude_drafts)
     except ContentError as exc:
         print_report(exc.report, strict=strict)
         sys.exit(1)

@@ -43,10 +43,16 @@ def test_test_runner_uses_the_repository_venv_and_refuses_an_empty_run() -> None
 def fresh_copy(target: Path) -> Path:
     """The repository's tracked files as they are in the working tree (uncommitted edits
     included), without .venv, caches or built sites: what a new clone holds."""
-    listed = subprocess.run(
-        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-        cwd=ROOT, capture_output=True, check=True,
-    ).stdout.decode().split("\0")
+    listed = (
+        subprocess.run(
+            ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+            cwd=ROOT,
+            capture_output=True,
+            check=True,
+        )
+        .stdout.decode()
+        .split("\0")
+    )
     for name in filter(None, listed):
         source = ROOT / name
         if source.is_file():
@@ -77,14 +83,24 @@ def test_readme_commands_as_printed_work_in_a_fresh_copy(tmp_path: Path) -> None
 
     tested = subprocess.run(
         f"{test_command} -q -p no:cacheprovider tests/test_setup_contract.py -k readme_shows",
-        shell=True, cwd=clone, env=env, capture_output=True, text=True, timeout=900,
+        shell=True,
+        cwd=clone,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
     )
     assert tested.returncode == 0, tested.stdout[-3000:] + tested.stderr[-3000:]
     assert "1 passed" in tested.stdout
 
     empty = subprocess.run(
         f"{test_command} -q -p no:cacheprovider -k no_test_has_this_name",
-        shell=True, cwd=clone, env=env, capture_output=True, text=True, timeout=900,
+        shell=True,
+        cwd=clone,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
     )
     assert empty.returncode == 1
     assert "tests/run.sh: pytest collected no tests: that is a failure" in empty.stderr

@@ -136,8 +136,9 @@ class Reference(Model):
 class ReferencesFile(Model):
     """content/references.yaml."""
 
-    references: list[Reference] = Field(min_length=1)
-    """The bibliography, one entry per source."""
+    references: list[Reference]
+    """The bibliography, one entry per source (empty in a new handbook: a statement
+    that carries a number must still cite one)."""
 
 
 class GlossaryEntry(Model):
@@ -162,8 +163,8 @@ class GlossaryEntry(Model):
 class GlossaryFile(Model):
     """content/glossary.yaml."""
 
-    terms: list[GlossaryEntry] = Field(min_length=1)
-    """Abbreviations and terms."""
+    terms: list[GlossaryEntry]
+    """Abbreviations and terms (may be empty)."""
 
 
 class InfusionStep(Model):
@@ -235,5 +236,5 @@ class Product(Cited):
 class ProductsFile(Model):
     """content/products.yaml."""
 
-    products: list[Product] = Field(min_length=1)
-    """Products."""
+    products: list[Product]
+    """Products (may be empty)."""
