@@ -755,6 +755,13 @@ def write_document(document: Any, out: Any) -> None:
         document.write_pdf(out, pdf_variant=PDF_VARIANT)
 
 
+def _current_umask() -> int:
+    """The process umask (reading it means setting it; it is put back at once)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 def write_pdf(
     handbook: Handbook,
     path: Path | str,
@@ -788,6 +795,9 @@ def write_pdf(
             write_document(document, out)
             out.flush()
             os.fsync(out.fileno())
+        # mkstemp creates the file 0600; a web server running as another user would then
+        # answer 403 for the guide. The user's umask decides, as for any file they write.
+        os.chmod(temp_name, 0o666 & ~_current_umask())
         os.replace(temp_name, target)
     except BaseException:
         # BaseException: WeasyPrint's fatal fetch error is one, and Ctrl-C must not leave a .part file either.

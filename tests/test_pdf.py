@@ -566,3 +566,18 @@ def test_footnote_marks_never_repeat_within_a_table() -> None:
     marks = [pdf_stage.footnote_mark(i) for i in range(12)]
     assert marks[:7] == ["†", "‡", "§", "¶", "#", "††", "‡‡"]
     assert len(set(marks)) == len(marks)
+
+
+@pytest.mark.parametrize(("umask", "mode"), [(0o022, 0o644), (0o077, 0o600), (0o002, 0o664)])
+def test_the_pdf_gets_the_mode_the_umask_gives(built: dict[str, Any], tmp_path: Path, umask: int, mode: int) -> None:
+    """Not mkstemp's 0600: a web server running as another user must be able to read it."""
+    import os
+    import stat
+
+    previous = os.umask(umask)
+    try:
+        target = tmp_path / "guide.pdf"
+        pdf_stage.write_pdf(built["handbook"], target, topic_id="beta")
+    finally:
+        os.umask(previous)
+    assert stat.S_IMODE(target.stat().st_mode) == mode
