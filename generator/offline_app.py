@@ -83,8 +83,9 @@ def theme_colour(primary: str) -> str:
 
     styles = Path(material.__file__).parent / "templates" / "assets" / "stylesheets"
     name = re.escape(primary.replace(" ", "-"))
+    rule = re.compile(rf"\[data-md-color-primary={name}\]\{{--md-primary-fg-color:(#[0-9a-f]{{6}})")
     for sheet in sorted(styles.glob("palette.*.min.css")):
-        found = re.search(rf"\[data-md-color-primary={name}\]\{{--md-primary-fg-color:(#[0-9a-f]{{6}})", sheet.read_text())
+        found = rule.search(sheet.read_text())
         if found:
             return found.group(1)
     return FALLBACK_COLOUR

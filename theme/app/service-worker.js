@@ -259,6 +259,17 @@ async function status(pageUrl) {
   };
 }
 
+/* A page read before this worker controlled it (the first visit): store it as read. */
+async function read(pageUrl) {
+  var key = keyOf(pageUrl);
+  var cache = await caches.open(CACHE);
+  if (isEditionFile(key) && !(await cache.match(SCOPE + key))) {
+    await store(cache, key);
+    await remember(key);
+  }
+  return status(pageUrl);
+}
+
 async function keep(pageUrl, wanted) {
   var key = keyOf(pageUrl);
   if (!isEditionFile(key)) return status(pageUrl);
@@ -278,7 +289,8 @@ self.addEventListener("message", function (event) {
     event.waitUntil(self.skipWaiting());
     return;
   }
-  var answer = data.type === "keep" ? keep(data.page, Boolean(data.keep)) : status(data.page);
+  var answer =
+    data.type === "keep" ? keep(data.page, Boolean(data.keep)) : data.type === "read" ? read(data.page) : status(data.page);
   event.waitUntil(
     answer.then(
       function (result) { if (port) port.postMessage(result); },

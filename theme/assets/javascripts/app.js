@@ -187,6 +187,8 @@
       .then(function (registration) {
         watch(registration);
         if (container.controller) mountKeep(container.controller);
+        // The first visit's page came from the network: once the app runs, store it too.
+        else container.ready.then(function (ready) { if (ready.active) ask(ready.active, { type: "read", page: location.href }); });
         return check(registration);
       })
       .catch(function () {
