@@ -259,3 +259,97 @@ def test_whole_site_fits_the_budget_and_every_page_works_offline(
         assert server.requests_while_offline() == []
     finally:
         server.close()
+
+
+# --------------------------------------------------------------------------- editions
+
+EDITION_PAGES = ["", "topics/alpha/", "topics/beta/", "calculators/", "a-z/"]
+
+
+def assert_one_edition(page: Any, base: str, edition: str, dose: str) -> None:
+    """Every page checked shows ``edition`` in its footer; on the calculator's page the
+    program computes ``dose`` and the page's weight-band table says the same."""
+    for path in EDITION_PAGES:
+        page.goto(base + path)
+        assert footer_edition(page) == edition, path
+    page.goto(base + "topics/alpha/")
+    assert (compute_dose(page), band_table_dose(page)) == (dose, dose)
+
+
+def test_the_phone_keeps_one_edition_until_the_reader_accepts_the_next(
+    tmp_path_factory: pytest.TempPathFactory, phone: Any
+) -> None:
+    root = tmp_path_factory.mktemp("editions")
+    content = root / "content"
+    build(make_content(content), root)  # edition 2026.1: alpha at 1 g/kg
+    server = Server(root)
+    try:
+        page = phone.new_page()
+        page.goto(server.base + "topics/alpha/")
+        app_ready(page)
+        assert_one_edition(page, server.base, "2026.1", "60 g")
+
+        # Edition 2026.2 (alpha at 2 g/kg) is published at the same address.
+        build(make_content(content, edition="2026.2", date="2026-12-01", dose_g_per_kg=2), root)
+        page.goto(server.base)
+        banner = page.locator("[data-hb-app-update]")
+        banner.wait_for(timeout=30_000)  # shown once the new edition is stored whole
+        assert banner.inner_text() == "Edition 2026.2 (2026-12-01) is available: Reload"
+        assert len(handbook_caches(page)) == 2
+        assert_one_edition(page, server.base, "2026.1", "60 g")
+
+        with page.expect_navigation():
+            page.locator("[data-hb-app-update]").get_by_role("button", name="Reload").click()
+        assert footer_edition(page) == "2026.2"
+        assert_one_edition(page, server.base, "2026.2", "120 g")
+        assert len(handbook_caches(page)) == 1  # the old edition is gone from the phone
+        assert page.locator("[data-hb-app-update]").count() == 0
+    finally:
+        server.close()
+
+
+def notice_blocks_the_page(page: Any) -> bool:
+    return page.evaluate("document.elementFromPoint(195, 600).closest('[data-hb-withdrawn-notice]') !== null")
+
+
+def test_a_withdrawn_edition_blocks_every_page_until_a_new_one_arrives(
+    tmp_path_factory: pytest.TempPathFactory, phone: Any
+) -> None:
+    root = tmp_path_factory.mktemp("recall")
+    content = root / "content"
+    build(make_content(content), root)
+    server = Server(root)
+    try:
+        page = phone.new_page()
+        page.goto(server.base + "topics/alpha/")
+        app_ready(page)
+        assert page.locator("[data-hb-withdrawn-notice]").count() == 0
+
+        reason = "The alpha dose table is wrong. Use the pharmacy's on-call line."
+        build(make_content(content, withdrawn=f'"{reason}"'), root)
+        page.goto(server.base + "topics/alpha/")  # still the stored edition, until the recall lands
+        notice = page.get_by_role("alertdialog")
+        notice.wait_for(timeout=30_000)  # no banner: the recall takes over by itself
+        assert notice.get_by_role("heading").inner_text() == "Edition 2026.1 (2026-11-01) has been withdrawn"
+        assert reason in notice.inner_text()
+        assert notice_blocks_the_page(page)
+
+        # Offline, the recalled edition still shows its notice, on every page.
+        server.go_offline(phone)
+        for path in ["", "topics/beta/", "calculators/"]:
+            page.goto(server.base + path)
+            assert notice_blocks_the_page(page), path
+        assert len(handbook_caches(page)) == 1
+
+        # A new edition is published; back online, it replaces the recall at once.
+        build(make_content(content, edition="2026.2", date="2026-12-01", dose_g_per_kg=2), root)
+        phone.set_offline(False)
+        server.down = False
+        page.goto(server.base + "topics/alpha/")
+        page.wait_for_function(
+            "document.querySelector('.hb-footer__edition').textContent.includes('Edition 2026.2')", timeout=30_000
+        )
+        assert page.locator("[data-hb-withdrawn-notice]").count() == 0
+        assert (compute_dose(page), band_table_dose(page)) == ("120 g", "120 g")
+    finally:
+        server.close()
