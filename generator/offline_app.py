@@ -64,6 +64,7 @@ _NOT_IN_EDITION = re.compile(r"(\.map|\.pdf|^sitemap\.xml(\.gz)?)$")
 _LUNR = "assets/javascripts/lunr/"
 _EMERGENCY = b'id="emergency"'
 SEARCH_INDEX = "search/search_index.json"
+SHELL_PAGES = ("", "calculators/")  # the home page and the calculators page (render.py's names)
 
 _previewing = False
 
@@ -187,40 +188,62 @@ def _in_edition(relative: str, languages: list[str]) -> bool:
     return True
 
 
-def _gzip_size(data: bytes) -> int:
-    return len(gzip.compress(data, compresslevel=6, mtime=0))
+def _gzip_size(path: Path) -> int:
+    return len(gzip.compress(path.read_bytes(), compresslevel=6, mtime=0))
 
 
-def plan_edition(site_dir: Path, budget_bytes: int, *, languages: list[str] | None = None) -> AppPlan:
-    """Hash every file of the edition and decide what a phone stores at install."""
-    plan = AppPlan(budget_bytes=budget_bytes)
+@dataclass(frozen=True)
+class _File:
+    key: str
+    path: Path
+    page: bool
+    emergency: bool
+
+
+def _read_edition(site_dir: Path, languages: list[str], plan: AppPlan) -> list[_File]:
+    """Every file of the edition, hashed into ``plan.files`` and ``plan.build``. Bytes
+    are not kept (2,000 topics are about 300 MB of HTML)."""
     listing = hashlib.sha256()
-    pages: list[tuple[str, bytes]] = []
-    assets: list[tuple[str, bytes]] = []
+    files = []
     for path in sorted(p for p in site_dir.rglob("*") if p.is_file()):
         relative = path.relative_to(site_dir).as_posix()
-        if not _in_edition(relative, languages or ["en"]):
+        if not _in_edition(relative, languages):
             continue
         data = path.read_bytes()
         key = _key(relative)
         plan.files[key] = hashlib.sha256(data).hexdigest()[:HASH_CHARS]
         listing.update(f"{key}\0{plan.files[key]}\n".encode())
-        (pages if relative.endswith(".html") else assets).append((key, data))
+        page = relative.endswith(".html")
+        files.append(_File(key, path, page, page and _EMERGENCY in data))
     plan.build = listing.hexdigest()[:HASH_CHARS]
-    shell_pages = {"", "calculators/"} | {key for key, data in pages if _EMERGENCY in data}
-    shell = [(key, data) for key, data in assets if key != SEARCH_INDEX]
-    shell += [(key, data) for key, data in pages if key in shell_pages and key != "404.html"]
-    plan.shell = [key for key, _ in shell]
-    plan.shell_gzip_bytes = sum(_gzip_size(data) for _, data in shell)
-    # The rest is compressed only until the budget is spent: a large site stops early.
-    total = plan.shell_gzip_bytes
-    rest = [(key, data) for key, data in [*assets, *pages] if key not in set(plan.shell)]
-    for _key_name, data in rest:
-        total += _gzip_size(data)
+    return files
+
+
+def plan_edition(site_dir: Path, budget_bytes: int, *, languages: list[str] | None = None) -> AppPlan:
+    """Hash every file of the edition and decide what a phone stores at install: the
+    shell always; pages with an emergency section while the budget lasts; everything
+    when the whole site fits. Sizes are compressed only until the budget is spent, so
+    a large site costs little more than hashing it."""
+    plan = AppPlan(budget_bytes=budget_bytes)
+    files = _read_edition(site_dir, languages or ["en"], plan)
+    shell = [f for f in files if (not f.page and f.key != SEARCH_INDEX) or f.key in SHELL_PAGES]
+    total = sum(_gzip_size(f.path) for f in shell)
+    for candidate in (f for f in files if f.emergency and f.key not in SHELL_PAGES):
+        size = _gzip_size(candidate.path)
+        if total + size > budget_bytes:
+            break
+        shell.append(candidate)
+        total += size
+    plan.shell = [f.key for f in shell]
+    plan.shell_gzip_bytes = total
+    stored = set(plan.shell)
+    rest = [f for f in files if f.key not in stored]
+    for other in rest:
+        total += _gzip_size(other.path)
         if total > budget_bytes:
             break
     plan.whole_site = total <= budget_bytes
-    plan.precache = plan.shell + [key for key, _ in rest] if plan.whole_site else list(plan.shell)
+    plan.precache = plan.shell + [f.key for f in rest] if plan.whole_site else list(plan.shell)
     plan.precache_gzip_bytes = total if plan.whole_site else plan.shell_gzip_bytes
     return plan
 

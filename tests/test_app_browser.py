@@ -10,6 +10,7 @@ its numbers are test data, not clinical advice.
 from __future__ import annotations
 
 import functools
+import gzip
 import http.server
 import re
 import shutil
@@ -22,6 +23,7 @@ import pytest
 from browser_support import PHONE
 
 from generator.build import build_site
+from generator.offline_app import plan_edition
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -172,6 +174,13 @@ def handbook_caches(page: Any) -> list[str]:
 def visited_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     root = tmp_path_factory.mktemp("visited")
     build(make_content(root / "content", budget_kb=0), root)
+    # A budget that holds the shell and the emergency page (beta), not the whole site.
+    shell = plan_edition(root / "handbook", 0).shell_gzip_bytes
+    beta = len(gzip.compress((root / "handbook" / "topics" / "beta" / "index.html").read_bytes(), 6, mtime=0))
+    budget_kb = (shell + beta) // 1024 + 1
+    build(make_content(root / "content", budget_kb=budget_kb), root)
+    plan = plan_edition(root / "handbook", budget_kb * 1024)
+    assert "topics/beta/" in plan.shell and not plan.whole_site
     server = Server(root)
     yield server
     server.close()
@@ -179,7 +188,8 @@ def visited_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]
 
 @pytest.fixture
 def visited_site(visited_server: Server) -> Server:
-    """A site over the app's budget (0 KB): the phone stores the shell and what is read."""
+    """A site over the app's budget: the phone stores the shell, the emergency page and
+    what is read."""
     visited_server.down = False
     return visited_server
 

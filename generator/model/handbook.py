@@ -48,8 +48,10 @@ class AppSettings(Model):
     the handbook's title when empty."""
     offline_budget_kb: int = Field(default=4096, ge=0, le=1_048_576)
     """Largest download, in KB as served gzip-compressed, that the app stores on a phone
-    to hold the whole site offline. A larger site stores the app shell (styles, scripts,
-    home, calculators and emergency pages) and the pages the reader visits or keeps."""
+    at install. It always stores its shell (styles, scripts, calculator programs, the
+    home and calculators pages); then the pages with an emergency section while this
+    budget lasts; and every page when the whole site fits. Otherwise pages are stored
+    as the reader opens them or keeps them offline."""
 
 
 class ReviewPolicy(Model):
