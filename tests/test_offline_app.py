@@ -156,3 +156,17 @@ def test_the_file_url_build_has_no_app(sites: dict[str, Path]) -> None:
     for page in site.rglob("*.html"):
         text = page.read_text(encoding="utf-8")
         assert 'rel="manifest"' not in text and "app.js" not in text, page
+
+
+def test_the_preview_has_no_app(tmp_path: Path) -> None:
+    """`handbook serve` (MkDocs' serve command): a stored edition would hide the edit."""
+    import importlib
+
+    hooks = importlib.import_module("generator.app_hooks")
+    hooks.on_startup(command="serve", dirty=True)
+    try:
+        build_site(_content(tmp_path / "content"), tmp_path / "site", docs_dir=tmp_path / "docs", pdf=False)
+    finally:
+        hooks.on_startup(command="build", dirty=False)
+    assert not (tmp_path / "site" / WORKER_NAME).exists()
+    assert 'rel="manifest"' not in (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
