@@ -16,7 +16,14 @@ Each size runs in its own process (so peak memory is that size's alone):
   ran our build (imports + load + render + MkDocs).
 * sizes: the site, the topic page ``ivig-in-itp`` (raw and gzip), the search index,
   and ``first_visit_gzip_bytes``: everything a phone fetched on its first view of that
-  page (Chromium, served on 127.0.0.1 with gzip; bytes counted by the server).
+  page (Chromium, served on 127.0.0.1 with gzip; bytes counted by the server), with
+  the offline app held back (it starts only once the page is loaded and idle).
+* the offline app (issue 16): ``app_precache_gzip_bytes``, what a phone stores at
+  install by the handbook's ``app.offline_budget_kb`` (the whole site when it fits,
+  ``app_whole_site``; else the shell, ``app_shell_gzip_bytes``), and
+  ``app_install_gzip_bytes``, what the phone downloaded in the background after its
+  first visit, measured in Chromium. A first line gives the same for the sample
+  handbook (content/), marked ``"sample": "content/"``.
 * ``edit_to_refresh_s``: ``handbook serve`` runs; one topic's YAML is edited; the
   time until the server returns the page with the edit.
 * ``pdf_s_per_page``: benchmarks/pdf_bench.py on the same content (skipped above
@@ -162,12 +169,16 @@ def _page_weight(site: Path, lighthouse: bool) -> dict[str, Any]:
         else:
             with sync_playwright() as playwright:
                 browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-                page = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True).new_page()
+                phone = {"viewport": {"width": 390, "height": 844}, "is_mobile": True}
+                # The page as the reader gets it: the offline app, which starts once the
+                # page is loaded and idle, is measured on its own below.
+                page = browser.new_context(**phone, service_workers="block").new_page()
                 server.reset()
                 page.goto(f"{server.url}topics/{TOPIC}/")
                 page.wait_for_load_state("networkidle")
                 page.wait_for_timeout(500)  # anything fetched lazily after load
                 sent = dict(server.sent)
+                out["app_install_gzip_bytes"] = _app_install(browser.new_context(**phone).new_page(), server, sent)
                 browser.close()
             out["first_visit_gzip_bytes"] = sum(sent.values())
             out["first_visit_requests"] = len(sent)
@@ -178,6 +189,51 @@ def _page_weight(site: Path, lighthouse: bool) -> dict[str, Any]:
         elif out["lighthouse"] is None:
             out["lighthouse_reason"] = "Lighthouse was not found (set LIGHTHOUSE, or npm install lighthouse)"
     return out
+
+
+def _app_install(page: Any, server: Any, first_visit: dict[str, int]) -> int | None:
+    """What the offline app downloads in the background after a first visit (its worker
+    and the files it stores): everything sent until the worker controls the page and the
+    network is quiet, less the first visit itself."""
+    server.reset()
+    page.goto(f"{server.url}topics/{TOPIC}/")
+    try:
+        page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=300_000)
+    except Exception:  # reported as a missing figure, not a crash
+        return None
+    page.wait_for_load_state("networkidle")
+    page.wait_for_timeout(500)
+    return sum(server.sent.values()) - sum(first_visit.values())
+
+
+def app_figures(site: Path, content: Path) -> dict[str, Any]:
+    """What the offline app stores at install (generator/offline_app.py), by the
+    handbook's own budget: gzip bytes of the shell and of the whole precache."""
+    import yaml
+
+    from generator.model.handbook import AppSettings
+    from generator.offline_app import WORKER_NAME, plan_edition
+
+    settings = yaml.safe_load((content / "handbook.yaml").read_text(encoding="utf-8")).get("app") or {}
+    budget_kb = AppSettings.model_validate(settings).offline_budget_kb
+    plan = plan_edition(site, budget_kb * 1024)
+    return {
+        "app_budget_kb": budget_kb,
+        "app_whole_site": plan.whole_site,
+        "app_shell_gzip_bytes": plan.shell_gzip_bytes,
+        "app_precache_gzip_bytes": plan.precache_gzip_bytes,
+        "app_precache_files": len(plan.precache),
+        "app_worker_gzip_bytes": _gzip_size((site / WORKER_NAME).read_bytes()),
+    }
+
+
+def sample_app(work: Path) -> dict[str, Any]:
+    """The offline app's precache for the sample handbook (content/)."""
+    from generator.build import build_site
+
+    shutil.rmtree(work, ignore_errors=True)
+    build_site(ROOT / "content", work / "site", docs_dir=work / "docs", pdf=False)
+    return {"sample": "content/", **app_figures(work / "site", ROOT / "content")}
 
 
 LOCAL_LIGHTHOUSE = Path("/tmp/lh/node_modules/.bin/lighthouse")
@@ -353,6 +409,7 @@ def measure(topics: int, work: Path, *, lighthouse: bool, pdf_max: int, edit: bo
         "search_index_bytes": index.stat().st_size,
         "search_index_gzip_bytes": _gzip_size(index.read_bytes()),
     }
+    result.update(app_figures(site, content))
     result.update(_page_weight(site, lighthouse))
     if edit:
         result.update(_edit_to_refresh(work))
@@ -386,7 +443,12 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(_plain(Path(args.stage_args[0]))))
         return 0
 
+    if args.stage == "sample":
+        print(json.dumps(sample_app(Path(args.stage_args[0]))))
+        return 0
+
     sizes = args.sizes or ([20, 60] if args.quick else [200, 2000])
+    print(json.dumps(_stage("sample", str(args.work / "sample"))), flush=True)
     for topics in sizes:
         result = measure(
             topics,

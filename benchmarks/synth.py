@@ -23,12 +23,12 @@ SPECIALTIES = 40
 __all__ = ["make_synthetic_content"]
 
 
-def _vary(topic: dict[str, Any], copy: int, ids: set[str]) -> dict[str, Any]:
+def _vary(topic: dict[str, Any], copy: int, ids: set[str], specialties: int = SPECIALTIES) -> dict[str, Any]:
     out = dict(topic)
     suffix = f"-s{copy:04d}"
     out["id"] = topic["id"] + suffix
     out["title"] = f"{topic['title']} (synthetic {copy})"
-    out["specialty"] = f"Specialty {copy % SPECIALTIES:02d}"
+    out["specialty"] = f"Specialty {copy % specialties:02d}"
     out["related"] = [r + suffix for r in topic.get("related", []) if r in ids]
     # Calculators refer to the real topic's regimens: only the real topic embeds them.
     out.pop("calculators", None)
@@ -43,8 +43,12 @@ def _vary(topic: dict[str, Any], copy: int, ids: set[str]) -> dict[str, Any]:
     return out
 
 
-def make_synthetic_content(topic_count: int, target: Path, source: Path = ROOT / "content") -> Path:
-    """Write a content folder of ``topic_count`` topics into ``target`` (replaced)."""
+def make_synthetic_content(
+    topic_count: int, target: Path, source: Path = ROOT / "content", specialties: int = SPECIALTIES
+) -> Path:
+    """Write a content folder of ``topic_count`` topics into ``target`` (replaced).
+    ``specialties=1`` puts every copy in one specialty: the large section a hospital's
+    antimicrobial or paediatric handbook has."""
     if target.exists():
         shutil.rmtree(target)
     shutil.copytree(source, target, ignore=shutil.ignore_patterns("topics"))
@@ -61,7 +65,7 @@ def make_synthetic_content(topic_count: int, target: Path, source: Path = ROOT /
         for topic in real:
             if written >= topic_count:
                 break
-            varied = _vary(topic, copy, ids)
+            varied = _vary(topic, copy, ids, specialties)
             if set(topic.get("related", [])) - ids:
                 varied["related"] = []
             text = yaml.safe_dump(varied, sort_keys=False, allow_unicode=True, width=100)

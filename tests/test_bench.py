@@ -28,6 +28,8 @@ FIELDS = {
     "topic_html_bytes",
     "topic_html_gzip_bytes",
     "first_visit_gzip_bytes",
+    "app_precache_gzip_bytes",
+    "app_install_gzip_bytes",
     "search_index_bytes",
     "edit_to_refresh_s",
     "pdf_s_per_page",
@@ -46,7 +48,11 @@ def test_quick_benchmark_prints_one_json_object_per_size(tmp_path: Path) -> None
         check=False,
     )
     assert run.returncode == 0, run.stderr[-2000:]
-    results = [json.loads(line) for line in run.stdout.splitlines()]
+    lines = [json.loads(line) for line in run.stdout.splitlines()]
+    sample, results = lines[0], lines[1:]
+    # The sample handbook's offline app: small enough to be stored whole.
+    assert sample["sample"] == "content/" and sample["app_whole_site"] is True
+    assert 0 < sample["app_shell_gzip_bytes"] < sample["app_precache_gzip_bytes"] <= sample["app_budget_kb"] * 1024
     assert [r["topics"] for r in results] == [20, 60]
     for result in results:
         assert set(result) >= FIELDS, FIELDS - set(result)
