@@ -18,7 +18,7 @@ __all__ = ["fill", "fmt", "fmt_minutes", "fmt_plain", "rule_for"]
 
 
 def rule_for(display: DisplayDef, unit: str | None) -> tuple[int | None, int | None]:
-    for name, decimals, significant in display.units:
+    for name, decimals, significant in display.by_unit:
         if name == unit:
             return decimals, significant
     return display.default
@@ -40,11 +40,15 @@ def fmt(x: float, display: DisplayDef, unit: str | None = None) -> str:
     decimals, significant = rule_for(display, unit)
     if significant is not None and x != 0:
         decimals = max(0, significant - 1 - _exponent(abs(x)))
-    p = 10 ** (decimals or 0)
+    decimals = decimals or 0
+    p = 10**decimals
     n = math.floor(x * p + 0.5) / p
     if n == 0:
         n = 0.0  # never "-0"
-    return str(int(n)) if n == int(n) else repr(n)
+    # n is the double nearest a multiple of 10^-decimals, so printing it with that many
+    # decimals is exact, here as with JavaScript's toFixed.
+    text = format(n, f".{decimals}f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 def fmt_minutes(minutes: float, text: dict[str, str]) -> str:

@@ -200,6 +200,9 @@ def _read_number(run: Run, inp: InputDef, inputs: dict[str, Any]) -> Any:
                 run.error(alt.field, run.say("both_units", {"label": inp.label, "unit": spec.unit, "alt_unit": alt.unit}))
                 return BAD
             field, raw, factor, typed = alt.field, inputs.get(alt.field), alt.factor, alt.unit
+    number = parse_number(raw)
+    if number == MISSING:
+        return MISSING
     if inp.unit_field is not None:
         chosen = inputs.get(inp.unit_field)
         alt_unit = next((a for a in inp.alternatives if a.unit == chosen), None)
@@ -207,9 +210,6 @@ def _read_number(run: Run, inp: InputDef, inputs: dict[str, Any]) -> Any:
             return BAD  # the unit input reports its own error
         if alt_unit is not None:
             factor, typed = alt_unit.factor, alt_unit.unit
-    number = parse_number(raw)
-    if number == MISSING:
-        return MISSING
     if number == BAD:
         run.error(field, run.say("not_number", {"label": inp.label}))
         return BAD

@@ -247,7 +247,7 @@ class DisplayDef:
     """Decimals or significant figures by unit; default for the rest."""
 
     default: tuple[int | None, int | None]
-    units: tuple[tuple[str, int | None, int | None], ...]
+    by_unit: tuple[tuple[str, int | None, int | None], ...]
 
 
 @dataclass(frozen=True)
