@@ -3,7 +3,7 @@
 One module for both outputs: a dose must never read "0.0125 g/kg" on a page and
 "0.013 g/kg" in the pocket guide. Numbers an author wrote are shown exactly as
 written; numbers derived at build time (a band converted to /uL) are rounded here.
-Numbers the calculator computes are formatted by the engine (``calculate.fmt``).
+Numbers the calculator computes are formatted by the engine (``generator.calc.display``).
 Both outputs also set up their Jinja templates the same way (:func:`template_environment`).
 """
 

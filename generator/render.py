@@ -27,7 +27,7 @@ from typing import Any
 import jinja2
 from markupsafe import Markup, escape
 
-from .calculate import fmt as fmt_computed
+from .calc.display import fmt_plain as fmt_computed
 from .escape import abbreviation, md_prose, md_text
 from .escape import attr as _attr
 from .model import Reference, Topic
@@ -153,11 +153,11 @@ class RenderOptions:
     build_date: dt.date | None = None
     """Date shown as "built on" (from SOURCE_DATE_EPOCH); None hides it."""
     calculator_specs: Callable[[Handbook, str], dict[str, Any]] | None = None
-    """Compiles a calculator spec (generator.calculate.compile_spec), when available."""
-    weight_band_rows: Callable[..., list[Any]] | None = None
-    """Weight-band rows for the <noscript> table (generator.calculate.weight_band_rows)."""
-    weight_bands_kg: dict[str, list[float]] = field(default_factory=dict)
-    """Weights of the <noscript> tables by range name (adult, neonatal), from theme/print/config.yaml."""
+    """The compiled program of a calculator as JSON (generator.calc), when available."""
+    weight_band_tables: Callable[..., list[Any]] | None = None
+    """Weight-band tables for the <noscript> fallback (generator.calc.tables.weight_band_tables)."""
+    weight_bands_kg: dict[str, tuple[float, float, float]] = field(default_factory=dict)
+    """Weight ranges (from, to, step kg) of the <noscript> tables by name (adult, neonatal), from theme/print/config.yaml."""
 
 
 @dataclass
@@ -262,7 +262,7 @@ def _calculator_views(handbook: Handbook, topic: Topic, options: RenderOptions) 
         if options.calculator_specs is not None:
             spec = options.calculator_specs(handbook, calc_id)
             view["spec_json"] = _spec_attr(spec)
-            view["bands"] = _weight_band_tables(spec, topic, options)
+            view["bands"] = _weight_band_tables(spec, topic, options, handbook)
         views.append(view)
     return views
 
@@ -274,24 +274,21 @@ def _spec_attr(spec: dict[str, Any]) -> Markup:
     return Markup(text.replace("&", "&amp;").replace("'", "&#39;").replace("<", "&lt;").replace(">", "&gt;"))
 
 
-def _weight_band_tables(spec: dict[str, Any], topic: Topic, options: RenderOptions) -> list[dict[str, Any]]:
-    """Precomputed tables for readers without JavaScript, one per regimen with
-    the default product (the first offered, as in the pocket guide): one table per
-    product multiplied the page's weight sevenfold for readers who mostly never see
-    it. Every number is computed by the calculator engine from content; the weights
-    (presentation only) come from theme/print/config.yaml like the PDF's, and rows
-    the engine refuses are left out."""
-    if options.weight_band_rows is None or spec.get("kind") != "weight-dose":
+def _weight_band_tables(spec: dict[str, Any], topic: Topic, options: RenderOptions, handbook: Handbook) -> list[dict[str, Any]]:
+    """Precomputed tables for readers without JavaScript, one per regimen with the default
+    product (the first offered, as in the pocket guide). Every number is computed by the
+    calculator engine (generator.calc.tables); the weight ranges (presentation only) come
+    from theme/print/config.yaml like the PDF's."""
+    from .calc.tables import row_cells
+
+    program = handbook.programs.get(spec.get("id", ""))
+    if options.weight_band_tables is None or program is None or program.dose is None:
         return []
-    neonatal = {g.regimen for g in topic.special_populations if g.population == "neonates" and g.regimen}
     tables = []
-    for regimen in spec.get("regimens", []):
-        weights = options.weight_bands_kg.get("neonatal" if regimen["id"] in neonatal else "adult", [])
-        product = (spec.get("products") or [None])[0]
-        product_id = product["id"] if product else None
-        rows = [r for r in options.weight_band_rows(spec, regimen["id"], weights, product_id) if r.get("ok")]
-        if rows:
-            tables.append({"regimen": regimen, "product": product, "rows": rows})
+    for table in options.weight_band_tables(program, options.weight_bands_kg):
+        if table.rows:
+            cells = [row_cells(program, table, row) for row in table.rows]
+            tables.append({"table": table, "rows": cells})
     return tables
 
 

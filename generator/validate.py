@@ -17,6 +17,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -32,13 +33,14 @@ from .model import (
     ReferencesFile,
     Topic,
 )
-from .model.calculator import Calculator, cross_check_calculator
+from .model.calculator import Calculator, FormulaLibrary
 from .model.common import Model, Problems
 
 __all__ = ["Handbook", "Located", "load_handbook", "today", "validate_content"]
 
 TOPIC_DIR = "topics"
 CALCULATOR_DIR = "calculators"
+FORMULAS_FILE = "formulas.yaml"
 
 
 def today() -> dt.date:
@@ -73,6 +75,10 @@ class Handbook:
     products: dict[str, Product]
     calculators: dict[str, Calculator]
     sources: dict[str, Located] = field(default_factory=dict)
+    formulas: FormulaLibrary | None = None
+    """content/formulas.yaml: the formula library and display rules (needed when there are calculators)."""
+    programs: dict[str, Any] = field(default_factory=dict)
+    """Compiled calculator programs (generator.calc.program.Program) by calculator id."""
     """Where each file came from, keyed by "topics/<id>", "calculators/<id>", "references"..."""
     warnings: list[str] = field(default_factory=list)
     unfinished_drafts: dict[str, str] = field(default_factory=dict)
@@ -348,6 +354,91 @@ def _check_review(topic: Topic, where: Located, meta: HandbookMeta, report: Repo
         )
 
 
+def _dose_block_problems(calculator: Calculator, topic: Topic, products: dict[str, Product]) -> list[tuple[Loc, str]]:
+    """What a dose block may not refer to, because the dose engine assumes it away: a
+    regimen that continues without a number of days or is given weekly, and a product
+    whose concentration is not in % (syringes in mg/mL, tablets). Refused by name here
+    rather than mis-dosed or crashed on in the compiler."""
+    spec = calculator.dose
+    if spec is None:
+        return []
+    problems: list[tuple[Loc, str]] = []
+    regimens = {regimen.id: regimen for regimen in topic.regimens}
+    for i, use in enumerate(spec.regimens):
+        regimen = regimens.get(use.regimen)
+        if regimen is not None and (regimen.days is None or regimen.frequency == "weekly"):
+            problems.append(
+                (
+                    ("dose", "regimens", i, "regimen"),
+                    f"regimen '{regimen.id}' is given {regimen.frequency} without a number of days; "
+                    "the dose block needs a number of days",
+                )
+            )
+    for i, product_id in enumerate(spec.products):
+        product = products.get(product_id)
+        if product is not None and (product.concentration is None or product.concentration.unit.value != "%"):
+            problems.append(
+                (
+                    ("dose", "products", i),
+                    f"product '{product_id}' has no concentration in % (the dose block rounds to gram vials of a % solution)",
+                )
+            )
+    return problems
+
+
+def _compile_calculators(
+    calculators: dict[str, Calculator],
+    topics: dict[str, Topic],
+    topic_ids: set[str],
+    products: dict[str, Product],
+    references: dict[str, Reference],
+    formulas: FormulaLibrary | None,
+    sources: dict[str, Located],
+    root: Path,
+    report: Report,
+) -> dict[str, Any]:
+    """Every calculator compiled to its program; each problem located in its file."""
+    from .calc.compiler import check_library, compile_calculator
+
+    if formulas is not None:
+        where = sources["formulas"]
+        for loc, message in check_library(formulas):
+            line, col = where.at(*loc)
+            report.error(where.path, line, col, format_loc(loc), message)
+    elif calculators and "formulas" not in sources:
+        report.error(_display(root / FORMULAS_FILE), 1, 1, "<file>", "missing: calculators need the formula library and display rules")
+    programs: dict[str, Any] = {}
+    view = SimpleNamespace(topics=topics, products=products, references=references)
+    for stem, calculator in calculators.items():
+        where = sources[f"calculators/{stem}"]
+        if calculator.id != stem:
+            line, col = where.at("id")
+            report.error(
+                where.path, line, col, "id", f"id must equal the file name (expected '{stem}', got '{calculator.id}')"
+            )
+        if calculator.topic in topic_ids and calculator.topic not in topics:
+            continue  # the topic failed its own checks, reported there; checking against it would only echo them
+        if calculator.topic not in topics:
+            line, col = where.at("topic")
+            report.error(where.path, line, col, "topic", f"no topic '{calculator.topic}' (expected content/topics/{calculator.topic}.yaml)")
+            continue
+        if products == {} and calculator.dose is not None and calculator.dose.products:
+            continue  # products.yaml failed its own checks
+        guarded = _dose_block_problems(calculator, topics[calculator.topic], products)
+        for loc, message in guarded:
+            line, col = where.at(*loc)
+            report.error(where.path, line, col, format_loc(loc), message)
+        if guarded:
+            continue  # compiling would read a missing number of days or a concentration that is not in %
+        program, problems = compile_calculator(calculator, view, formulas)
+        for loc, message in problems:
+            line, col = where.at(*loc)
+            report.error(where.path, line, col, format_loc(loc), message)
+        if program is not None:
+            programs[stem] = program
+    return programs
+
+
 def validate_content(
     root: Path, *, on: dt.date | None = None, skip_unfinished_drafts: bool = False
 ) -> tuple[Handbook | None, Report]:
@@ -372,6 +463,9 @@ def validate_content(
     references_file: ReferencesFile | None = parse("references", root / "references.yaml", ReferencesFile)
     glossary: GlossaryFile | None = parse("glossary", root / "glossary.yaml", GlossaryFile)
     products_file: ProductsFile | None = parse("products", root / "products.yaml", ProductsFile)
+    formulas: FormulaLibrary | None = None
+    if (root / FORMULAS_FILE).is_file():
+        formulas = parse("formulas", root / FORMULAS_FILE, FormulaLibrary)
 
     topic_paths = sorted((root / TOPIC_DIR).glob("*.yaml"))
     calculator_paths = sorted((root / CALCULATOR_DIR).glob("*.yaml"))
@@ -432,18 +526,7 @@ def validate_content(
     for stem, topic in topics.items():
         if meta is not None:
             _check_review(topic, sources[f"topics/{stem}"], meta, report, on)
-    for stem, calculator in calculators.items():
-        where = sources[f"calculators/{stem}"]
-        if calculator.id != stem:
-            line, col = where.at("id")
-            report.error(
-                where.path, line, col, "id", f"id must equal the file name (expected '{stem}', got '{calculator.id}')"
-            )
-        if calculator.topic in topic_ids and calculator.topic not in topics:
-            continue  # the topic failed its own checks, reported there; checking against it would only echo them
-        for loc, message in cross_check_calculator(calculator, topics=topics, products=products):
-            line, col = where.at(*loc)
-            report.error(where.path, line, col, format_loc(loc), message)
+    programs = _compile_calculators(calculators, topics, topic_ids, products, references, formulas, sources, root, report)
 
     # Citations: every cited id exists; every reference is cited somewhere.
     if references_file is not None:
@@ -487,6 +570,8 @@ def validate_content(
         calculators=dict(sorted(calculators.items())),
         sources=sources,
         unfinished_drafts=unfinished,
+        formulas=formulas,
+        programs=dict(sorted(programs.items())),
     )
     return handbook, report
 
