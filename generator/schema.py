@@ -8,7 +8,7 @@ from pathlib import Path
 from pydantic import BaseModel
 
 from .model import GlossaryFile, HandbookMeta, ProductsFile, ReferencesFile, Topic
-from .model.calculator import Calculator
+from .model.calculator import Calculator, FormulaLibrary
 
 __all__ = ["SCHEMAS", "schema_text", "write_schemas"]
 
@@ -20,6 +20,7 @@ SCHEMAS: dict[str, type[BaseModel]] = {
     "references.schema.json": ReferencesFile,
     "glossary.schema.json": GlossaryFile,
     "products.schema.json": ProductsFile,
+    "formulas.schema.json": FormulaLibrary,
 }
 
 

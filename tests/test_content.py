@@ -65,6 +65,7 @@ def all_cited(handbook: Handbook) -> Iterator[tuple[str, Cited]]:
         ("topics", handbook.topics),
         ("products", handbook.products),
         ("calculators", handbook.calculators),
+        ("formulas", {"library": handbook.formulas}),
     ):
         for key, model in models.items():
             for path, node in walk(model, f"{group}/{key}"):
@@ -258,11 +259,13 @@ def test_course_cap_cites_the_product_labels(handbook: Handbook, main_topic: Top
 
 
 def test_single_dose_caps_are_not_published(handbook: Handbook) -> None:
-    """The 140 g per dose cap appears only in an AI-written article (unverified)."""
+    """The 140 g per dose cap appears only in an AI-written article (unverified). (The
+    formula library's Cockcroft-Gault "140 - age" is in years, not a dose.)"""
     for regimen in handbook.topics[MAIN].regimens:
         assert regimen.max_per_dose is None, regimen.id
     for path in CONTENT.rglob("*.yaml"):
-        # "140" also appears in the Cockcroft-Gault formula (140 - age); the cap is 140 g.
+        # "140" also appears in Cockcroft-Gault (140 - age, in the formula library and the
+        # anticoagulation topic); the unverified cap is 140 g.
         assert not re.search(r"\b140\s*g\b", path.read_text(encoding="utf-8")), path.name
 
 
@@ -636,21 +639,14 @@ def test_product_statements_match_products_file(handbook: Handbook) -> None:
 
 
 def test_dosing_weight_statements_match_the_calculator(handbook: Handbook) -> None:
-    spec = handbook.calculators["ivig-dose"].weight_dose
-    assert spec is not None
+    """The numbers of the dosing-weight policy the calculator uses (formula library and
+    calculator constants) are the numbers the administration topic states."""
+    library = {f.id: f for f in handbook.formulas.formulas}
+    calc = handbook.calculators["ivig-dose"]
     text = " ".join(s.text for s in handbook.topics["ivig-products-and-administration"].administration)
-    policy = spec.dosing_weight
-    expected = {
-        policy.ibw.base_kg_female,
-        policy.ibw.base_kg_male,
-        policy.ibw.kg_per_inch,
-        policy.ibw.from_height_in,
-        policy.adjusted.factor,
-        policy.adjust_when.bmi_above,
-        policy.adjust_when.adult_from_age_years,
-    }
-    if spec.rounding.step_g:
-        expected.add(spec.rounding.step_g)
+    expected = {c.value for c in library["devine-ibw"].constants.values()}
+    expected |= {c.value for c in library["adjusted-body-weight"].constants.values()}
+    expected |= {calc.constants["adjust_bmi_above"].value, calc.constants["adult_age"].value}
     assert expected <= _numbers(text)
 
 

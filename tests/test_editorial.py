@@ -176,30 +176,46 @@ def _limits(prefix: str, low: float, high: float) -> dict[str, Any]:
 # A weight-dose calculator over the fixture's alpha topic (test numbers, not clinical).
 CALCULATOR_VALUES: dict[str, Any] = {
     "title": "Filled calculator",
-    "kind": "weight-dose",
     "summary": "Dose of alpha from weight.",
     "topic": "alpha",
-    **_limits("weight_dose.inputs.weight", 1, 300),
-    **_limits("weight_dose.inputs.height", 30, 250),
-    **_limits("weight_dose.inputs.age", 1, 120),
-    "weight_dose.dosing_weight.ibw.base_kg_female": 45,
-    "weight_dose.dosing_weight.ibw.base_kg_male": 50,
-    "weight_dose.dosing_weight.ibw.kg_per_inch": 2,
-    "weight_dose.dosing_weight.ibw.from_height_in": 60,
-    "weight_dose.dosing_weight.ibw.evidence": None,
-    "weight_dose.dosing_weight.adjusted.factor": 0.5,
-    "weight_dose.dosing_weight.adjusted.evidence": None,
-    "weight_dose.dosing_weight.adjust_when.bmi_above": 30,
-    "weight_dose.dosing_weight.adjust_when.actual_above_ibw": True,
-    "weight_dose.dosing_weight.adjust_when.adult_from_age_years": 18,
-    "weight_dose.dosing_weight.adjust_when.evidence": None,
-    "weight_dose.regimens.regimen": "alpha-once",
-    "weight_dose.regimens.note": None,
-    "weight_dose.rounding.policy": "nearest-5g",
-    "weight_dose.rounding.step_g": 5,
-    "weight_dose.rounding.evidence": None,
-    "weight_dose.infusion_indication": "ITP",
+    "inputs.id": "weight_kg",
+    "inputs.type": "number",
+    "inputs.unit": "kg",
+    "inputs.alternatives": DELETE,
+    "inputs.unit_field": None,
+    "inputs.choices": DELETE,
+    "inputs.required": True,
+    "inputs.missing": None,
+    "inputs.empty_label": None,
+    **_limits("inputs", 1, 300),
+    "derived.id": "dose_basis_kg",
+    "derived.label": None,
+    "derived.unit": "kg",
+    "derived.formula": "weight_kg",
+    "derived.use": None,
+    "derived.args": DELETE,
+    "derived.cases": DELETE,
+    "derived.of": None,
+    "derived.bands": DELETE,
+    "derived.provides": DELETE,
+    "derived.working": None,
+    "checks": DELETE,
+    "dose.unit": "g",
+    "dose.weight": "dose_basis_kg",
+    "dose.surface_area": None,
+    "dose.age_years": None,
+    "dose.regimen_input": "regimen",
+    "dose.regimens.regimen": "alpha-once",
+    "dose.regimens.population.when": "True",
+    "dose.regimens.population.refuse": "Adults.",
+    "dose.regimens.table_inputs": DELETE,
+    "dose.product_input": None,
+    "dose.rounding": DELETE,
+    "dose.infusion": DELETE,
+    "constants": DELETE,
     "decision": DELETE,
+    "headline.when": "True",
+    "headline.text": "Dose {dose_per_day_g} g.",
 }
 
 
@@ -323,11 +339,12 @@ def test_calculator_skeleton_validates_once_filled(mini: Path) -> None:
     unfilled: list[str] = []
     data = _fill(yaml.safe_load(path.read_text(encoding="utf-8")), "", CALCULATOR_VALUES, unfilled)
     assert unfilled == [], "placeholders the test does not fill"
+    data["inputs"].append({"id": "regimen", "label": "Regimen", "type": "regimen", "required": True})
     path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
     handbook, report = validate_content(mini, on=dt.date(2027, 1, 1))
     assert [str(d) for d in report.errors] == []
     assert handbook is not None
-    assert handbook.calculators["new-calc"].weight_dose is not None
+    assert handbook.programs["new-calc"].dose is not None
 
 
 def test_new_topic_command_writes_the_skeleton(mini: Path) -> None:

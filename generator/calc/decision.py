@@ -40,7 +40,7 @@ def decide(run: Run, dec: DecisionDef) -> None:
     )
     values = {"value": run.num(value, dec.unit), "unit": dec.unit, "band": band.label, "scale": dec.scale or ""}
     run.working.append(run.say("w_band", values))
-    run.show(run.text["grade"], band.label)
-    run.show(run.text["recommendation"], recommendation or "")
+    run.show("grade", run.text["grade"], band.label + (f" ({dec.scale})" if dec.scale else ""))
+    run.show("recommendation", run.text["recommendation"], recommendation or "")
     if cell.evidence:
-        run.show(run.text["evidence"], cell.evidence)
+        run.show("evidence", run.text["evidence"], cell.evidence)

@@ -142,6 +142,7 @@ def _round(run: Run, dd: DoseDef, reg: RegimenDef, product: ProductDef, d: float
         "percent": run.num(dd.within_percent or 0, "%"),
     }
     run.working.append(run.say("w_round", values))
+    run.show("dispensed", run.text["s_dispensed"], run.say("s_dispensed_text", values | {"course": run.num(course, dd.unit)}))
 
 
 def _infusion(run: Run, dd: DoseDef, product: ProductDef) -> None:
@@ -226,6 +227,8 @@ def dose(run: Run, dd: DoseDef) -> None:
     run.out.update({"dose_per_administration_" + s: d, "administrations_per_day": reg.per_day, "dose_per_day_" + s: d * reg.per_day, "days": reg.days})
     run.out["course_total_" + s] = d * reg.administrations
     run.working.append(run.say("w_course", {"dose": run.num(d, dd.unit), "unit": dd.unit, "times": reg.administrations, "total": run.num(d * reg.administrations, dd.unit)}))
+    run.show("dose_per_day", run.text["s_dose_per_day"], run.num(d * reg.per_day, dd.unit) + " " + dd.unit)
+    run.show("course_total", run.text["s_course"], run.num(d * reg.administrations, dd.unit) + " " + dd.unit + run.say("s_times", {"days": reg.days}))
     product = next((p for p in dd.products if dd.product_input and p.id == run.env.get(dd.product_input)), None)
     if product is None:
         return
@@ -236,6 +239,7 @@ def dose(run: Run, dd: DoseDef) -> None:
     given = run.out.get("dispensed_dose_" + s, d)
     run.out["volume_per_dose_ml"] = given / product.per_ml
     run.out["volume_per_day_ml"] = given * reg.per_day / product.per_ml
+    run.show("volume", run.text["s_volume"], run.num(run.out["volume_per_dose_ml"], "mL") + " mL")
     run.working.append(run.say("w_volume", {"dose": run.num(given, dd.unit), "unit": dd.unit, "per_ml": run.num(product.per_ml, None), "ml": run.num(run.out["volume_per_dose_ml"], "mL")}))
     if dd.indication is not None:
         _infusion(run, dd, product)

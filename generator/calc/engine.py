@@ -52,8 +52,8 @@ class Run:
     def num(self, x: float, unit: str | None) -> str:
         return fmt(x, self.program.display, unit)
 
-    def show(self, label: str, text: str) -> None:
-        self.summary.append({"label": label, "text": text})
+    def show(self, key: str, label: str, text: str) -> None:
+        self.summary.append({"id": key, "label": label, "text": text})
 
 
 # --------------------------------------------------------------------------- expressions
@@ -302,7 +302,7 @@ def _summarise(run: Run, d: DerivedDef) -> None:
         text = run.num(value, unit) + ("" if unit in ("", "1") else " " + unit)
     else:
         text = value
-    run.show(d.label, text)
+    run.show(d.id, d.label, text)
 
 
 def _refused(run: Run) -> dict[str, Any]:

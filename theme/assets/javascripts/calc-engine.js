@@ -56,7 +56,7 @@
   Run.prototype.error = function (field, message) { this.errors.push({ field: field, message: message }); };
   Run.prototype.warn = function (field, message) { this.warnings.push({ field: field, message: message }); };
   Run.prototype.num = function (x, unit) { return fmt(x, this.p.display, unit); };
-  Run.prototype.show = function (label, text) { this.summary.push({ label: label, text: text }); };
+  Run.prototype.show = function (key, label, text) { this.summary.push({ id: key, label: label, text: text }); };
 
   // ------------------------------------------------------------------ expressions
   function ipow(x, n) {
@@ -220,7 +220,7 @@
     else if (typeof v === "boolean") text = run.text[v ? "yes" : "no"];
     else if (typeof v === "number") { var u = get(run.units, d.id) || ""; text = run.num(v, u) + (u === "" || u === "1" ? "" : " " + u); }
     else text = v;
-    run.show(d.label, text);
+    run.show(d.id, d.label, text);
   }
   function refused(run) {
     var out = { ok: false, errors: run.errors, warnings: run.warnings };
@@ -302,8 +302,10 @@
     o[dd.presentation + "s"] = [];
     product.sizes.forEach(function (size, i) { if (counts[i] > 0) { var v = {}; v["size_" + s] = size; v.count = counts[i]; o[dd.presentation + "s"].push(v); } });
     o.presentations_text = vialsText(run, dd, product, counts);
-    run.working.push(run.say("w_round", { per: run.text["per_" + (dd.round_per || "dose")], dose: run.num(target, dd.unit), amount: run.num(amount, dd.unit), unit: dd.unit,
-      vials: o.presentations_text, deviation: run.num(o.deviation_percent, "%"), percent: run.num(pct, "%") }));
+    var values = { per: run.text["per_" + (dd.round_per || "dose")], dose: run.num(target, dd.unit), amount: run.num(amount, dd.unit), unit: dd.unit,
+      vials: o.presentations_text, deviation: run.num(o.deviation_percent, "%"), percent: run.num(pct, "%") };
+    run.working.push(run.say("w_round", values));
+    run.show("dispensed", run.text.s_dispensed, run.say("s_dispensed_text", assign(values, { course: run.num(course, dd.unit) })));
   }
   function infusion(run, dd, product) {
     var sch = product.schedule, o = run.out;
@@ -361,6 +363,8 @@
     o["dose_per_administration_" + s] = d; o.administrations_per_day = reg.per_day; o["dose_per_day_" + s] = d * reg.per_day; o.days = reg.days;
     o["course_total_" + s] = d * reg.administrations;
     run.working.push(run.say("w_course", { dose: run.num(d, dd.unit), unit: dd.unit, times: reg.administrations, total: run.num(d * reg.administrations, dd.unit) }));
+    run.show("dose_per_day", run.text.s_dose_per_day, run.num(d * reg.per_day, dd.unit) + " " + dd.unit);
+    run.show("course_total", run.text.s_course, run.num(d * reg.administrations, dd.unit) + " " + dd.unit + run.say("s_times", { days: reg.days }));
     var product = find(dd.products, function (x) { return dd.product_input && x.id === get(run.env, dd.product_input); });
     if (product === null) return;
     o.product_name = product.name;
@@ -369,6 +373,7 @@
     var given = ("dispensed_dose_" + s) in o ? o["dispensed_dose_" + s] : d;
     o.volume_per_dose_ml = given / product.per_ml;
     o.volume_per_day_ml = given * reg.per_day / product.per_ml;
+    run.show("volume", run.text.s_volume, run.num(o.volume_per_dose_ml, "mL") + " mL");
     run.working.push(run.say("w_volume", { dose: run.num(given, dd.unit), unit: dd.unit, per_ml: run.num(product.per_ml, null), ml: run.num(o.volume_per_dose_ml, "mL") }));
     if (dd.indication !== null) infusion(run, dd, product);
   }
@@ -388,9 +393,9 @@
     o.not_covered = cell.not_covered; o.link = cell.link; o.cite = cell.cite.slice();
     o.citations = cell.cite.map(function (c) { var r = run.p.references[c]; return { id: r.id, label: r.label, text: r.text, url: r.url }; });
     run.working.push(run.say("w_band", { value: run.num(value, dec.unit), unit: dec.unit, band: band.label, scale: dec.scale || "" }));
-    run.show(run.text.grade, band.label);
-    run.show(run.text.recommendation, rec || "");
-    if (cell.evidence) run.show(run.text.evidence, cell.evidence);
+    run.show("grade", run.text.grade, band.label + (dec.scale ? " (" + dec.scale + ")" : ""));
+    run.show("recommendation", run.text.recommendation, rec || "");
+    if (cell.evidence) run.show("evidence", run.text.evidence, cell.evidence);
   }
 
   // ------------------------------------------------------------------ compute
