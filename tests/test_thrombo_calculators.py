@@ -23,7 +23,10 @@ def handbook():  # type: ignore[no-untyped-def]
 def test_rituximab_constant_is_the_topic_regimen(handbook) -> None:  # type: ignore[no-untyped-def]
     regimen = next(r for r in handbook.topics["itp-second-line-treatment"].regimens if r.id == "rituximab-375-weekly")
     constants = handbook.calculators["rituximab-dose"].constants
-    assert (constants["dose_per_m2"].value, constants["dose_per_m2"].unit) == (regimen.dose.amount, regimen.dose.unit.value)
+    assert (constants["dose_per_m2"].value, constants["dose_per_m2"].unit) == (
+        regimen.dose.amount,
+        regimen.dose.unit.value,
+    )
     assert constants["weekly_doses"].value == regimen.weeks
 
 
@@ -64,7 +67,13 @@ def test_each_calculator_is_on_its_topic_page(handbook, calculator: str, topic: 
     [
         (
             "creatinine-clearance",
-            {"age_years": 60, "weight_kg": 70, "sex": "male", "serum_creatinine": 100, "serum_creatinine_unit": "umol/L"},
+            {
+                "age_years": 60,
+                "weight_kg": 70,
+                "sex": "male",
+                "serum_creatinine": 100,
+                "serum_creatinine_unit": "umol/L",
+            },
             ["crcl_ml_min"],
         ),
         (
@@ -74,7 +83,13 @@ def test_each_calculator_is_on_its_topic_page(handbook, calculator: str, topic: 
         ),
         (
             "romiplostim-dose",
-            {"weight_kg": 70, "current_dose_mcg_per_kg": 2, "platelet_count": 30, "platelet_unit": "x10^9/L", "weeks_above_200": 0},
+            {
+                "weight_kg": 70,
+                "current_dose_mcg_per_kg": 2,
+                "platelet_count": 30,
+                "platelet_unit": "x10^9/L",
+                "weeks_above_200": 0,
+            },
             ["next_dose_mcg_per_kg", "dose_mcg", "action", "volume_ml"],
         ),
         (

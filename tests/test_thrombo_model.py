@@ -18,7 +18,9 @@ CASES = [
         ALPHA,
         REGIMEN,
         "frequency: weekly\n    days: 4",
-        ["topics/alpha.yaml:25:5: regimens[0]: a weekly regimen counts weeks, not days (expected weeks: <number>, or no weeks)"],
+        [
+            "topics/alpha.yaml:25:5: regimens[0]: a weekly regimen counts weeks, not days (expected weeks: <number>, or no weeks)"
+        ],
         id="weekly-with-days",
     ),
     pytest.param(
@@ -47,7 +49,9 @@ CASES = [
         '    concentration: {value: 10, unit: "%"}\n',
         '    concentration: {value: 10, unit: "%"}\n'
         "    presentations:\n      - {form: vial, strength: {value: 5, unit: mL}}\n",
-        ["products.yaml:8:9: products[0].presentations[0]: a presentation's strength is a mass in g, mg or mcg (got mL)"],
+        [
+            "products.yaml:8:9: products[0].presentations[0]: a presentation's strength is a mass in g, mg or mcg (got mL)"
+        ],
         id="presentation-strength-is-a-mass",
     ),
     pytest.param(
