@@ -409,7 +409,7 @@ def calculator_tables(handbook: Handbook, topic: Topic, config: PrintConfig) -> 
     """Printed tables of the topic's calculators: a weight-band table per regimen of each
     dose calculator and its infusion-rate steps. Every number is computed by
     generator.calc.tables; this stage only chooses the ranges and lays out the rows."""
-    from .calc.tables import weight_band_tables
+    from .calc.tables import neonatal_regimens, weight_band_tables
 
     ranges = {name: (r.from_kg, r.to_kg, r.step_kg) for name, r in config.weight_bands.items()}
     tables: list[dict[str, Any]] = []
@@ -417,11 +417,12 @@ def calculator_tables(handbook: Handbook, topic: Topic, config: PrintConfig) -> 
         program = handbook.programs.get(calc_id)
         if program is None or program.dose is None:
             continue
-        for table in weight_band_tables(program, ranges):
+        neonatal = neonatal_regimens(handbook, program.topic)
+        for table in weight_band_tables(program, ranges, neonatal=neonatal):
             tables.append(_weight_band_table(program, table))
         products = program.dose.products
         if products and products[0].schedule is not None:
-            regimen = next((r.id for r in program.dose.regimens if not r.table_inputs), program.dose.regimens[0].id)
+            regimen = next((r.id for r in program.dose.regimens if r.id not in neonatal), program.dose.regimens[0].id)
             tables.extend(_infusion_tables(program, regimen, list(config.infusion_weights_kg), products[0]))
     return tables
 

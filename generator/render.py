@@ -368,13 +368,14 @@ def _weight_band_tables(spec: dict[str, Any], topic: Topic, options: RenderOptio
     product (the first offered, as in the pocket guide). Every number is computed by the
     calculator engine (generator.calc.tables); the weight ranges (presentation only) come
     from theme/print/config.yaml like the PDF's."""
-    from .calc.tables import row_cells
+    from .calc.tables import neonatal_regimens, row_cells
 
     program = handbook.programs.get(spec.get("id", ""))
     if options.weight_band_tables is None or program is None or program.dose is None:
         return []
     tables = []
-    for table in options.weight_band_tables(program, options.weight_bands_kg):
+    neonatal = neonatal_regimens(handbook, program.topic)
+    for table in options.weight_band_tables(program, options.weight_bands_kg, neonatal=neonatal):
         if table.rows:
             cells = [row_cells(program, table, row) for row in table.rows]
             tables.append({"table": table, "rows": cells})

@@ -16,7 +16,7 @@ from .display import fmt
 from .engine import compute
 from .program import Program, RegimenDef
 
-__all__ = ["row_cells", "InfusionRow", "WeightBandRow", "WeightBandTable", "infusion_rows", "weight_band_tables"]
+__all__ = ["neonatal_regimens", "row_cells", "InfusionRow", "WeightBandRow", "WeightBandTable", "infusion_rows", "weight_band_tables"]
 
 GRID_PER_STEP = 10  # grid points per configured step (5 kg -> 0.5 kg)
 
@@ -150,10 +150,23 @@ def _table(program: Program, reg: RegimenDef, product: str | None, weights: tupl
                            reg.table_inputs, tuple(rows))
 
 
-def weight_band_tables(program: Program, weights: dict[str, tuple[float, float, float]], product: str | None = None) -> list[WeightBandTable]:
+def neonatal_regimens(handbook: Any, topic_id: str) -> frozenset[str]:
+    """Regimens the topic assigns to neonates (special_populations[].regimen): their tables
+    use the neonatal weight range."""
+    topic = handbook.topics.get(topic_id)
+    groups = topic.special_populations if topic is not None else []
+    return frozenset(g.regimen for g in groups if g.population == "neonates" and g.regimen)
+
+
+def weight_band_tables(
+    program: Program,
+    weights: dict[str, tuple[float, float, float]],
+    product: str | None = None,
+    neonatal: frozenset[str] = frozenset(),
+) -> list[WeightBandTable]:
     """One table per regimen of a dose calculator with ``product`` (default: the first
-    offered). ``weights`` maps "adult" and "neonatal" to (from_kg, to_kg, step_kg); a
-    regimen whose table_inputs give an age in days uses the neonatal range."""
+    offered). ``weights`` maps "adult" and "neonatal" to (from_kg, to_kg, step_kg); the
+    regimens in ``neonatal`` use the neonatal range."""
     dd = program.dose
     if dd is None:
         return []
@@ -161,8 +174,7 @@ def weight_band_tables(program: Program, weights: dict[str, tuple[float, float, 
         product = dd.products[0].id
     tables = []
     for reg in dd.regimens:
-        neonatal = any(name.endswith("_days") for name, _ in reg.table_inputs)
-        rng = weights.get("neonatal" if neonatal else "adult")
+        rng = weights.get("neonatal" if reg.id in neonatal else "adult")
         if rng is not None:
             tables.append(_table(program, reg, product, rng))
     return tables
