@@ -431,7 +431,7 @@ def calculator_tables(handbook: Handbook, topic: Topic, config: PrintConfig) -> 
         if program is None or program.dose is None:
             continue
         neonatal = neonatal_regimens(handbook, program.topic)
-        for table in weight_band_tables(program, ranges, neonatal=neonatal):
+        for table in weight_band_tables(program, ranges, range_for=dict.fromkeys(neonatal, "neonatal")):
             tables.append(_weight_band_table(program, table))
         products = program.dose.products
         if products and products[0].schedule is not None:

@@ -289,7 +289,8 @@ def _weight_band_tables(
         return []
     tables = []
     neonatal = neonatal_regimens(handbook, program.topic)
-    for table in options.weight_band_tables(program, options.weight_bands_kg, neonatal=neonatal):
+    ranges = dict.fromkeys(neonatal, "neonatal")
+    for table in options.weight_band_tables(program, options.weight_bands_kg, range_for=ranges):
         if table.rows:
             cells = [row_cells(program, table, row) for row in table.rows]
             tables.append({"table": table, "rows": cells})

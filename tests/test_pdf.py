@@ -237,7 +237,8 @@ def _rows(built: dict[str, Any], regimen: str) -> list[Any]:
     handbook = built["handbook"]
     program = handbook.programs["ivig-dose"]
     ranges = {name: (r.from_kg, r.to_kg, r.step_kg) for name, r in CONFIG.weight_bands.items()}
-    tables = weight_band_tables(program, ranges, neonatal=neonatal_regimens(handbook, program.topic))
+    neonatal = dict.fromkeys(neonatal_regimens(handbook, program.topic), "neonatal")
+    tables = weight_band_tables(program, ranges, range_for=neonatal)
     return next(t for t in tables if t.regimen == regimen).rows
 
 
@@ -246,12 +247,16 @@ def _label(row: Any) -> str:
     return low if low == high else f"{low}–{high}"
 
 
-@pytest.mark.parametrize(("regimen", "weight"), [("alpha-once", 45), ("alpha-5d", 60), ("alpha-5d", 150), ("alpha-neo", 3.5)])
+@pytest.mark.parametrize(
+    ("regimen", "weight"), [("alpha-once", 45), ("alpha-5d", 60), ("alpha-5d", 150), ("alpha-neo", 3.5)]
+)
 def test_weight_band_row_equals_the_engine(built: dict[str, Any], regimen: str, weight: float) -> None:
     """The band holding ``weight``: its numbers are the engine's at the band's lightest weight,
     the same in the HTML the guide is typeset from and on the paper."""
     row = next(r for r in _rows(built, regimen) if r.low_kg <= weight <= r.high_kg)
-    expected = compute(built["handbook"].programs["ivig-dose"], {"weight_kg": row.low_kg, "regimen": regimen, "product": "product-x"})
+    expected = compute(
+        built["handbook"].programs["ivig-dose"], {"weight_kg": row.low_kg, "regimen": regimen, "product": "product-x"}
+    )
     assert expected["ok"] and expected["dose_per_day_g"] == row.dose
     assert expected["dispensed_course_total_g"] == row.dispensed_course
     html = plain_html(built["handbook"])
@@ -276,7 +281,9 @@ def test_engine_warnings_mark_the_row_and_print_under_the_table(built: dict[str,
     assert table is not None
     note = re.search(rf"<li>([{MARKS}]+) {re.escape('Weight is below 2 kg: check the value.')}</li>", table.group(0))
     assert note is not None
-    cell = re.search(rf'<th scope="row">{re.escape(_label(row))}</th>\s*<td class="num dose">([^<]*)</td>', table.group(0))
+    cell = re.search(
+        rf'<th scope="row">{re.escape(_label(row))}</th>\s*<td class="num dose">([^<]*)</td>', table.group(0)
+    )
     assert cell is not None and note.group(1) in cell.group(1)
 
 
@@ -291,7 +298,9 @@ def test_neonatal_regimen_uses_the_neonatal_range(built: dict[str, Any]) -> None
 
 
 def test_infusion_rates_come_from_the_engine(built: dict[str, Any]) -> None:
-    result = compute(built["handbook"].programs["ivig-dose"], {"weight_kg": 70, "regimen": "alpha-once", "product": "product-x"})
+    result = compute(
+        built["handbook"].programs["ivig-dose"], {"weight_kg": 70, "regimen": "alpha-once", "product": "product-x"}
+    )
     rates = [fmt_plain(step["ml_per_h"]) for step in result["infusion_steps"]]
     text = "\n".join(built["texts"])
     assert f"70 {' '.join(rates)}" in text

@@ -180,11 +180,11 @@ def weight_band_tables(
     program: Program,
     weights: dict[str, tuple[float, float, float]],
     product: str | None = None,
-    neonatal: frozenset[str] = frozenset(),
+    range_for: dict[str, str] | None = None,
 ) -> list[WeightBandTable]:
     """One table per regimen of a dose calculator with ``product`` (default: the first
-    offered). ``weights`` maps range names to (from_kg, to_kg, step_kg): the regimens in
-    ``neonatal`` use the "neonatal" range, the others the "adult" one."""
+    offered). ``weights`` maps range names to (from_kg, to_kg, step_kg); ``range_for`` names
+    the range of a regimen (the caller's presentation choice), "adult" otherwise."""
     dd = program.dose
     if dd is None:
         return []
@@ -192,7 +192,7 @@ def weight_band_tables(
         product = dd.products[0].id
     tables = []
     for reg in dd.regimens:
-        rng = weights.get("neonatal" if reg.id in neonatal else "adult")
+        rng = weights.get((range_for or {}).get(reg.id, "adult"))
         if rng is not None:
             tables.append(_table(program, reg, product, rng))
     return tables
