@@ -293,9 +293,9 @@ def calc(
         click.echo(describe_program(program), nl=False)
         return
     if run_vectors:
-        from .calc.validation import VECTORS_DIR, validate_vectors
+        from .calc.validation import validate_vectors, vectors_dir
 
-        outcome = validate_vectors(program, VECTORS_DIR / f"{calculator_id}.json")
+        outcome = validate_vectors(program, vectors_dir(content_dir) / f"{calculator_id}.json")
         click.echo(outcome.report(), nl=False)
         sys.exit(0 if outcome.passed else 1)
     try:

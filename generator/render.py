@@ -157,6 +157,8 @@ class RenderOptions:
     weight_band_tables: Callable[..., list[Any]] | None = None
     """Weight-band tables for the <noscript> fallback (generator.calc.tables.weight_band_tables)."""
     weight_bands_kg: dict[str, tuple[float, float, float]] = field(default_factory=dict)
+    vectors_dir: Path | None = None
+    """Folder of the shared calculator vectors (tests/vectors/), for the validation pages."""
     """Weight ranges (from, to, step kg) of the <noscript> tables by name (adult, neonatal),
     from theme/print/config.yaml."""
 
@@ -416,6 +418,24 @@ def _index_page(
 _INDEX_CACHE_NEXT: dict[tuple[Any, ...], str] = {}
 
 
+def _validation_pages(handbook: Handbook, options: RenderOptions) -> dict[str, tuple[str, str]]:
+    """path -> (nav title, Markdown) of each calculator's validation page (generator.calc)."""
+    from .calc.validation import Outcome, python_results
+    from .calc.validation_page import validation_page
+
+    pages = {}
+    for calc_id, program in handbook.programs.items():
+        if options.vectors_dir is not None:
+            outcome = python_results(program, options.vectors_dir / f"{calc_id}.json")
+        else:
+            outcome = Outcome(program.id, program.engine, program.digest(), problem="no shared vectors in this build")
+        title = f"Validation: {program.title}"
+        meta = _front_matter(title=str(_attr(title)), hb_kind="validation", search={"exclude": True})
+        page = meta + validation_page(handbook, program, outcome)
+        pages[f"calculators/{calc_id}-validation.md"] = (str(_attr(title)), page)
+    return pages
+
+
 def build_pages(handbook: Handbook, options: RenderOptions | None = None) -> RenderResult:
     """Every Markdown file of the site and the navigation, in memory."""
     options = options or RenderOptions()
@@ -495,6 +515,8 @@ def build_pages(handbook: Handbook, options: RenderOptions | None = None) -> Ren
     def entry(topic: Topic) -> dict[str, str]:
         return {str(_attr(topic.title)): topic_path(topic.id)}
 
+    validation = _validation_pages(handbook, options)
+    files.update({path: page for path, (_, page) in validation.items()})
     nav: list[Any] = [{"Home": "index.md"}]
     for specialty in specialties:
         nav.append({str(_attr(specialty)): specialty_nav(specialty, by_specialty[specialty], group_size, entry)})
@@ -504,7 +526,8 @@ def build_pages(handbook: Handbook, options: RenderOptions | None = None) -> Ren
                 {"By specialty": "specialties.md"},
                 {"A–Z": "a-z.md"},
                 {"Drugs": "drugs.md"},
-                {"Calculators": "calculators.md"},
+                {"Calculators": [{"All calculators": "calculators.md"}]
+                 + [{title: path} for path, (title, _) in validation.items()]},
                 {"Recently updated": "recent.md"},
                 {"Glossary": "glossary.md"},
             ]

@@ -43,6 +43,8 @@ def test_fixture_builds_every_page(built):
         "404.html",
         "a-z/index.html",
         "calculators/index.html",
+        "calculators/itp-grade-validation/index.html",
+        "calculators/ivig-dose-validation/index.html",
         "drugs/index.html",
         "glossary/index.html",
         "index.html",
