@@ -331,24 +331,53 @@ def _compile_decision(calculator: Calculator, handbook: Any) -> dict[str, Any]:
             "unit": table.unit.value,
             "scale": table.scale,
             "bands": [{"id": b.id, "label": b.label, "min": b.min, "below": b.below} for b in table.bands],
-            "condition": {
-                "name": table.condition.name,
-                "values": [{"id": v.id, "label": v.label} for v in table.condition.values],
-            },
-            "cells": [
-                {
-                    "band": c.band,
-                    "condition": c.condition,
-                    "pathway": c.pathway,
-                    "action": c.action,
-                    "not_covered": c.not_covered,
-                    "cite": list(c.cite or table.cite),
-                }
-                for c in table.cells
-            ],
+            **_flat_conditions(table),
             "cite": list(table.cite),
         },
         "not_covered_text": NOT_COVERED_TEXT,
+    }
+
+
+def _flat_conditions(table: Any) -> dict[str, Any]:
+    """The table's condition axes as the single condition today's engines read: one
+    value per combination of axis values (ids joined by "/"), and one cell per band
+    and combination, resolved by the model. A stop-gap until the calculator language
+    (engine session) reads the axes themselves."""
+    axes = table.conditions
+    combos: list[tuple[Any, ...]] = [()]
+    for axis in axes:
+        combos = [(*combo, value) for combo in combos for value in axis.values]
+
+    def value_id(combo: tuple[Any, ...]) -> str:
+        return "/".join(v.id for v in combo)
+
+    def label(combo: tuple[Any, ...]) -> str:
+        if len(axes) == 1:
+            return combo[0].label
+        return "; ".join(f"{axis.name}: {value.label}" for axis, value in zip(axes, combo, strict=True))
+
+    cells = []
+    for band in table.bands:
+        for combo in combos:
+            cell = table.cell_for((band.id, *(v.id for v in combo)))
+            cells.append(
+                {
+                    "band": band.id,
+                    "condition": value_id(combo),
+                    "pathway": cell.pathway,
+                    "action": cell.action,
+                    "actions": [a.value for a in cell.actions],
+                    "evidence": cell.evidence.value if cell.evidence else None,
+                    "not_covered": cell.not_covered,
+                    "cite": list(cell.cite or table.cite),
+                }
+            )
+    return {
+        "condition": {
+            "name": " / ".join(axis.name for axis in axes),
+            "values": [{"id": value_id(c), "label": label(c)} for c in combos],
+        },
+        "cells": cells,
     }
 
 

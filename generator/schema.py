@@ -9,6 +9,7 @@ from pydantic import BaseModel
 
 from .model import GlossaryFile, HandbookMeta, ProductsFile, ReferencesFile, Topic
 from .model.calculator import Calculator
+from .model.safety import HazardLog
 
 __all__ = ["SCHEMAS", "schema_text", "write_schemas"]
 
@@ -20,6 +21,7 @@ SCHEMAS: dict[str, type[BaseModel]] = {
     "references.schema.json": ReferencesFile,
     "glossary.schema.json": GlossaryFile,
     "products.schema.json": ProductsFile,
+    "hazards.schema.json": HazardLog,
 }
 
 

@@ -339,9 +339,13 @@ def run_calc_real(*args: str) -> subprocess.CompletedProcess[str]:
             lambda out: out["errors"] == [{"field": "weight_lb", "message": "Weight must be between 0.3 and 350 kg."}],
         ),
         (
-            ("itp-grade", "--input", '{"platelet_count": 25000, "platelet_unit": "/uL", "bleeding": "risk"}'),
+            (
+                "itp-grade",
+                "--input",
+                '{"platelet_count": 25000, "platelet_unit": "/uL", "bleeding": "life-threatening/adult/none"}',
+            ),
             0,
-            lambda out: (out["grade"], out["pathway"]) == ("grade-3", "ivig-steroids"),
+            lambda out: (out["grade"], out["pathway"]) == ("grade-3-below-30", "emergency"),
         ),
         (
             ("itp-grade", "--spec"),

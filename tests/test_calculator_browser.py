@@ -45,15 +45,22 @@ REGISTRAR_RATES = [
     "0.5 mg/kg/min: 22.58 mL/h",
     "increase as tolerated up to 4 mg/kg/min: 180.63 mL/h (maximum)",
 ]
-# tests/vectors/itp-grade.json, first case: 12 x10^9/L < 25 is grade 4; with active bleeding
-# the article's pathway, shown as its action text (the id is only a data attribute).
+# tests/vectors/itp-grade.json, first case: 12 x10^9/L < 25 is grade 4; with life-threatening
+# bleeding in an adult, the emergency pathway, shown as its action text (the id is only a
+# data attribute).
 GRADE_4_ACTIVE = {
-    "grade": "Grade 4 (CTCAE v5.0)",
+    "grade": "Grade 4 (CTCAE v5.0, grade 3 split at 30)",
     "recommendation": (
-        "Give all three together: IVIG 1 g/kg, a platelet transfusion, and prednisone 1 to 2 mg/kg/day."
+        "Emergency: call haematology now. Transfuse platelets without delay; give an IV corticosteroid (drug and dose as haematology advises) and IVIG 1 g/kg IV, repeated on day 2 if needed (at most 2 g/kg a course). Follow the emergency section."
     ),
 }
-GRADE_4_ACTIVE_PATHWAY = "ivig-steroids-transfusion"
+GRADE_4_ACTIVE_PATHWAY = "emergency"
+CRITICAL_ADULT = "life-threatening/adult/none"
+
+
+def condition_label(spec: dict[str, Any], value_id: str) -> str:
+    """The radio label of one combination of the grade calculator's conditions."""
+    return next(v["label"] for v in spec["table"]["condition"]["values"] if v["id"] == value_id)
 
 
 @pytest.fixture(scope="module")
@@ -188,7 +195,7 @@ def test_grade_and_pathway(page: Any, specs: dict[str, dict[str, Any]]) -> None:
     spec = specs["itp-grade"]
     calc = calculator(page, "itp-grade")
     calc.get_by_label(spec["measure"]["label"], exact=True).fill("12")
-    calc.get_by_text("Active bleeding", exact=True).tap()
+    calc.get_by_text(condition_label(spec, CRITICAL_ADULT), exact=True).tap()
     assert {key: calc.locator(f"[data-calc={key}]").text_content() for key in GRADE_4_ACTIVE} == GRADE_4_ACTIVE
     # The reader sees what to do, not the pathway's id (kept for machines as data-pathway).
     recommendation = calc.locator("[data-calc=recommendation]")
@@ -198,11 +205,15 @@ def test_grade_and_pathway(page: Any, specs: dict[str, dict[str, Any]]) -> None:
     # 12 typed with /uL selected is 0.012 x10^9/L: graded, with a check-the-value warning.
     calc.locator("select").first.select_option("/uL")
     assert calc.locator("[role=status]").text_content() == "Platelet count is below 1 x10^9/L: check the value."
-    assert calc.locator("[data-calc=grade]").text_content() == "Grade 4 (CTCAE v5.0)"
-    # 25,000 per microlitre is 25 x10^9/L: grade 3, a cell the sources do not cover with active bleeding.
+    assert calc.locator("[data-calc=grade]").text_content() == GRADE_4_ACTIVE["grade"]
+    # 150,000 per microlitre is 150 x10^9/L: not decreased; before an urgent procedure the
+    # sources say nothing, so the reader is told so.
     calc.locator("select").first.select_option("/uL")
-    calc.get_by_label(spec["measure"]["label"], exact=True).fill("25000")
-    assert calc.locator("[data-calc=grade]").text_content() == "Grade 3 (CTCAE v5.0)"
+    calc.get_by_label(spec["measure"]["label"], exact=True).fill("150000")
+    calc.get_by_text(condition_label(spec, "none/adult/urgent"), exact=True).tap()
+    assert calc.locator("[data-calc=grade]").text_content() == (
+        "Not decreased (at or above the LLN) (CTCAE v5.0, grade 3 split at 30)"
+    )
     assert calc.locator("[role=status]").text_content() == ""
     assert calc.locator("[data-pathway]").count() == 0
     assert calc.locator("[data-calc=recommendation]").text_content() == spec["not_covered_text"]
@@ -218,7 +229,7 @@ def test_calculators_fit_a_phone_with_44_px_targets(
     calc.get_by_label(specs["ivig-dose"]["text"]["regimen"], exact=True).select_option("septic-400mg-3d")
     grade = calculator(page, "itp-grade")
     grade.get_by_label(specs["itp-grade"]["measure"]["label"], exact=True).fill("12")
-    grade.get_by_text("At risk of bleeding (e.g. before a procedure)", exact=True).tap()
+    grade.get_by_text(condition_label(specs["itp-grade"], "none/adult/urgent"), exact=True).tap()
     for details in page.locator(".calc details summary").all():
         details.tap()
     assert page.evaluate("document.documentElement.scrollWidth") <= width
@@ -248,7 +259,7 @@ def test_calculators_work_from_file_in_the_offline_build(
     assert read_rates(calc) == REGISTRAR_RATES
     grade = calculator(page, "itp-grade")
     grade.get_by_label(specs["itp-grade"]["measure"]["label"], exact=True).fill("12")
-    grade.get_by_text("Active bleeding", exact=True).tap()
+    grade.get_by_text(condition_label(specs["itp-grade"], CRITICAL_ADULT), exact=True).tap()
     assert grade.locator("[data-calc=recommendation]").text_content() == GRADE_4_ACTIVE["recommendation"]
     assert grade.locator("[data-calc=recommendation]").get_attribute("data-pathway") == GRADE_4_ACTIVE_PATHWAY
     assert errors == []
