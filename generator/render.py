@@ -560,7 +560,7 @@ def build_pages(handbook: Handbook, options: RenderOptions | None = None) -> Ren
     files["glossary.md"] = _index_page(env, "glossary.md.j2", "Glossary", **common)
     if handbook.hazards is not None:
         # Rendered whole each build: one page, and its key must not include the log.
-        meta = _front_matter(title="Clinical safety", hb_kind="index")
+        meta = _front_matter(title="Clinical safety", hb_kind="index", search={"exclude": True})
         files["clinical-safety.md"] = meta + env.get_template("clinical-safety.md.j2").render(log=handbook.hazards)
     _INDEX_CACHE.clear()
     _INDEX_CACHE.update(_INDEX_CACHE_NEXT)

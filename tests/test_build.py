@@ -43,6 +43,7 @@ def test_fixture_builds_every_page(built):
         "404.html",
         "a-z/index.html",
         "calculators/index.html",
+        "clinical-safety/index.html",
         "drugs/index.html",
         "glossary/index.html",
         "index.html",
