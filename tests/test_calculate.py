@@ -345,7 +345,7 @@ def run_calc_real(*args: str) -> subprocess.CompletedProcess[str]:
                 '{"platelet_count": 25000, "platelet_unit": "/uL", "bleeding": "life-threatening/adult/none"}',
             ),
             0,
-            lambda out: (out["grade"], out["pathway"]) == ("grade-3-below-30", "emergency"),
+            lambda out: (out["grade"], out["pathway"]) == ("grade-3-below-30", "itp-emergency"),
         ),
         (
             ("itp-grade", "--spec"),

@@ -54,7 +54,7 @@ GRADE_4_ACTIVE = {
         "Emergency: call haematology now. Transfuse platelets without delay; give an IV corticosteroid (drug and dose as haematology advises) and IVIG 1 g/kg IV, repeated on day 2 if needed (at most 2 g/kg a course). Follow the emergency section."
     ),
 }
-GRADE_4_ACTIVE_PATHWAY = "emergency"
+GRADE_4_ACTIVE_PATHWAY = "itp-emergency"
 CRITICAL_ADULT = "life-threatening/adult/none"
 
 
