@@ -210,7 +210,9 @@ class ConditionValue(Model):
     id: Id
     """Identifier, e.g. minor (the value a calculator input takes)."""
     label: Text
-    """Label shown to readers, with its definition where the sources give one."""
+    """Short label shown to readers, e.g. "Minor"."""
+    definition: Text | None = None
+    """What the value means, from the sources (shown once, with the table), e.g. which bleeding counts as minor."""
 
 
 class Condition(Model):
