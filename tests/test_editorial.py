@@ -122,6 +122,7 @@ TOPIC_VALUES: dict[str, Any] = {
     "decision_tables.conditions.name": "Bleeding",
     "decision_tables.conditions.values.id": "none",
     "decision_tables.conditions.values.label": "No bleeding",
+    "decision_tables.conditions.values.definition": None,
     "decision_tables.cells.when": {"band": "any"},
     "decision_tables.cells.actions": "observe",
     "decision_tables.cells.pathway": "watch",
