@@ -261,12 +261,14 @@ def prepare(
         handbook = drop_drafts(handbook)
     from .calc import program_json
     from .calc.tables import weight_band_tables
+    from .calc.validation import vectors_dir
 
     options = RenderOptions(
         pdf_href=PDF_NAME if pdf else None,
         build_date=build_date(handbook).date(),
         calculator_specs=program_json,
         weight_band_tables=weight_band_tables,
+        vectors_dir=vectors_dir(content_dir),
         weight_bands_kg=weight_bands(),
     )
     result = render_handbook(handbook, docs_dir, options)

@@ -260,9 +260,13 @@ def diff(old: str, new: str, as_json: bool, as_markdown: bool, content_path: str
 @CONTENT_OPTION
 @click.option("--input", "input_json", metavar="JSON", help="Inputs as a JSON object of input names and values.")
 @click.option("--describe", is_flag=True, help="List the inputs, units, choices and regimens.")
-@click.option("--validate", "run_vectors", is_flag=True, help="Run tests/vectors/ID.json through both engines (needs node).")
+@click.option(
+    "--validate", "run_vectors", is_flag=True, help="Run tests/vectors/ID.json through both engines (needs node)."
+)
 @click.option("--spec", "show_spec", is_flag=True, help="Print the compiled program the page embeds.")
-def calc(calculator_id: str, content_dir: Path, input_json: str | None, describe: bool, run_vectors: bool, show_spec: bool) -> None:
+def calc(
+    calculator_id: str, content_dir: Path, input_json: str | None, describe: bool, run_vectors: bool, show_spec: bool
+) -> None:
     """Run calculator ID on --input and print the result as JSON: exit 0 when ok, 1 when
     the inputs are refused (or --validate finds a mismatch), 2 for an unknown calculator."""
     import json
@@ -289,9 +293,9 @@ def calc(calculator_id: str, content_dir: Path, input_json: str | None, describe
         click.echo(describe_program(program), nl=False)
         return
     if run_vectors:
-        from .calc.validation import VECTORS_DIR, validate_vectors
+        from .calc.validation import validate_vectors, vectors_dir
 
-        outcome = validate_vectors(program, VECTORS_DIR / f"{calculator_id}.json")
+        outcome = validate_vectors(program, vectors_dir(content_dir) / f"{calculator_id}.json")
         click.echo(outcome.report(), nl=False)
         sys.exit(0 if outcome.passed else 1)
     try:
@@ -509,3 +513,7 @@ def main() -> None:
     except WorkerError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)
+
+
+if __name__ == "__main__":  # `python3 -m generator.cli ...` runs the CLI too (the issue briefs use it)
+    main()

@@ -344,7 +344,7 @@ def _weight_band_table(program: Any, table: Any) -> dict[str, Any]:
             {
                 "weight_kg": low if low == high else f"{low}–{high}",
                 "dose_per_day_g": fmt(row.dose, show, unit),
-                "course_total_g": fmt(row.dispensed_course if row.dispensed_course is not None else row.course, show, unit),
+                "course_total_g": fmt(row.course if row.dispensed_course is None else row.dispensed_course, show, unit),
                 "rounded_g": fmt(row.dispensed_dose, show, unit) if row.dispensed_dose is not None else "",
                 "vials": " + ".join(f"{count}×{fmt(size, show, unit)}" for size, count in row.presentations),
                 "volume_ml": fmt(row.volume_ml, show, "mL") if row.volume_ml is not None else "",
@@ -395,14 +395,16 @@ def _infusion_tables(program: Any, regimen: str, weights: list[float], product: 
         schedule = product.schedule
         maximum = f"Maximum {fmt(schedule.max_rate, show, None)} mg/kg/min"
         if schedule.max_rate_at_risk is not None:
-            maximum += f"; {fmt(schedule.max_rate_at_risk, show, None)} mg/kg/min with risk of renal failure or thrombosis"
+            at_risk = fmt(schedule.max_rate_at_risk, show, None)
+            maximum += f"; {at_risk} mg/kg/min with risk of renal failure or thrombosis"
         else:
             maximum += "; no lower maximum for renal or thrombotic risk is recorded: follow the product label"
         tables.append(
             {
                 "kind": "infusion",
                 "calculator": program.id,
-                "title": f"Infusion rates, {product.name} (mL/h)" + (": risk of renal failure or thrombosis" if risk else ""),
+                "title": f"Infusion rates, {product.name} (mL/h)"
+                + (": risk of renal failure or thrombosis" if risk else ""),
                 "note": f"By dosing weight; start at the first step and increase as tolerated. {maximum}.",
                 "steps": header,
                 "rows": [
@@ -420,6 +422,7 @@ def calculator_tables(handbook: Handbook, topic: Topic, config: PrintConfig) -> 
     dose calculator and its infusion-rate steps. Every number is computed by
     generator.calc.tables; this stage only chooses the ranges and lays out the rows."""
     from .calc.tables import weight_band_tables
+    from .present import neonatal_regimens
 
     ranges = {name: (r.from_kg, r.to_kg, r.step_kg) for name, r in config.weight_bands.items()}
     tables: list[dict[str, Any]] = []
@@ -427,11 +430,12 @@ def calculator_tables(handbook: Handbook, topic: Topic, config: PrintConfig) -> 
         program = handbook.programs.get(calc_id)
         if program is None or program.dose is None:
             continue
-        for table in weight_band_tables(program, ranges):
+        neonatal = neonatal_regimens(handbook, program.topic)
+        for table in weight_band_tables(program, ranges, range_for=dict.fromkeys(neonatal, "neonatal")):
             tables.append(_weight_band_table(program, table))
         products = program.dose.products
         if products and products[0].schedule is not None:
-            regimen = next((r.id for r in program.dose.regimens if not r.table_inputs), program.dose.regimens[0].id)
+            regimen = next((r.id for r in program.dose.regimens if r.id not in neonatal), program.dose.regimens[0].id)
             tables.extend(_infusion_tables(program, regimen, list(config.infusion_weights_kg), products[0]))
     return tables
 

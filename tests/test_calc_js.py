@@ -43,7 +43,9 @@ process.stdout.write(out.join("\\n") + "\\n");
 
 def run_js(programs: dict[str, Any], jobs: list[dict[str, Any]]) -> list[Any]:
     stdin = "\n".join([json.dumps(programs), *(json.dumps(job) for job in jobs)]) + "\n"
-    result = subprocess.run([NODE, "-e", RUNNER, str(ENGINE)], input=stdin, capture_output=True, text=True, check=True, timeout=600)
+    result = subprocess.run(
+        [NODE, "-e", RUNNER, str(ENGINE)], input=stdin, capture_output=True, text=True, check=True, timeout=600
+    )
     return [json.loads(line) for line in result.stdout.splitlines()]
 
 
@@ -62,7 +64,9 @@ def same(a: Any, b: Any, where: str = "") -> str | None:
 
 def test_node_test_suite_passes() -> None:
     """`node --test tests/js/` (the JavaScript side of the shared vectors)."""
-    result = subprocess.run([NODE, "--test", "tests/js/"], cwd=ROOT, capture_output=True, text=True, check=False, timeout=300)
+    result = subprocess.run(
+        [NODE, "--test", "tests/js/"], cwd=ROOT, capture_output=True, text=True, check=False, timeout=300
+    )
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
     assert "# fail 0" in result.stdout
     assert "# pass 0" not in result.stdout
@@ -82,7 +86,8 @@ def _number(low: float, high: float, wild: float) -> st.SearchStrategy[Any]:
     bad = st.one_of(
         st.floats(min_value=-wild, max_value=wild, allow_nan=False, allow_infinity=False),
         st.sampled_from(["", " ", "abc", "96,5", "1e3", "-0", "0", ".5", "5.", "+7", "∞", "٣", "1_000"]),
-        st.booleans(), st.just([1]),
+        st.booleans(),
+        st.just([1]),
     )
     # Hypothesis draws small integers and first branches more often: the rare case is the high end.
     return st.tuples(st.integers(0, 99), good, bad).map(lambda t: t[2] if t[0] >= 88 else t[1])
@@ -117,7 +122,12 @@ def _strategy(program: Program) -> st.SearchStrategy[dict[str, Any]]:
     return st.fixed_dictionaries(fields).map(lambda d: {k: v for k, v in d.items() if v != "<absent>"})
 
 
-PROGRAMS = [("content", "ivig-dose"), ("content", "itp-grade"), ("tests/fixtures/mini", "ivig-dose"), ("tests/fixtures/mini", "itp-grade")]
+PROGRAMS = [
+    ("content", "ivig-dose"),
+    ("content", "itp-grade"),
+    ("tests/fixtures/mini", "ivig-dose"),
+    ("tests/fixtures/mini", "itp-grade"),
+]
 
 
 @pytest.mark.parametrize(("content", "calculator"), PROGRAMS, ids=lambda v: v.replace("/", "-"))
@@ -152,11 +162,16 @@ def test_a_binding_cap_is_the_dose_shown_in_both_engines(tmp_path: Path) -> None
     content = tmp_path / "content"
     shutil.copytree(ROOT / "content", content)
     topic = content / "topics" / "ivig-in-itp.yaml"
-    topic.write_text(topic.read_text(encoding="utf-8").replace("dose: {amount: 1, unit: g/kg}", "dose: {amount: 3, unit: g/kg}", 1), encoding="utf-8")
+    topic.write_text(
+        topic.read_text(encoding="utf-8").replace("dose: {amount: 1, unit: g/kg}", "dose: {amount: 3, unit: g/kg}", 1),
+        encoding="utf-8",
+    )
     program = load_handbook(content).programs["ivig-dose"]
     inputs = {"weight_kg": 73, "regimen": "itp-1g-once", "product": "privigen"}
     py = json.loads(json.dumps(compute(program, inputs)))
     assert same(py, run_js({"p": program.to_json()}, [{"program": "p", "inputs": inputs}])[0]) is None
     # 3 x 73 = 219 g > 2 g/kg x 73 = 146 g: capped at 146 g; dispensed 145 g (5 g steps, not above 146).
     assert py["capped"] is True and py["course_total_g"] == 146 and py["dispensed_course_total_g"] == 145
-    assert {"field": "regimen", "message": "Dose capped at the maximum per course (2 g/kg = 146 g at 73 kg)."} in py["warnings"]
+    assert {"field": "regimen", "message": "Dose capped at the maximum per course (2 g/kg = 146 g at 73 kg)."} in py[
+        "warnings"
+    ]

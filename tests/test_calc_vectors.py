@@ -78,7 +78,9 @@ def test_vector_program_is_the_compiled_content(path: Path) -> None:
     if os.environ.get("UPDATE_VECTORS") == "1" and compiled != data["program"]:
         data["program"] = compiled
         path.write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-    assert compiled == data["program"], f"{path.name}: content changed; refresh with UPDATE_VECTORS=1 and re-check the cases"
+    assert compiled == data["program"], (
+        f"{path.name}: content changed; refresh with UPDATE_VECTORS=1 and re-check the cases"
+    )
 
 
 @pytest.mark.parametrize("path", VECTORS, ids=lambda p: p.stem)
@@ -89,7 +91,9 @@ def test_every_case_has_a_note_and_refusals_carry_no_numbers(path: Path) -> None
         result = compute(program(data["content"], data["calculator"]), case["inputs"])
         if not result["ok"]:
             assert result["errors"], case["name"]
-            rest = {k: v for k, v in result.items() if k not in ("ok", "errors", "warnings", "working", "summary", "steps")}
+            rest = {
+                k: v for k, v in result.items() if k not in ("ok", "errors", "warnings", "working", "summary", "steps")
+            }
             assert set(rest.values()) == {None}, case["name"]
 
 

@@ -32,7 +32,11 @@ def describe_program(program: Program) -> str:
         lines += ["", "Regimens:"]
         lines += [f"  {r.id}: {r.name}, {r.dose_text} {r.frequency}, {r.days} day(s)" for r in program.dose.regimens]
         lines += ["", "Products:"] + [f"  {p.id}: {p.name}" for p in program.dose.products]
-    lines += ["", "Result fields: ok, errors, warnings, " + ", ".join(program.fields) + ", headline, summary, steps, working", ""]
+    lines += [
+        "",
+        "Result fields: ok, errors, warnings, " + ", ".join(program.fields) + ", headline, summary, steps, working",
+        "",
+    ]
     return "\n".join(lines)
 
 

@@ -64,15 +64,20 @@ def _basis(compiler: Compiler, quantity_unit: str, dose_unit: Any, loc: tuple) -
             target = dose_unit / per / (day if per_day else 1)
             if units.same_dimension(unit, target):
                 return basis, units.factor(unit, target), per_day
-    compiler.problem(loc, f"{quantity_unit} is not a dose in {units.show(dose_unit)} (expected {units.show(dose_unit)}, "
-                          f"{units.show(dose_unit)}/kg or {units.show(dose_unit)}/m2, optionally per day)")
+    compiler.problem(
+        loc,
+        f"{quantity_unit} is not a dose in {units.show(dose_unit)} (expected {units.show(dose_unit)}, "
+        f"{units.show(dose_unit)}/kg or {units.show(dose_unit)}/m2, optionally per day)",
+    )
     return None
 
 
 def _regimen(compiler: Compiler, use: Any, reg: Any, dose_unit: Any, unit_text: str, loc: tuple) -> RegimenDef | None:
     per_day = FREQUENCIES.get(reg.frequency)
     if per_day is None:
-        compiler.problem((*loc, "regimen"), f"regimen '{reg.id}' is given {reg.frequency}; the engine knows {', '.join(FREQUENCIES)}")
+        compiler.problem(
+            (*loc, "regimen"), f"regimen '{reg.id}' is given {reg.frequency}; the engine knows {', '.join(FREQUENCIES)}"
+        )
         return None
     administrations = 1 if reg.frequency == "once" else round(per_day * reg.days)
     found = _basis(compiler, reg.dose.unit.value, dose_unit, (*loc, "regimen"))
@@ -89,11 +94,32 @@ def _regimen(compiler: Compiler, use: Any, reg: Any, dose_unit: Any, unit_text: 
             continue
         cap = _basis(compiler, quantity.unit.value, dose_unit, (*loc, "regimen"))
         if cap is not None:
-            caps.append(CapDef(scope, quantity.value * cap[1], None if cap[0] == "fixed" else cap[0], f"{quantity.value:g} {quantity.unit.value}"))
+            caps.append(
+                CapDef(
+                    scope,
+                    quantity.value * cap[1],
+                    None if cap[0] == "fixed" else cap[0],
+                    f"{quantity.value:g} {quantity.unit.value}",
+                )
+            )
     compiler.cite(reg.cite)
-    return RegimenDef(reg.id, reg.name, f"{reg.dose.amount:g} {reg.dose.unit.value}", amount, basis, per_day, reg.days,
-                      administrations, reg.frequency, tuple(caps), population, use.population.refuse, tuple(reg.cite),
-                      reg.evidence.value if reg.evidence else None, tuple(use.table_inputs.items()))
+    return RegimenDef(
+        reg.id,
+        reg.name,
+        f"{reg.dose.amount:g} {reg.dose.unit.value}",
+        amount,
+        basis,
+        per_day,
+        reg.days,
+        administrations,
+        reg.frequency,
+        tuple(caps),
+        population,
+        use.population.refuse,
+        tuple(reg.cite),
+        reg.evidence.value if reg.evidence else None,
+        tuple(use.table_inputs.items()),
+    )
 
 
 def _product(compiler: Compiler, product: Any, dose_unit: Any, indication: str | None) -> ProductDef:
@@ -103,13 +129,25 @@ def _product(compiler: Compiler, product: Any, dose_unit: Any, indication: str |
     if indication is not None:
         found = next((s for s in product.infusion if s.indication.casefold() == indication.casefold()), None)
         if found is not None:
-            schedule = ScheduleDef(tuple((s.rate, s.minutes) for s in found.steps), found.max_rate, found.max_rate_at_risk,
-                                   compiler.cite(found.cite))
+            schedule = ScheduleDef(
+                tuple((s.rate, s.minutes) for s in found.steps),
+                found.max_rate,
+                found.max_rate_at_risk,
+                compiler.cite(found.cite),
+            )
     licensed = tuple(
-        LicenceDef(lic.indication, lic.ages, lic.min_age_years, lic.max_age_years) for lic in getattr(product, "licensed", [])
+        LicenceDef(lic.indication, lic.ages, lic.min_age_years, lic.max_age_years)
+        for lic in getattr(product, "licensed", [])
     )
-    return ProductDef(product.id, product.name, sizes, product.concentration.value / 100 * grams, schedule, licensed,
-                      compiler.cite(product.cite))
+    return ProductDef(
+        product.id,
+        product.name,
+        sizes,
+        product.concentration.value / 100 * grams,
+        schedule,
+        licensed,
+        compiler.cite(product.cite),
+    )
 
 
 def compile_dose(compiler: Compiler) -> tuple[DoseDef | None, dict[str, Type]]:
@@ -121,8 +159,13 @@ def compile_dose(compiler: Compiler) -> tuple[DoseDef | None, dict[str, Type]]:
         if topic is None:
             compiler.problem(("topic",), f"no topic '{compiler.calc.topic}'")
         return None, {}
-    for name, loc in ((spec.weight, "weight"), (spec.surface_area, "surface_area"), (spec.regimen_input, "regimen_input"),
-                      (spec.product_input, "product_input"), (spec.age_years, "age_years")):
+    for name, loc in (
+        (spec.weight, "weight"),
+        (spec.surface_area, "surface_area"),
+        (spec.regimen_input, "regimen_input"),
+        (spec.product_input, "product_input"),
+        (spec.age_years, "age_years"),
+    ):
         if name is not None and name not in compiler.env:
             compiler.problem(("dose", loc), f"unknown name '{name}'")
     regimens_by_id = {r.id: r for r in topic.regimens}
@@ -130,8 +173,11 @@ def compile_dose(compiler: Compiler) -> tuple[DoseDef | None, dict[str, Type]]:
     for i, use in enumerate(spec.regimens):
         reg = regimens_by_id.get(use.regimen)
         if reg is None:
-            compiler.problem(("dose", "regimens", i, "regimen"),
-                             f"no regimen '{use.regimen}' in topic '{topic.id}' (expected one of {', '.join(regimens_by_id) or 'none'})")
+            compiler.problem(
+                ("dose", "regimens", i, "regimen"),
+                f"no regimen '{use.regimen}' in topic '{topic.id}' "
+                f"(expected one of {', '.join(regimens_by_id) or 'none'})",
+            )
             continue
         compiled = _regimen(compiler, use, reg, dose_unit, spec.unit, ("dose", "regimens", i))
         if compiled is not None:
@@ -141,18 +187,40 @@ def compile_dose(compiler: Compiler) -> tuple[DoseDef | None, dict[str, Type]]:
     for i, pid in enumerate(spec.products):
         product = compiler.handbook.products.get(pid)
         if product is None:
-            compiler.problem(("dose", "products", i), f"no product '{pid}' in content/products.yaml (expected one of {', '.join(compiler.handbook.products)})")
+            compiler.problem(
+                ("dose", "products", i),
+                f"no product '{pid}' in content/products.yaml "
+                f"(expected one of {', '.join(compiler.handbook.products)})",
+            )
             continue
         products.append(_product(compiler, product, dose_unit, indication))
     rounding = spec.rounding
     if rounding is not None:
         compiler.cite(rounding.cite)
-    rate = units.registry().Quantity(1, "mg/kg/min") * units.registry().Quantity(1, "kg") / units.registry().Quantity(1, dose_unit / units.parse("mL"))
+    rate = (
+        units.registry().Quantity(1, "mg/kg/min")
+        * units.registry().Quantity(1, "kg")
+        / units.registry().Quantity(1, dose_unit / units.parse("mL"))
+    )
     suffix = re.sub(r"[^a-z0-9]+", "_", spec.unit.lower()).strip("_")
-    dd = DoseDef(spec.unit, suffix, spec.weight, spec.surface_area, spec.age_years, spec.regimen_input, spec.product_input,
-                 spec.infusion.risk_input if spec.infusion else None, spec.presentation,
-                 rounding.per if rounding else None, rounding.within_percent if rounding else None,
-                 rounding.basis if rounding else None, float(rate.to("mL/h").magnitude), indication, tuple(regimens), tuple(products))
+    dd = DoseDef(
+        spec.unit,
+        suffix,
+        spec.weight,
+        spec.surface_area,
+        spec.age_years,
+        spec.regimen_input,
+        spec.product_input,
+        spec.infusion.risk_input if spec.infusion else None,
+        spec.presentation,
+        rounding.per if rounding else None,
+        rounding.within_percent if rounding else None,
+        rounding.basis if rounding else None,
+        float(rate.to("mL/h").magnitude),
+        indication,
+        tuple(regimens),
+        tuple(products),
+    )
     return dd, _dose_fields(spec, dose_unit, suffix)
 
 
@@ -161,17 +229,35 @@ def _dose_fields(spec: Any, dose_unit: Any, s: str) -> dict[str, Type]:
     ml, one = units.parse("mL"), units.parse("1")
     text = Type("text", choices=("",))
     fields = {
-        "regimen": text, "product": text, "product_name": text,
-        "dose_per_administration_" + s: num(dose_unit), "administrations_per_day": num(one),
-        "dose_per_day_" + s: num(dose_unit), "days": num(one), "course_total_" + s: num(dose_unit), "capped": Type("bool"),
-        "rounded_dose_per_day_" + s: num(dose_unit), "dispensed_dose_" + s: num(dose_unit),
-        "dispensed_course_total_" + s: num(dose_unit), "deviation_percent": num(units.parse("%")), "rounded_per": text,
-        spec.presentation + "s": text, "presentations_text": text,
-        "volume_per_dose_ml": num(ml), "volume_per_day_ml": num(ml),
+        "regimen": text,
+        "product": text,
+        "product_name": text,
+        "dose_per_administration_" + s: num(dose_unit),
+        "administrations_per_day": num(one),
+        "dose_per_day_" + s: num(dose_unit),
+        "days": num(one),
+        "course_total_" + s: num(dose_unit),
+        "capped": Type("bool"),
+        "rounded_dose_per_day_" + s: num(dose_unit),
+        "dispensed_dose_" + s: num(dose_unit),
+        "dispensed_course_total_" + s: num(dose_unit),
+        "deviation_percent": num(units.parse("%")),
+        "rounded_per": text,
+        spec.presentation + "s": text,
+        "presentations_text": text,
+        "volume_per_dose_ml": num(ml),
+        "volume_per_day_ml": num(ml),
     }
     if spec.infusion is not None:
-        fields.update({"infusion_steps": text, "start_ml_per_h": num(units.parse("mL/h")), "max_ml_per_h": num(units.parse("mL/h")),
-                       "shortest_infusion_minutes": num(units.parse("min")), "shortest_infusion_text": text})
+        fields.update(
+            {
+                "infusion_steps": text,
+                "start_ml_per_h": num(units.parse("mL/h")),
+                "max_ml_per_h": num(units.parse("mL/h")),
+                "shortest_infusion_minutes": num(units.parse("min")),
+                "shortest_infusion_text": text,
+            }
+        )
     return fields
 
 
@@ -180,7 +266,13 @@ def _axes(table: Any) -> list[AxisDef]:
         return [AxisDef(c.id, c.name, tuple(Option(v.id, v.label) for v in c.values)) for c in table.conditions]
     # The single-condition shape before the decision-table revision: the axis is named after the condition.
     cond = table.condition
-    return [AxisDef(re.sub(r"[^a-z0-9]+", "_", cond.name.lower()).strip("_"), cond.name, tuple(Option(v.id, v.label) for v in cond.values))]
+    return [
+        AxisDef(
+            re.sub(r"[^a-z0-9]+", "_", cond.name.lower()).strip("_"),
+            cond.name,
+            tuple(Option(v.id, v.label) for v in cond.values),
+        )
+    ]
 
 
 def _cells(table: Any, axes: list[AxisDef]) -> list[CellDef]:
@@ -192,9 +284,18 @@ def _cells(table: Any, axes: list[AxisDef]) -> list[CellDef]:
         else:
             match = (("band", (cell.band,)), (axes[0].id, (cell.condition,)))
             actions, link = (), None
-        out.append(CellDef(match, cell.not_covered, cell.action, actions, cell.pathway, link,
-                           (cell.evidence or table.evidence).value if (cell.evidence or table.evidence) else None,
-                           tuple(cell.cite or table.cite)))
+        out.append(
+            CellDef(
+                match,
+                cell.not_covered,
+                cell.action,
+                actions,
+                cell.pathway,
+                link,
+                (cell.evidence or table.evidence).value if (cell.evidence or table.evidence) else None,
+                tuple(cell.cite or table.cite),
+            )
+        )
     return out
 
 
@@ -207,26 +308,56 @@ def compile_decision(compiler: Compiler) -> tuple[DecisionDef | None, list[Input
     tables = {t.id: t for t in topic.decision_tables} if topic else {}
     table = tables.get(spec.table)
     if table is None:
-        compiler.problem(("decision", "table"), f"no decision table '{spec.table}' in topic '{compiler.calc.topic}' (expected one of {', '.join(tables) or 'none'})")
+        compiler.problem(
+            ("decision", "table"),
+            f"no decision table '{spec.table}' in topic '{compiler.calc.topic}' "
+            f"(expected one of {', '.join(tables) or 'none'})",
+        )
         return None, [], {}
     measure = compiler.env.get(spec.measure)
     table_unit = units.parse(table.unit.value)
     if measure is None or measure.kind != "number" or units.factor(measure.unit, table_unit) != 1:
-        compiler.problem(("decision", "measure"), f"'{spec.measure}' must be a number input in the table's unit {table.unit.value}")
+        compiler.problem(
+            ("decision", "measure"), f"'{spec.measure}' must be a number input in the table's unit {table.unit.value}"
+        )
     axes = _axes(table)
     inputs = []
     for axis in axes:
         if axis.id not in compiler.env:
-            compiler.declare(axis.id, Type("text", choices=tuple(o.id for o in axis.values)), None, ("decision", "table"))
+            compiler.declare(
+                axis.id, Type("text", choices=tuple(o.id for o in axis.values)), None, ("decision", "table")
+            )
             inputs.append(InputDef(axis.id, axis.name, None, "choice", options=axis.values, required=True))
     for cell in table.cells:
         compiler.cite(cell.cite or table.cite)
     bands = tuple(BandDef(b.id, b.label, b.min, b.below, None, (), (), None) for b in table.bands)
-    dec = DecisionDef(table.id, table.title, spec.measure, table.unit.value, table.scale, bands, tuple(axes),
-                      tuple(_cells(table, axes)), NOT_COVERED_TEXT)
+    dec = DecisionDef(
+        table.id,
+        table.title,
+        spec.measure,
+        table.unit.value,
+        table.scale,
+        bands,
+        tuple(axes),
+        tuple(_cells(table, axes)),
+        NOT_COVERED_TEXT,
+    )
     text = Type("text", choices=("",))
-    fields = {"measured_value": Type("number", table_unit), "measured_unit": text, "grade": text, "grade_label": text,
-              "scale": text, **{a.id: text for a in axes}, "pathway": text, "recommendation": text, "actions": text,
-              "evidence": text, "not_covered": Type("bool"), "link": text, "cite": text, "citations": text}
+    fields = {
+        "measured_value": Type("number", table_unit),
+        "measured_unit": text,
+        "grade": text,
+        "grade_label": text,
+        "scale": text,
+        **{a.id: text for a in axes},
+        "pathway": text,
+        "recommendation": text,
+        "actions": text,
+        "evidence": text,
+        "not_covered": Type("bool"),
+        "link": text,
+        "cite": text,
+        "citations": text,
+    }
     compiler.units.setdefault("measured_value", table.unit.value)
     return dec, inputs, fields

@@ -129,12 +129,31 @@ class Compiler:
                 options = self.choice_options(inp.type, loc)
                 typ = Type("text", choices=tuple(o.id for o in options))
             self.declare(inp.id, typ, inp.unit, (*loc, "id"))
-            out.append(InputDef(inp.id, inp.label, inp.help, "choice" if inp.type in ("regimen", "product") else inp.type,
-                                number, tuple(alts), inp.unit_field, tuple(options), None, inp.missing, inp.empty_label))
+            out.append(
+                InputDef(
+                    inp.id,
+                    inp.label,
+                    inp.help,
+                    "choice" if inp.type in ("regimen", "product") else inp.type,
+                    number,
+                    tuple(alts),
+                    inp.unit_field,
+                    tuple(options),
+                    None,
+                    inp.missing,
+                    inp.empty_label,
+                )
+            )
             if inp.unit_field:
-                unit_options = [Option(inp.unit or "", inp.unit or "")] + [Option(a.unit, a.unit) for a in inp.alternatives]
-                self.declare(inp.unit_field, Type("text", choices=tuple(o.id for o in unit_options)), None, (*loc, "unit_field"))
-                out.append(InputDef(inp.unit_field, TEXT["unit"], None, "choice", options=tuple(unit_options), required=True))
+                unit_options = [Option(inp.unit or "", inp.unit or "")] + [
+                    Option(a.unit, a.unit) for a in inp.alternatives
+                ]
+                self.declare(
+                    inp.unit_field, Type("text", choices=tuple(o.id for o in unit_options)), None, (*loc, "unit_field")
+                )
+                out.append(
+                    InputDef(inp.unit_field, TEXT["unit"], None, "choice", options=tuple(unit_options), required=True)
+                )
         del dose
         return out
 
@@ -146,7 +165,10 @@ class Compiler:
         if kind == "regimen":
             topic = self.handbook.topics.get(self.calc.topic)
             regimens = {r.id: r for r in topic.regimens} if topic else {}
-            return [Option(r.regimen, regimens[r.regimen].name if r.regimen in regimens else r.regimen) for r in dose.regimens]
+            return [
+                Option(r.regimen, regimens[r.regimen].name if r.regimen in regimens else r.regimen)
+                for r in dose.regimens
+            ]
         products = self.handbook.products
         return [Option(p, products[p].name if p in products else p) for p in dose.products]
 
@@ -207,7 +229,9 @@ class Compiler:
             self.template(case.say, (*loc, "cases", j, "say"))
             self.template(case.warn, (*loc, "cases", j, "warn"))
         self.template(d.working, (*loc, "working"))
-        return DerivedDef(d.id, d.label, typ.kind, d.unit, expr, applies, tuple(cases), of, tuple(bands), d.working, d.output)
+        return DerivedDef(
+            d.id, d.label, typ.kind, d.unit, expr, applies, tuple(cases), of, tuple(bands), d.working, d.output
+        )
 
     def bands(self, d: Derived, loc: Loc) -> list[BandDef]:
         for name, unit_text in d.provides.items():
@@ -219,15 +243,28 @@ class Compiler:
             bloc = (*loc, "bands", j)
             previous = d.bands[j - 1] if j else None
             if previous is not None and previous.below != band.min:
-                self.problem((*bloc, "min"), f"band '{band.id}' must start where '{previous.id}' ends (expected min: {previous.below})")
+                self.problem(
+                    (*bloc, "min"),
+                    f"band '{band.id}' must start where '{previous.id}' ends (expected min: {previous.below})",
+                )
             sets = []
             for name, text in band.set.items():
                 if name not in d.provides:
                     self.problem((*bloc, "set", name), f"'{name}' is not declared in provides")
                     continue
                 sets.append((name, self.formula(text, (*bloc, "set", name), self.env.get(name))))
-            out.append(BandDef(band.id, band.label, band.min, band.below, band.text, tuple(sets), self.cite(band.cite),
-                               band.evidence.value if band.evidence else None))
+            out.append(
+                BandDef(
+                    band.id,
+                    band.label,
+                    band.min,
+                    band.below,
+                    band.text,
+                    tuple(sets),
+                    self.cite(band.cite),
+                    band.evidence.value if band.evidence else None,
+                )
+            )
         return out
 
     def library_call(self, d: Derived, typ: Type, loc: Loc) -> tuple[Any, Any]:
@@ -242,7 +279,11 @@ class Compiler:
         missing = [p for p in lib.params if p not in d.args]
         extra = [a for a in d.args if a not in lib.params]
         if missing or extra:
-            self.problem((*loc, "args"), f"formula '{lib.id}' takes {', '.join(lib.params)} (missing: {', '.join(missing) or 'none'}; unknown: {', '.join(extra) or 'none'})")
+            self.problem(
+                (*loc, "args"),
+                f"formula '{lib.id}' takes {', '.join(lib.params)} "
+                f"(missing: {', '.join(missing) or 'none'}; unknown: {', '.join(extra) or 'none'})",
+            )
             return None, True
         prefix = lib.id.replace("-", "_") + "_"
         mapping = dict(d.args)
@@ -277,8 +318,10 @@ class Compiler:
         if rules is None:
             self.problem(("id",), "content/formulas.yaml (display rules) is missing")
             return DisplayDef((2, None), ())
-        return DisplayDef((rules.default.decimals, rules.default.significant),
-                          tuple((u, k.decimals, k.significant) for u, k in rules.units.items()))
+        return DisplayDef(
+            (rules.default.decimals, rules.default.significant),
+            tuple((u, k.decimals, k.significant) for u, k in rules.units.items()),
+        )
 
     def compile(self) -> Program | None:
         self.constants_()
@@ -293,7 +336,9 @@ class Compiler:
             self.env.setdefault(name, typ)
         headline = []
         for i, h in enumerate(self.calc.headline):
-            headline.append((self.condition(h.when, ("headline", i, "when")), self.template(h.text, ("headline", i, "text")) or ""))
+            headline.append(
+                (self.condition(h.when, ("headline", i, "when")), self.template(h.text, ("headline", i, "text")) or "")
+            )
         fields = [d.id for d in self.calc.derived if d.output]
         fields += [f"{d.id}_{x}" for d in self.calc.derived if d.output and d.bands for x in ("label", "text")]
         fields += [n for d in self.calc.derived if d.output for n in d.provides]
@@ -301,10 +346,29 @@ class Compiler:
         field_units = tuple((k, v) for k, v in _field_units(self, extra).items())
         if self.problems:
             return None
-        refs = tuple((r, reference_display(self.handbook.references[r])) for r in self.cites if r in self.handbook.references)
-        return Program(ENGINE_VERSION, self.calc.id, self.calc.title, self.calc.summary, self.calc.topic, tuple(inputs),
-                       tuple(self.constants.items()), tuple(self.units.items()), tuple(derived), tuple(checks), dose,
-                       decision, tuple(headline), tuple(fields), self.display_def(), tuple(TEXT.items()), refs, field_units)
+        refs = tuple(
+            (r, reference_display(self.handbook.references[r])) for r in self.cites if r in self.handbook.references
+        )
+        return Program(
+            ENGINE_VERSION,
+            self.calc.id,
+            self.calc.title,
+            self.calc.summary,
+            self.calc.topic,
+            tuple(inputs),
+            tuple(self.constants.items()),
+            tuple(self.units.items()),
+            tuple(derived),
+            tuple(checks),
+            dose,
+            decision,
+            tuple(headline),
+            tuple(fields),
+            self.display_def(),
+            tuple(TEXT.items()),
+            refs,
+            field_units,
+        )
 
 
 def _field_units(compiler: Compiler, extra: dict[str, Type]) -> dict[str, str]:
@@ -316,7 +380,9 @@ def _field_units(compiler: Compiler, extra: dict[str, Type]) -> dict[str, str]:
 
 
 def _unit_text(unit: Any) -> str:
-    return {"milliliter": "mL", "milliliter / hour": "mL/h", "percent": "%", "minute": "min"}.get(str(unit), units.show(unit))
+    return {"milliliter": "mL", "milliliter / hour": "mL/h", "percent": "%", "minute": "min"}.get(
+        str(unit), units.show(unit)
+    )
 
 
 def _literals(text: str) -> list[str]:
@@ -368,7 +434,9 @@ def _check_one(lib: LibraryFormula, loc: Loc) -> list[tuple[Loc, str]]:
     return problems
 
 
-def compile_calculator(calc: Calculator, handbook: Any, library: FormulaLibrary | None) -> tuple[Program | None, list[tuple[Loc, str]]]:
+def compile_calculator(
+    calc: Calculator, handbook: Any, library: FormulaLibrary | None
+) -> tuple[Program | None, list[tuple[Loc, str]]]:
     compiler = Compiler(calc, handbook, library)
     program = compiler.compile()
     return program, compiler.problems

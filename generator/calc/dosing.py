@@ -72,7 +72,9 @@ def _cap_limit(cap: Any, base: dict[str, float | None]) -> float | None:
     return None if per is None else cap.amount * per
 
 
-def _apply_caps(run: Run, dd: DoseDef, reg: RegimenDef, base: dict[str, float | None], d: float) -> tuple[float, dict[str, float]]:
+def _apply_caps(
+    run: Run, dd: DoseDef, reg: RegimenDef, base: dict[str, float | None], d: float
+) -> tuple[float, dict[str, float]]:
     """The dose per administration after every maximum that binds, and each limit as an
     upper bound on one administration (for rounding)."""
     bounds: dict[str, float] = {}
@@ -87,7 +89,15 @@ def _apply_caps(run: Run, dd: DoseDef, reg: RegimenDef, base: dict[str, float | 
             d = limit / times
             patient = ""
             if cap.per is not None:
-                patient = run.say("cap_patient", {"limit": run.num(limit, dd.unit), "unit": dd.unit, "base": run.num(base[cap.per] or 0, cap.per), "per": cap.per})
+                patient = run.say(
+                    "cap_patient",
+                    {
+                        "limit": run.num(limit, dd.unit),
+                        "unit": dd.unit,
+                        "base": run.num(base[cap.per] or 0, cap.per),
+                        "per": cap.per,
+                    },
+                )
             values = {"scope": run.text["per_" + cap.scope], "cap": cap.text, "patient": patient}
             run.warn(dd.regimen_input, run.say("cap", values))
             run.working.append(run.say("w_cap", values | {"dose": run.num(d, dd.unit), "unit": dd.unit}))
@@ -119,7 +129,12 @@ def _round(run: Run, dd: DoseDef, reg: RegimenDef, product: ProductDef, d: float
     found = combine(product.sizes, target, lower, upper) if product.sizes else None
     if found is None:
         key = "no_sizes" if not product.sizes else "no_combination"
-        values = {"product": product.name, "percent": run.num(dd.within_percent or 0, "%"), "dose": run.num(target, dd.unit), "unit": dd.unit}
+        values = {
+            "product": product.name,
+            "percent": run.num(dd.within_percent or 0, "%"),
+            "dose": run.num(target, dd.unit),
+            "unit": dd.unit,
+        }
         run.warn(dd.product_input or "", run.say(key, values))
         return
     amount, counts = found
@@ -130,7 +145,9 @@ def _round(run: Run, dd: DoseDef, reg: RegimenDef, product: ProductDef, d: float
     run.out["dispensed_course_total_" + s] = course
     run.out["deviation_percent"] = (course - d * n) / (d * n) * 100
     run.out["rounded_per"] = dd.round_per
-    run.out[dd.presentation + "s"] = [{"size_" + s: size, "count": c} for size, c in zip(product.sizes, counts, strict=True) if c > 0]
+    run.out[dd.presentation + "s"] = [
+        {"size_" + s: size, "count": c} for size, c in zip(product.sizes, counts, strict=True) if c > 0
+    ]
     run.out["presentations_text"] = _vials_text(run, dd, product, counts)
     values = {
         "per": run.text["per_" + (dd.round_per or "dose")],
@@ -142,13 +159,17 @@ def _round(run: Run, dd: DoseDef, reg: RegimenDef, product: ProductDef, d: float
         "percent": run.num(dd.within_percent or 0, "%"),
     }
     run.working.append(run.say("w_round", values))
-    run.show("dispensed", run.text["s_dispensed"], run.say("s_dispensed_text", values | {"course": run.num(course, dd.unit)}))
+    run.show(
+        "dispensed", run.text["s_dispensed"], run.say("s_dispensed_text", values | {"course": run.num(course, dd.unit)})
+    )
 
 
 def _infusion(run: Run, dd: DoseDef, product: ProductDef) -> None:
     schedule = product.schedule
     if schedule is None:
-        run.warn(dd.product_input or "", run.say("no_schedule", {"indication": dd.indication or "", "product": product.name}))
+        run.warn(
+            dd.product_input or "", run.say("no_schedule", {"indication": dd.indication or "", "product": product.name})
+        )
         run.out["infusion_steps"] = []
         return
     max_rate = schedule.max_rate
@@ -168,7 +189,13 @@ def _infusion(run: Run, dd: DoseDef, product: ProductDef) -> None:
     for rate, minutes, is_max in rates:
         ml_per_h = rate * weight * dd.rate_factor / product.per_ml
         steps.append({"mg_per_kg_min": rate, "ml_per_h": ml_per_h, "minutes": minutes, "maximum": is_max})
-        values = {"rate": run.num(rate, "mg/kg/min"), "weight": run.num(weight, "kg"), "per_ml": run.num(product.per_ml, None), "unit": dd.unit, "ml_per_h": run.num(ml_per_h, "mL/h")}
+        values = {
+            "rate": run.num(rate, "mg/kg/min"),
+            "weight": run.num(weight, "kg"),
+            "per_ml": run.num(product.per_ml, None),
+            "unit": dd.unit,
+            "ml_per_h": run.num(ml_per_h, "mL/h"),
+        }
         run.working.append(run.say("w_rate", values))
         key = "step_max" if is_max else ("step_timed" if minutes is not None else "step_open")
         run.steps.append(run.say(key, values | {"minutes": minutes}))
@@ -199,12 +226,17 @@ def _licence(run: Run, dd: DoseDef, product: ProductDef) -> None:
         return
     wanted = (dd.indication or "").casefold()
     for lic in product.licensed:
-        if wanted in lic.indication.casefold() and (lic.min_age_years is None or age >= lic.min_age_years) and (
-            lic.max_age_years is None or age < lic.max_age_years
+        if (
+            wanted in lic.indication.casefold()
+            and (lic.min_age_years is None or age >= lic.min_age_years)
+            and (lic.max_age_years is None or age < lic.max_age_years)
         ):
             return
     ages = "; ".join(lic.indication + ": " + lic.ages for lic in product.licensed)
-    run.warn(dd.product_input or "", run.say("unlicensed", {"product": product.name, "indication": dd.indication or "", "licensed": ages}))
+    run.warn(
+        dd.product_input or "",
+        run.say("unlicensed", {"product": product.name, "indication": dd.indication or "", "licensed": ages}),
+    )
 
 
 def dose(run: Run, dd: DoseDef) -> None:
@@ -214,7 +246,10 @@ def dose(run: Run, dd: DoseDef) -> None:
     if evaluate(reg.population, run.env, run.program) is not True:
         run.error(dd.regimen_input, run.fill(reg.refuse))
         return
-    base: dict[str, float | None] = {"kg": run.env.get(dd.weight), "m2": run.env.get(dd.surface_area) if dd.surface_area else None}
+    base: dict[str, float | None] = {
+        "kg": run.env.get(dd.weight),
+        "m2": run.env.get(dd.surface_area) if dd.surface_area else None,
+    }
     per = 1.0 if reg.basis == "fixed" else base[reg.basis]
     if per is None:
         run.error(dd.regimen_input, run.say("needs_" + reg.basis, {"regimen": reg.name}))
@@ -222,13 +257,39 @@ def dose(run: Run, dd: DoseDef) -> None:
     s = dd.suffix
     d = reg.amount * per
     run.out["capped"] = False
-    run.working.append(run.say("w_dose_" + reg.basis, {"dose_text": reg.dose_text, "base": run.num(per, reg.basis), "dose": run.num(d, dd.unit), "unit": dd.unit}))
+    run.working.append(
+        run.say(
+            "w_dose_" + reg.basis,
+            {"dose_text": reg.dose_text, "base": run.num(per, reg.basis), "dose": run.num(d, dd.unit), "unit": dd.unit},
+        )
+    )
     d, bounds = _apply_caps(run, dd, reg, base, d)
-    run.out.update({"dose_per_administration_" + s: d, "administrations_per_day": reg.per_day, "dose_per_day_" + s: d * reg.per_day, "days": reg.days})
+    run.out.update(
+        {
+            "dose_per_administration_" + s: d,
+            "administrations_per_day": reg.per_day,
+            "dose_per_day_" + s: d * reg.per_day,
+            "days": reg.days,
+        }
+    )
     run.out["course_total_" + s] = d * reg.administrations
-    run.working.append(run.say("w_course", {"dose": run.num(d, dd.unit), "unit": dd.unit, "times": reg.administrations, "total": run.num(d * reg.administrations, dd.unit)}))
+    run.working.append(
+        run.say(
+            "w_course",
+            {
+                "dose": run.num(d, dd.unit),
+                "unit": dd.unit,
+                "times": reg.administrations,
+                "total": run.num(d * reg.administrations, dd.unit),
+            },
+        )
+    )
     run.show("dose_per_day", run.text["s_dose_per_day"], run.num(d * reg.per_day, dd.unit) + " " + dd.unit)
-    run.show("course_total", run.text["s_course"], run.num(d * reg.administrations, dd.unit) + " " + dd.unit + run.say("s_times", {"days": reg.days}))
+    run.show(
+        "course_total",
+        run.text["s_course"],
+        run.num(d * reg.administrations, dd.unit) + " " + dd.unit + run.say("s_times", {"days": reg.days}),
+    )
     product = next((p for p in dd.products if dd.product_input and p.id == run.env.get(dd.product_input)), None)
     if product is None:
         return
@@ -240,6 +301,16 @@ def dose(run: Run, dd: DoseDef) -> None:
     run.out["volume_per_dose_ml"] = given / product.per_ml
     run.out["volume_per_day_ml"] = given * reg.per_day / product.per_ml
     run.show("volume", run.text["s_volume"], run.num(run.out["volume_per_dose_ml"], "mL") + " mL")
-    run.working.append(run.say("w_volume", {"dose": run.num(given, dd.unit), "unit": dd.unit, "per_ml": run.num(product.per_ml, None), "ml": run.num(run.out["volume_per_dose_ml"], "mL")}))
+    run.working.append(
+        run.say(
+            "w_volume",
+            {
+                "dose": run.num(given, dd.unit),
+                "unit": dd.unit,
+                "per_ml": run.num(product.per_ml, None),
+                "ml": run.num(run.out["volume_per_dose_ml"], "mL"),
+            },
+        )
+    )
     if dd.indication is not None:
         _infusion(run, dd, product)

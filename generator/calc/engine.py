@@ -15,7 +15,7 @@ from typing import Any
 from .display import fill, fmt
 from .program import DerivedDef, InputDef, Program
 
-__all__ = ["MISSING", "BAD", "compute", "evaluate", "parse_number"]
+__all__ = ["BAD", "MISSING", "compute", "evaluate", "parse_number"]
 
 MISSING = "missing"
 BAD = "bad"
@@ -197,7 +197,9 @@ def _read_number(run: Run, inp: InputDef, inputs: dict[str, Any]) -> Any:
     for alt in inp.alternatives:
         if alt.field is not None and parse_number(inputs.get(alt.field)) != MISSING:
             if parse_number(raw) != MISSING:
-                run.error(alt.field, run.say("both_units", {"label": inp.label, "unit": spec.unit, "alt_unit": alt.unit}))
+                run.error(
+                    alt.field, run.say("both_units", {"label": inp.label, "unit": spec.unit, "alt_unit": alt.unit})
+                )
                 return BAD
             field, raw, factor, typed = alt.field, inputs.get(alt.field), alt.factor, alt.unit
     number = parse_number(raw)
@@ -216,7 +218,12 @@ def _read_number(run: Run, inp: InputDef, inputs: dict[str, Any]) -> Any:
     assert isinstance(number, float)
     value = number * factor
     if factor != 1:
-        values = {"value": run.num(number, typed), "alt_unit": typed, "converted": run.num(value, spec.unit), "unit": spec.unit}
+        values = {
+            "value": run.num(number, typed),
+            "alt_unit": typed,
+            "converted": run.num(value, spec.unit),
+            "unit": spec.unit,
+        }
         run.working.append(run.say("w_convert", values))
     checked = _limits(run, inp, value, field)
     return BAD if checked is None else checked
@@ -316,8 +323,8 @@ def _refused(run: Run) -> dict[str, Any]:
 def compute(program: Program, inputs: Any) -> dict[str, Any]:
     """The result for one set of inputs: pure, JSON-serialisable, numbers unrounded.
     Refused inputs give ok false, located errors and every result field null."""
-    from .dosing import dose
     from .decision import decide
+    from .dosing import dose
 
     run = Run(program)
     read_inputs(run, inputs if isinstance(inputs, dict) else {})

@@ -160,7 +160,9 @@ class _Compiler:
         a, ta = self.visit(left)
         b, tb = self.visit(right)
         if ta.kind != tb.kind:
-            raise self.fail(right, f"{what}: '{ast.unparse(right)}' is {tb.describe()}, '{ast.unparse(left)}' is {ta.describe()}")
+            raise self.fail(
+                right, f"{what}: '{ast.unparse(right)}' is {tb.describe()}, '{ast.unparse(left)}' is {ta.describe()}"
+            )
         if ta.kind == "text":
             allowed = set(ta.choices) & set(tb.choices)
             if not allowed:
@@ -228,7 +230,10 @@ class _Compiler:
         test = self.boolean(node.test)
         a, b, typ = self.same(node.body, node.orelse, "the two branches of if/else")
         if typ.kind == "text":
-            typ = Type("text", choices=tuple(dict.fromkeys(self.visit(node.body)[1].choices + self.visit(node.orelse)[1].choices)))
+            typ = Type(
+                "text",
+                choices=tuple(dict.fromkeys(self.visit(node.body)[1].choices + self.visit(node.orelse)[1].choices)),
+            )
         return ["if", test, a, b], typ
 
     def v_Call(self, node: ast.Call) -> tuple[Node, Type]:
@@ -289,14 +294,18 @@ class _Compiler:
         x, typ = self.number(args[0])
         unit = self.unit_argument(args[1])
         if not units.same_dimension(typ.unit, unit):
-            raise self.fail(args[1], f"'{ast.unparse(args[0])}' is in {typ.describe()}, not convertible to {units.show(unit)}")
+            raise self.fail(
+                args[1], f"'{ast.unparse(args[0])}' is in {typ.describe()}, not convertible to {units.show(unit)}"
+            )
         return _scaled(x, units.factor(typ.unit, unit)), Type("number", self.one)
 
     def f_quantity(self, node: ast.Call, args: list[ast.expr]) -> tuple[Node, Type]:
         """quantity(n, 'unit'): a plain number read as that unit."""
         x, typ = self.number(args[0])
         if not units.dimensionless(typ.unit):
-            raise self.fail(args[0], f"quantity() takes a plain number ('{ast.unparse(args[0])}' is in {typ.describe()})")
+            raise self.fail(
+                args[0], f"quantity() takes a plain number ('{ast.unparse(args[0])}' is in {typ.describe()})"
+            )
         return x, Type("number", self.unit_argument(args[1]))
 
     def f_points(self, node: ast.Call, args: list[ast.expr]) -> tuple[Node, Type]:

@@ -16,7 +16,7 @@ from .display import fmt
 from .engine import compute
 from .program import Program, RegimenDef
 
-__all__ = ["row_cells", "InfusionRow", "WeightBandRow", "WeightBandTable", "infusion_rows", "weight_band_tables"]
+__all__ = ["InfusionRow", "WeightBandRow", "WeightBandTable", "infusion_rows", "row_cells", "weight_band_tables"]
 
 GRID_PER_STEP = 10  # grid points per configured step (5 kg -> 0.5 kg)
 
@@ -105,14 +105,29 @@ def _row(program: Program, low: float, high: float, result: dict[str, Any], unit
         parts.append(f"max {fmt(result['max_ml_per_h'], show, 'mL/h')} mL/h")
         parts.append(f"at least {result['shortest_infusion_text']}")
     return WeightBandRow(
-        low, high, dose, result["course_total_" + s], given, result.get("dispensed_course_total_" + s), pres, result.get("presentations_text"),
-        result.get("volume_per_dose_ml"), result.get("start_ml_per_h"), result.get("max_ml_per_h"),
-        result.get("shortest_infusion_minutes"), result.get("shortest_infusion_text"), bool(result.get("capped")),
-        cap[0] if cap else None, others, ", ".join(parts),
+        low,
+        high,
+        dose,
+        result["course_total_" + s],
+        given,
+        result.get("dispensed_course_total_" + s),
+        pres,
+        result.get("presentations_text"),
+        result.get("volume_per_dose_ml"),
+        result.get("start_ml_per_h"),
+        result.get("max_ml_per_h"),
+        result.get("shortest_infusion_minutes"),
+        result.get("shortest_infusion_text"),
+        bool(result.get("capped")),
+        cap[0] if cap else None,
+        others,
+        ", ".join(parts),
     )
 
 
-def _table(program: Program, reg: RegimenDef, product: str | None, weights: tuple[float, float, float]) -> WeightBandTable:
+def _table(
+    program: Program, reg: RegimenDef, product: str | None, weights: tuple[float, float, float]
+) -> WeightBandTable:
     dd = program.dose
     assert dd is not None
     s = dd.suffix
@@ -146,14 +161,30 @@ def _table(program: Program, reg: RegimenDef, product: str | None, weights: tupl
         band.append((weight, result))
     close()
     name = next((p.name for p in dd.products if p.id == product), None)
-    return WeightBandTable(program.id, reg.id, reg.name, reg.dose_text, reg.frequency, reg.days, dd.unit, product, name,
-                           reg.table_inputs, tuple(rows))
+    return WeightBandTable(
+        program.id,
+        reg.id,
+        reg.name,
+        reg.dose_text,
+        reg.frequency,
+        reg.days,
+        dd.unit,
+        product,
+        name,
+        reg.table_inputs,
+        tuple(rows),
+    )
 
 
-def weight_band_tables(program: Program, weights: dict[str, tuple[float, float, float]], product: str | None = None) -> list[WeightBandTable]:
+def weight_band_tables(
+    program: Program,
+    weights: dict[str, tuple[float, float, float]],
+    product: str | None = None,
+    range_for: dict[str, str] | None = None,
+) -> list[WeightBandTable]:
     """One table per regimen of a dose calculator with ``product`` (default: the first
-    offered). ``weights`` maps "adult" and "neonatal" to (from_kg, to_kg, step_kg); a
-    regimen whose table_inputs give an age in days uses the neonatal range."""
+    offered). ``weights`` maps range names to (from_kg, to_kg, step_kg); ``range_for`` names
+    the range of a regimen (the caller's presentation choice), "adult" otherwise."""
     dd = program.dose
     if dd is None:
         return []
@@ -161,8 +192,7 @@ def weight_band_tables(program: Program, weights: dict[str, tuple[float, float, 
         product = dd.products[0].id
     tables = []
     for reg in dd.regimens:
-        neonatal = any(name.endswith("_days") for name, _ in reg.table_inputs)
-        rng = weights.get("neonatal" if neonatal else "adult")
+        rng = weights.get((range_for or {}).get(reg.id, "adult"))
         if rng is not None:
             tables.append(_table(program, reg, product, rng))
     return tables
@@ -176,7 +206,9 @@ class InfusionRow:
     steps: tuple[tuple[float, int | None, bool, float], ...]
 
 
-def infusion_rows(program: Program, regimen: str, product: str, weights: list[float], *, at_risk: bool) -> list[InfusionRow]:
+def infusion_rows(
+    program: Program, regimen: str, product: str, weights: list[float], *, at_risk: bool
+) -> list[InfusionRow]:
     """Rates of ``product`` by dosing weight (no height: actual weight), with the lower
     at-risk maximum when ``at_risk``; weights the calculator refuses are left out."""
     dd = program.dose
@@ -186,12 +218,18 @@ def infusion_rows(program: Program, regimen: str, product: str, weights: list[fl
     reg = next(r for r in dd.regimens if r.id == regimen)
     rows = []
     for weight in weights:
-        inputs: dict[str, Any] = dict(reg.table_inputs) | {weight_input: weight, dd.regimen_input: regimen, dd.product_input: product}
+        inputs: dict[str, Any] = dict(reg.table_inputs) | {
+            weight_input: weight,
+            dd.regimen_input: regimen,
+            dd.product_input: product,
+        }
         if at_risk and dd.risk_input:
             inputs[dd.risk_input] = True
         result = compute(program, inputs)
         if result["ok"] and result.get("infusion_steps"):
-            steps = tuple((st["mg_per_kg_min"], st["minutes"], st["maximum"], st["ml_per_h"]) for st in result["infusion_steps"])
+            steps = tuple(
+                (st["mg_per_kg_min"], st["minutes"], st["maximum"], st["ml_per_h"]) for st in result["infusion_steps"]
+            )
             rows.append(InfusionRow(result[dd.weight], steps))
     return rows
 

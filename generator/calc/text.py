@@ -28,8 +28,12 @@ TEXT: dict[str, str] = {
         "maximum: give the exact dose and ask pharmacy."
     ),
     "no_sizes": "Presentations of {product} are not recorded in the handbook: ask pharmacy.",
-    "no_schedule": "No {indication} infusion schedule of {product} is recorded in the handbook: follow the product label.",
-    "no_risk_max": "No lower maximum rate of {product} for renal or thrombotic risk is recorded: follow the product label.",
+    "no_schedule": (
+        "No {indication} infusion schedule of {product} is recorded in the handbook: follow the product label."
+    ),
+    "no_risk_max": (
+        "No lower maximum rate of {product} for renal or thrombotic risk is recorded: follow the product label."
+    ),
     "unlicensed": "{product} is not licensed for {indication} at this age ({licensed}): check the label.",
     "w_convert": "{value} {alt_unit} = {converted} {unit}",
     "w_dose_kg": "{dose_text} × {base} kg = {dose} {unit}",

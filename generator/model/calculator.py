@@ -15,7 +15,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints, model_validator
 
-from .common import Cited, Id, Model, Problems, RefId, Text
+from .common import Cited, Id, Model, Problems, Text
 
 __all__ = [
     "Alternative",
@@ -147,7 +147,9 @@ class Input(Model):
             problems.append((("choices",), f"a {self.type} input takes no choices"))
         for i, alt in enumerate(self.alternatives):
             if (alt.field is None) == (self.unit_field is None):
-                problems.append((("alternatives", i), "give field: (its own input key) unless unit_field chooses the unit"))
+                problems.append(
+                    (("alternatives", i), "give field: (its own input key) unless unit_field chooses the unit")
+                )
             if (alt.factor is None) != (alt.basis is None):
                 problems.append((("alternatives", i), "a factor needs its basis, and a basis its factor"))
         if problems:
@@ -241,7 +243,11 @@ class Derived(Model):
 
     @model_validator(mode="after")
     def _one_way(self) -> Derived:
-        ways = [w for w, given in (("formula", self.formula), ("use", self.use), ("cases", self.cases), ("bands", self.bands)) if given]
+        ways = [
+            w
+            for w, given in (("formula", self.formula), ("use", self.use), ("cases", self.cases), ("bands", self.bands))
+            if given
+        ]
         if len(ways) != 1:
             raise ValueError(f"give exactly one of formula, use, cases or bands (got {', '.join(ways) or 'none'})")
         if self.bands and self.of is None:

@@ -13,6 +13,7 @@ from .common import Cited, Date, Id, Model, Quantity, Text, Unit
 __all__ = [
     "AppSettings",
     "Edition",
+    "Excipient",
     "GlossaryEntry",
     "GlossaryFile",
     "HandbookMeta",
@@ -67,12 +68,13 @@ class ReviewPolicy(Model):
 
 
 class HandbookMeta(Model):
-    """content/handbook.yaml: title, organisation, edition, disclaimer, review policy."""
+    """content/handbook.yaml: title, organisation, edition, disclaimer, review policy.
+    Fields listed under placeholders hold stand-in values that a release refuses."""
 
     title: Text
     """Title of the handbook."""
     organisation: Text
-    """Organisation that publishes it."""
+    """Organisation that publishes it (list it under placeholders until the adopting hospital names itself)."""
     edition: Edition
     """Current edition."""
     language: str = Field(default="en", pattern=r"^[a-z]{2}(-[A-Z]{2})?$")
@@ -83,6 +85,9 @@ class HandbookMeta(Model):
     """Review interval and warning window."""
     report_problem: Text
     """Where "report a problem with this page" goes: a mailto: or https: address."""
+    placeholders: list[Literal["organisation", "report_problem"]] = []
+    """Fields that still hold stand-in values (organisation, report_problem): `handbook build --release`
+    refuses to publish until each is replaced and taken off this list."""
     specialties: list[Text] = []
     """Display order of specialties in the navigation; others follow alphabetically."""
     nav_group_size: int = Field(default=40, ge=5, le=500)
@@ -258,6 +263,15 @@ class LicensedUse(Cited):
     """Age in years from which the licence no longer applies (exclusive); empty for no upper age."""
 
 
+class Excipient(Cited):
+    """An ingredient besides the immunoglobulin that matters to some patients."""
+
+    name: Text
+    """The excipient, e.g. maltose."""
+    hazard: Text
+    """Who is at risk and what to do, e.g. falsely high readings on some glucose meters."""
+
+
 class Product(Cited):
     """A medicinal product the pharmacy supplies."""
 
@@ -273,12 +287,14 @@ class Product(Cited):
     """Vial sizes in grams (IVIG); empty when not known."""
     presentations: list[Presentation] = []
     """Vials, syringes or tablets, with their strengths (products other than IVIG)."""
-    licensed: list[LicensedUse] = []
-    """Licensed indications and ages."""
     infusion: list[InfusionSchedule] = []
     """Infusion-rate schedules by indication."""
+    licensed: list[LicensedUse] = []
+    """Licensed indications with their ages; empty when the licence was not retrieved (say so in notes)."""
+    excipients: list[Excipient] = []
+    """Excipients with a hazard for some patients (sugars, amino acids, plant proteins)."""
     notes: list[Text] = []
-    """Anything else a prescriber needs (excipients, storage)."""
+    """Anything else a prescriber needs (storage, what was not retrieved)."""
 
     @model_validator(mode="after")
     def _sizes(self) -> Product:

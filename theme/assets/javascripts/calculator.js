@@ -14,7 +14,9 @@
      calc-result        the answer: calc-headline (p), calc-steps (ol > li),
                         calc-summary (dl > dt/dd, dd[data-calc=<id>]), calc-recommendation (dd)
      calc-working       details > ol of the arithmetic
-     calc-sources       details > ul of the references */
+     calc-sources       details > ul of the references
+   On a validation page (table[data-calc-validation]) it fills each vector's JavaScript cell
+   (td[data-js]) with this browser's result of the engine, compared with the Python one. */
 (function (root) {
   "use strict";
   var engine = root.HandbookCalc, counter = 0;
@@ -158,9 +160,29 @@
     update();
   }
 
+  function same(a, b) {
+    if (a === b) return true;
+    if (!a || !b || typeof a !== "object" || typeof b !== "object" || Array.isArray(a) !== Array.isArray(b)) return false;
+    var ka = Object.keys(a), kb = Object.keys(b);
+    return ka.length === kb.length && ka.every(function (k) { return k in b && same(a[k], b[k]); });
+  }
+  function validate(table) {
+    if (table.getAttribute("data-calc-checked") || !engine) return;
+    table.setAttribute("data-calc-checked", "1");
+    var program = JSON.parse(table.getAttribute("data-calc-validation"));
+    table.querySelectorAll("tr[data-inputs]").forEach(function (tr) {
+      var js = JSON.parse(JSON.stringify(engine.compute(program, JSON.parse(tr.getAttribute("data-inputs")))));
+      var ok = same(js, JSON.parse(tr.getAttribute("data-python")));
+      var cell = tr.querySelector("td[data-js]");
+      cell.textContent = ok ? "identical to the Python engine" : "DIFFERS from the Python engine";
+      cell.setAttribute("data-js", ok ? "same" : "different");
+    });
+  }
   function mountAll() {
     var els = document.querySelectorAll("[data-md-component='calculator'][data-calculator-spec]");
     for (var i = 0; i < els.length; i++) mount(els[i]);
+    var tables = document.querySelectorAll("table[data-calc-validation]");
+    for (var j = 0; j < tables.length; j++) validate(tables[j]);
   }
 
   root.HandbookCalculator = { mount: mount, mountAll: mountAll };
