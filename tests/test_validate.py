@@ -210,7 +210,8 @@ CASES = [
         [
             "topics/alpha.yaml:51:55: decision_tables[0].cells[0].actions[0]: unknown value (expected one of "
             "'observe', 'corticosteroid', 'ivig', 'platelet-transfusion', 'emergency-pathway', "
-            "'seek-specialist', 'investigate' or 'record'; got 'obsreve')"
+            "'seek-specialist', 'investigate', 'record', 'anticoagulate-full-dose', 'anticoagulate-reduced-dose', "
+            "'hold-anticoagulation', 'stop-heparin', 'non-heparin-anticoagulant' or 'hit-immunoassay'; got 'obsreve')"
         ],
         id="decision-unknown-action",
     ),
