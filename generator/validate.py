@@ -436,7 +436,8 @@ def _dose_block_problems(calculator: Calculator, topic: Topic, products: dict[st
             problems.append(
                 (
                     ("dose", "products", i),
-                    f"product '{product_id}' has no concentration in % (the dose block rounds to gram vials of a % solution)",
+                    f"product '{product_id}' has no concentration in % "
+                    "(the dose block rounds to gram vials of a % solution)",
                 )
             )
     return problems
