@@ -513,3 +513,7 @@ def main() -> None:
     except WorkerError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)
+
+
+if __name__ == "__main__":  # `python3 -m generator.cli ...` runs the CLI too (the issue briefs use it)
+    main()

@@ -32,7 +32,7 @@ from .escape import abbreviation, md_prose, md_text
 from .escape import attr as _attr
 from .model import Reference, Topic
 from .model.common import Cited
-from .model.topic import NOT_COVERED_TEXT, DecisionTable, Regimen
+from .model.topic import NOT_COVERED_TEXT, Regimen
 from .navigation import specialty_index_path, specialty_nav
 from .present import fmt_band, fmt_figure_value, fmt_number, fmt_quantity, fmt_unit, template_environment
 from .project import THEME_DIR
@@ -113,6 +113,12 @@ class Citations:
             )
         # data-search-exclude: "[1][4]" is noise in the search index (3% of it).
         return Markup("<sup data-search-exclude>" + "".join(links) + "</sup>") if links else Markup("")
+
+    def secondary_only(self, cited: Cited) -> bool:
+        """True when every source a statement cites is a secondary summary: the page
+        says so next to the statement."""
+        ids = [ref_id for ref_id in cited.cite if ref_id in self.references]
+        return bool(ids) and all(self.references[i].type.value == "secondary-summary" for i in ids)
 
     def entries(self) -> list[tuple[int, Reference, list[str]]]:
         """(number, reference, citing anchors) in number order."""
@@ -230,6 +236,7 @@ def _new_environment() -> jinja2.Environment:
         SECTION_ORDER=SECTION_ORDER,
         topic_path=topic_path,
         frequency=regimen_frequency,
+        link_href=link_href,
     )
     return env
 
@@ -252,8 +259,10 @@ def _glossary_block(handbook: Handbook) -> str:
     return "\n" + "\n".join(lines) + "\n" if lines else ""
 
 
-def _decision_cells(table: DecisionTable) -> dict[tuple[str, str], Any]:
-    return {(cell.band, cell.condition): cell for cell in table.cells}
+def link_href(target: str) -> str:
+    """A decision cell's link (topic-id or topic-id#anchor) as a link between topic pages."""
+    topic_id, _, anchor = target.partition("#")
+    return f"{topic_id}.md" + (f"#{anchor}" if anchor else "")
 
 
 def _calculator_views(handbook: Handbook, topic: Topic, options: RenderOptions) -> list[dict[str, Any]]:
@@ -314,7 +323,7 @@ def render_topic(
         handbook=handbook,
         cite=citations,
         citations=citations,
-        cells=_decision_cells,
+        product_name=lambda product_id: handbook.products[product_id].name,
         regimens={r.id: r for r in topic.regimens},
         calculators=_calculator_views(handbook, topic, options),
         related=[handbook.topics[i] for i in topic.related if i in handbook.topics],
@@ -482,6 +491,10 @@ def build_pages(handbook: Handbook, options: RenderOptions | None = None) -> Ren
     files["calculators.md"] = _index_page(env, "calculators.md.j2", "Calculators", uses=calculator_uses, **common)
     files["recent.md"] = _index_page(env, "recent.md.j2", "Recently updated", recent=recent, **common)
     files["glossary.md"] = _index_page(env, "glossary.md.j2", "Glossary", **common)
+    if handbook.hazards is not None:
+        # Rendered whole each build: one page, and its key must not include the log.
+        meta = _front_matter(title="Clinical safety", hb_kind="index", search={"exclude": True})
+        files["clinical-safety.md"] = meta + env.get_template("clinical-safety.md.j2").render(log=handbook.hazards)
     group_size = handbook.meta.nav_group_size
     for specialty in specialties:
         if len(by_specialty[specialty]) > group_size:
@@ -533,6 +546,8 @@ def build_pages(handbook: Handbook, options: RenderOptions | None = None) -> Ren
             ]
         }
     )
+    if handbook.hazards is not None:
+        nav.append({"Clinical safety": "clinical-safety.md"})
     return RenderResult(files={k: v.encode("utf-8") for k, v in sorted(files.items())}, nav=nav)
 
 

@@ -9,6 +9,7 @@ from pydantic import BaseModel
 
 from .model import GlossaryFile, HandbookMeta, ProductsFile, ReferencesFile, Topic
 from .model.calculator import Calculator, FormulaLibrary
+from .model.safety import HazardLog
 
 __all__ = ["SCHEMAS", "schema_text", "write_schemas"]
 
@@ -21,6 +22,7 @@ SCHEMAS: dict[str, type[BaseModel]] = {
     "glossary.schema.json": GlossaryFile,
     "products.schema.json": ProductsFile,
     "formulas.schema.json": FormulaLibrary,
+    "hazards.schema.json": HazardLog,
 }
 
 

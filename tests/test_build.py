@@ -45,6 +45,7 @@ def test_fixture_builds_every_page(built):
         "calculators/index.html",
         "calculators/itp-grade-validation/index.html",
         "calculators/ivig-dose-validation/index.html",
+        "clinical-safety/index.html",
         "drugs/index.html",
         "glossary/index.html",
         "index.html",

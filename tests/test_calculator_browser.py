@@ -45,15 +45,23 @@ REGISTRAR_STEPS = [
     "Increase as tolerated up to 180.6 mL/h (4 mg/kg/min), the maximum.",
     "Shortest infusion time: 4 h 10 min.",
 ]
-# tests/vectors/itp-grade.json, first case: 12 x10^9/L < 25 is grade 4; with active bleeding
-# the article's pathway, shown as its action text (the id is only a data attribute).
+# tests/vectors/itp-grade.json, first case: 12 x10^9/L < 25 is grade 4; with life-threatening
+# bleeding in an adult, the emergency pathway, shown as its action text (the id is only a
+# data attribute).
 GRADE_4_ACTIVE = {
-    "grade": "Grade 4 (CTCAE v5.0)",
+    "grade": "Grade 4 (CTCAE v5.0, grade 3 split at 30)",
     "recommendation": (
-        "Give all three together: IVIG 1 g/kg, a platelet transfusion, and prednisone 1 to 2 mg/kg/day."
+        "Emergency: call haematology now. Transfuse platelets without delay; give an IV corticosteroid (drug and dose as haematology advises) and IVIG 1 g/kg IV, repeated on day 2 if needed (at most 2 g/kg a course). Follow the emergency section."
     ),
 }
-GRADE_4_ACTIVE_PATHWAY = "ivig-steroids-transfusion"
+GRADE_4_ACTIVE_PATHWAY = "itp-emergency"
+CRITICAL_ADULT = "life-threatening/adult/none"
+
+
+def choose_conditions(calc: Any, combination: str) -> None:
+    """Tick the grade calculator's condition radios: "bleeding/age_group/procedure"."""
+    for axis, value in zip(("bleeding", "age_group", "procedure"), combination.split("/"), strict=True):
+        calc.locator(f'[data-input={axis}] input[value="{value}"]').check()
 
 
 @pytest.fixture(scope="module")
@@ -207,7 +215,7 @@ def test_grade_and_pathway(page: Any, specs: dict[str, dict[str, Any]]) -> None:
     spec = specs["itp-grade"]
     calc = calculator(page, "itp-grade")
     calc.get_by_label(label(spec, "platelet_count"), exact=True).fill("12")
-    calc.get_by_text("Active bleeding", exact=True).tap()
+    choose_conditions(calc, CRITICAL_ADULT)
     assert {key: calc.locator(f"[data-calc={key}]").text_content() for key in GRADE_4_ACTIVE} == GRADE_4_ACTIVE
     recommendation = calc.locator("[data-calc=recommendation]")
     assert recommendation.get_attribute("data-pathway") == GRADE_4_ACTIVE_PATHWAY
@@ -215,14 +223,19 @@ def test_grade_and_pathway(page: Any, specs: dict[str, dict[str, Any]]) -> None:
     assert int(recommendation.evaluate("e => parseInt(getComputedStyle(e).fontWeight)")) >= 700
     calc.locator("[data-input=platelet_count] select").select_option("/uL")
     assert messages(calc, "platelet_count") == ["Platelet count is below 1 x10^9/L: check the value."]
-    assert calc.locator("[data-calc=grade]").text_content() == "Grade 4 (CTCAE v5.0)"
-    calc.get_by_label(label(spec, "platelet_count"), exact=True).fill("25000")
-    assert calc.locator("[data-calc=grade]").text_content() == "Grade 3 (CTCAE v5.0)"
+    assert calc.locator("[data-calc=grade]").text_content() == GRADE_4_ACTIVE["grade"]
+    # 150,000 per microlitre is 150 x10^9/L: not decreased; before an urgent procedure the
+    # sources say nothing, and the reader is told so.
+    calc.get_by_label(label(spec, "platelet_count"), exact=True).fill("150000")
+    choose_conditions(calc, "none/adult/urgent")
+    assert calc.locator("[data-calc=grade]").text_content() == (
+        "Not decreased (at or above the LLN) (CTCAE v5.0, grade 3 split at 30)"
+    )
     assert calc.locator(".calc-msg").count() == 0
     assert calc.locator("[data-pathway]").count() == 0
     assert calc.locator("[data-calc=recommendation]").text_content() == spec["decision"]["not_covered_text"]
     calc.get_by_label(label(spec, "platelet_count"), exact=True).fill("0")  # none counted: graded 4
-    assert calc.locator("[data-calc=grade]").text_content() == "Grade 4 (CTCAE v5.0)"
+    assert calc.locator("[data-calc=grade]").text_content() == GRADE_4_ACTIVE["grade"]
 
 
 # Phones from the smallest in use (320) to the largest (430), and a phone on its side.
@@ -266,7 +279,7 @@ def fill_both_calculators(page: Any, specs: dict[str, dict[str, Any]]) -> None:
     calc.get_by_label(label(specs["ivig-dose"], "regimen"), exact=True).select_option("itp-400mg-5d")
     grade = calculator(page, "itp-grade")
     grade.get_by_label(label(specs["itp-grade"], "platelet_count"), exact=True).fill("12")
-    grade.get_by_text("At risk of bleeding (e.g. before a procedure)", exact=True).tap()
+    choose_conditions(grade, "none/adult/urgent")
     for details in page.locator(".calc details summary").all():
         details.tap()
 
@@ -328,7 +341,7 @@ def test_calculators_work_from_file_in_the_offline_build(
     assert read_steps(calc) == REGISTRAR_STEPS
     grade = calculator(page, "itp-grade")
     grade.get_by_label(label(specs["itp-grade"], "platelet_count"), exact=True).fill("12")
-    grade.get_by_text("Active bleeding", exact=True).tap()
+    choose_conditions(grade, CRITICAL_ADULT)
     assert grade.locator("[data-calc=recommendation]").text_content() == GRADE_4_ACTIVE["recommendation"]
     assert grade.locator("[data-calc=recommendation]").get_attribute("data-pathway") == GRADE_4_ACTIVE_PATHWAY
     assert errors == []
