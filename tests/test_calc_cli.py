@@ -51,7 +51,8 @@ def test_ok_exits_0_with_legacy_and_new_fields() -> None:
 
 
 def test_grade_has_evidence_and_citations() -> None:
-    code, out = calc("itp-grade", "--input", '{"platelet_count": 0, "platelet_unit": "x10^9/L", "bleeding": "none"}')
+    inputs = '{"platelet_count": 0, "platelet_unit": "x10^9/L", "bleeding": "none", "age_group": "adult", "procedure": "none"}'
+    code, out = calc("itp-grade", "--input", inputs)
     result = json.loads(out)
     assert code == 0 and result["grade"] == "grade-4"
     assert {"grade", "recommendation", "evidence", "citations", "actions"} <= set(result)
