@@ -140,16 +140,18 @@ def compute_dose(page: Any) -> str:
     calc.get_by_label("Weight", exact=True).fill("60")
     calc.get_by_label("Height", exact=True).fill("170")
     calc.get_by_text("female", exact=True).tap()
-    return calc.locator("[data-calc=dose]").text_content()
+    return calc.locator("[data-calc=dose_per_day]").text_content()
 
 
 def band_table_dose(page: Any) -> str:
-    """The weight-band table's dose per day at 60 kg, as this page's HTML holds it (the
-    fallback tables sit in <noscript>, which a browser running scripts keeps as text)."""
+    """The weight-band table's dose at 60 kg, as this page's HTML holds it (the fallback
+    tables sit in <noscript>, which a browser running scripts keeps as text): the band
+    whose weights hold 60 kg (bands from generator.calc.tables)."""
     tables = " ".join(page.locator("noscript").all_text_contents())
-    found = re.search(r"<td>60</td>\s*<td>(\d+)</td>", tables)
-    assert found, page.url
-    return found.group(1) + " g"
+    for low, high, dose in re.findall(r"<td>([\d.]+)(?: to ([\d.]+))?</td>\s*<td>(\d+) g", tables):
+        if float(low) <= 60 <= float(high or low):
+            return dose + " g"
+    raise AssertionError(page.url)
 
 
 def search(page: Any, query: str) -> list[str]:
