@@ -34,6 +34,7 @@ from typing import Any
 
 from .csp import write_headers
 from .diagnostics import ContentError
+from .limits import source_date_epoch
 from .render import TEMPLATE_DIR, RenderOptions, RenderResult, forget_docs, render_handbook
 from .safe_output import check_site_target, swap_in, sweep, work_folder
 from .validate import Handbook, load_handbook
@@ -98,9 +99,9 @@ class BuildResult:
 def build_date(handbook: Handbook) -> dt.datetime:
     """The build time: SOURCE_DATE_EPOCH when set, else derived from content
     (wall-clock time would make two builds of the same content differ)."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    if epoch:
-        return dt.datetime.fromtimestamp(int(epoch), tz=dt.UTC)
+    epoch = source_date_epoch()
+    if epoch is not None:
+        return dt.datetime.fromtimestamp(epoch, tz=dt.UTC)
     dates = [handbook.meta.edition.date, *(t.review.last_updated for t in handbook.topics.values())]
     return dt.datetime.combine(max(dates), dt.time(), tzinfo=dt.UTC)
 
