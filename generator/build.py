@@ -35,12 +35,14 @@ from typing import Any
 from .csp import write_headers
 from .diagnostics import ContentError
 from .limits import source_date_epoch
+from .project import THEME_DIR, content_files, project_of, site_config
 from .render import TEMPLATE_DIR, RenderOptions, RenderResult, forget_docs, render_handbook
 from .safe_output import check_site_target, swap_in, sweep, work_folder
 from .validate import Handbook, load_handbook
 
 __all__ = [
     "PDF_NAME",
+    "THEME_DIR",
     "BuildContext",
     "BuildError",
     "BuildResult",
@@ -55,8 +57,6 @@ __all__ = [
 ]
 
 PDF_NAME = "pocket-guide.pdf"
-REPO_ROOT = Path(__file__).resolve().parent.parent
-THEME_DIR = REPO_ROOT / "theme"
 
 log = logging.getLogger("handbook.build")
 
@@ -91,6 +91,8 @@ class BuildResult:
     written: int
     seconds: dict[str, float] = field(default_factory=dict)
     pdf: Path | None = None
+    unfinished_drafts: dict[str, str] = field(default_factory=dict)
+    """Drafts left out because they do not validate yet (``exclude_drafts``)."""
 
 
 # --------------------------------------------------------------------------- dates
@@ -211,13 +213,14 @@ def active_context() -> BuildContext | None:
     return _active
 
 
-def _stamp(*folders: Path) -> tuple[tuple[str, int, int], ...]:
+def _stamp(content_dir: Path, template_dir: Path) -> tuple[tuple[str, int, int], ...]:
+    """What the content files and templates are now; only the files the validator
+    reads count (a handbook's folder also holds its cache and site)."""
     stamps = []
-    for folder in folders:
-        for path in sorted(folder.rglob("*")):
-            if path.is_file():
-                info = path.stat()
-                stamps.append((str(path), info.st_mtime_ns, info.st_size))
+    for path in [*content_files(content_dir), *sorted(template_dir.rglob("*"))]:
+        if path.is_file():
+            info = path.stat()
+            stamps.append((str(path), info.st_mtime_ns, info.st_size))
     return tuple(stamps)
 
 
@@ -252,7 +255,7 @@ def prepare(
         return cached
     started = time.perf_counter()
     with _gc_paused():
-        handbook = load_handbook(content_dir, strict=strict)
+        handbook = load_handbook(content_dir, strict=strict, skip_unfinished_drafts=exclude_drafts)
     if exclude_drafts:
         from .editorial import exclude_drafts as drop_drafts
 
@@ -348,9 +351,9 @@ def write_manifest(context: BuildContext, site_dir: Path) -> Path:
 # --------------------------------------------------------------------------- build
 
 
-def config_file() -> Path:
-    local = Path("mkdocs.yml")
-    return local if local.is_file() else REPO_ROOT / "mkdocs.yml"
+def config_file(content_dir: Path = Path("content")) -> Path:
+    """The MkDocs configuration of ``content_dir``'s builds (generator.project)."""
+    return site_config(project_of(content_dir))
 
 
 def build_site(
@@ -376,9 +379,10 @@ def build_site(
     Each build renders into its own private folder unless ``docs_dir`` is given."""
     say = progress or (lambda _message: None)
     seconds: dict[str, float] = {}
-    config_path = config_file()
-    project_dirs = (Path(content_dir).resolve().parent, config_path.resolve().parent)
+    project_dirs = (project_of(content_dir).home,)
+    # Checked before anything is written (config_file writes the project's cache).
     site_dir = check_site_target(site_dir, content_dir=content_dir, project_dirs=project_dirs)
+    config_path = config_file(content_dir)
     sweep(site_dir)
     with work_folder(site_dir) as work:
         context, pdf_path = _build_into(
@@ -403,6 +407,7 @@ def build_site(
         written=len(context.result.written),
         seconds=seconds,
         pdf=site_dir / PDF_NAME if pdf_path else None,
+        unfinished_drafts=context.handbook.unfinished_drafts,
     )
 
 
@@ -524,7 +529,7 @@ def hook_context(config: Any) -> BuildContext:
 
     if _active is not None:
         return _active
-    root = Path(config.config_file_path or config_file()).resolve().parent
+    root = Path(config.config_file_path or "mkdocs.yml").resolve().parent
     content_dir = Path(os.environ.get("HANDBOOK_CONTENT", root / "content"))
     try:
         return prepare(content_dir, Path(config.docs_dir))

@@ -159,7 +159,10 @@ def _keep_search_entries(config: Any) -> None:
 
 
 def on_serve(server: Any, config: Any, builder: Any) -> Any:
-    """Watch content/ and theme/ (mkdocs.yml ``watch:``), not the generated
-    docs_dir: every rebuild re-renders it, and watching it would rebuild twice."""
+    """Watch the content and the theme (``watch:``), not the generated docs_dir:
+    every rebuild re-renders it, and watching it would rebuild twice. The handbook's
+    own folder is watched without descending into it (handbook.yaml, references.yaml...):
+    its cache and site may sit inside it."""
     server.unwatch(config.docs_dir)
+    server.watch(str(_this_build(config).content_dir), recursive=False)
     return server

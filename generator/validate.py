@@ -76,6 +76,9 @@ class Handbook:
     sources: dict[str, Located] = field(default_factory=dict)
     """Where each file came from, keyed by "topics/<id>", "calculators/<id>", "references"..."""
     warnings: list[str] = field(default_factory=list)
+    unfinished_drafts: dict[str, str] = field(default_factory=dict)
+    """Draft topics left out because they do not validate yet (``skip_unfinished_drafts``):
+    topic id -> the file and how many errors it has."""
 
 
 # --------------------------------------------------------------------------- messages
@@ -346,9 +349,14 @@ def _check_review(topic: Topic, where: Located, meta: HandbookMeta, report: Repo
         )
 
 
-def validate_content(root: Path, *, on: dt.date | None = None) -> tuple[Handbook | None, Report]:
+def validate_content(
+    root: Path, *, on: dt.date | None = None, skip_unfinished_drafts: bool = False
+) -> tuple[Handbook | None, Report]:
     """Load and check everything under ``root``. Returns the handbook (None when
-    there are errors) and the report of every error and warning."""
+    there are errors) and the report of every error and warning.
+    ``skip_unfinished_drafts`` (builds without drafts, comparisons): a draft topic that
+    does not validate yet is left out, its errors unreported, and listed in
+    ``Handbook.unfinished_drafts``; links to it are not errors."""
     report = Report()
     on = on or today()
     root = Path(root)
@@ -369,7 +377,13 @@ def validate_content(root: Path, *, on: dt.date | None = None) -> tuple[Handbook
     topic_paths = sorted((root / TOPIC_DIR).glob("*.yaml"))
     calculator_paths = sorted((root / CALCULATOR_DIR).glob("*.yaml"))
     topics: dict[str, Topic] = {}
+    unfinished: dict[str, str] = {}
     for path, loaded in zip(topic_paths, _load_folder(topic_paths, report, root), strict=True):
+        if skip_unfinished_drafts and loaded and _is_draft(loaded):
+            draft_report = Report()
+            if _parse(Topic, loaded, draft_report) is None or draft_report.errors:
+                unfinished[path.stem] = f"{loaded.path} ({len(draft_report.errors)} error(s))"
+                continue
         topic = parse(f"topics/{path.stem}", path, Topic, loaded) if loaded else None
         if topic is not None:
             topics[path.stem] = topic
@@ -473,13 +487,20 @@ def validate_content(root: Path, *, on: dt.date | None = None) -> tuple[Handbook
         products=products,
         calculators=dict(sorted(calculators.items())),
         sources=sources,
+        unfinished_drafts=unfinished,
     )
     return handbook, report
 
 
-def load_handbook(root: Path, *, strict: bool = False) -> Handbook:
+def _is_draft(loaded: LoadedFile) -> bool:
+    data = loaded.data
+    review = data.get("review") if isinstance(data, dict) else None
+    return isinstance(review, dict) and review.get("status") == "draft"
+
+
+def load_handbook(root: Path, *, strict: bool = False, skip_unfinished_drafts: bool = False) -> Handbook:
     """Validated handbook, or :class:`ContentError` carrying every problem."""
-    handbook, report = validate_content(root)
+    handbook, report = validate_content(root, skip_unfinished_drafts=skip_unfinished_drafts)
     if handbook is None or report.failed(strict=strict):
         raise ContentError(report)
     handbook.warnings = [str(d) for d in report.sorted() if d.severity == "warning"]
