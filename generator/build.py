@@ -34,6 +34,7 @@ from typing import Any
 
 from .csp import write_headers
 from .diagnostics import ContentError
+from .limits import source_date_epoch
 from .project import THEME_DIR, content_files, project_of, site_config
 from .render import TEMPLATE_DIR, RenderOptions, RenderResult, forget_docs, render_handbook
 from .safe_output import check_site_target, swap_in, sweep, work_folder
@@ -100,9 +101,9 @@ class BuildResult:
 def build_date(handbook: Handbook) -> dt.datetime:
     """The build time: SOURCE_DATE_EPOCH when set, else derived from content
     (wall-clock time would make two builds of the same content differ)."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    if epoch:
-        return dt.datetime.fromtimestamp(int(epoch), tz=dt.UTC)
+    epoch = source_date_epoch()
+    if epoch is not None:
+        return dt.datetime.fromtimestamp(epoch, tz=dt.UTC)
     dates = [handbook.meta.edition.date, *(t.review.last_updated for t in handbook.topics.values())]
     return dt.datetime.combine(max(dates), dt.time(), tzinfo=dt.UTC)
 
@@ -381,9 +382,10 @@ def build_site(
     Each build renders into its own private folder unless ``docs_dir`` is given."""
     say = progress or (lambda _message: None)
     seconds: dict[str, float] = {}
-    config_path = config_file(content_dir)
-    project_dirs = (project_of(content_dir).home, config_path.resolve().parent)
+    project_dirs = (project_of(content_dir).home,)
+    # Checked before anything is written (config_file writes the project's cache).
     site_dir = check_site_target(site_dir, content_dir=content_dir, project_dirs=project_dirs)
+    config_path = config_file(content_dir)
     sweep(site_dir)
     with work_folder(site_dir) as work:
         context, pdf_path = _build_into(

@@ -274,7 +274,7 @@ def _exchange(first: Path, second: Path) -> bool:
     system cannot (the caller falls back to two renames)."""
     try:
         libc = ctypes.CDLL(None, use_errno=True)
-    except OSError:
+    except (OSError, TypeError):  # Windows: no C library by that name, no exchange
         return False
     if sys.platform.startswith("linux") and hasattr(libc, "renameat2"):
         at_fdcwd, rename_exchange = -100, 2

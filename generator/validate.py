@@ -23,6 +23,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from .diagnostics import ContentError, Report, format_loc
+from .limits import source_date_epoch
 from .load import LoadedFile, Loc, load_yaml_file, load_yaml_files
 from .model import (
     GlossaryFile,
@@ -49,9 +50,9 @@ HAZARD_LOG = Path("safety") / "hazards.yaml"
 def today() -> dt.date:
     """The date reviews are judged against: SOURCE_DATE_EPOCH when set, so
     builds are reproducible, else the current date."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    if epoch:
-        return dt.datetime.fromtimestamp(int(epoch), tz=dt.UTC).date()
+    epoch = source_date_epoch()
+    if epoch is not None:
+        return dt.datetime.fromtimestamp(epoch, tz=dt.UTC).date()
     return dt.date.today()
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Literal
 
-from pydantic import AnyUrl, Field, field_validator, model_validator
+from pydantic import Field, HttpUrl, field_validator, model_validator
 
 from ..escape import abbreviation_problem
-from .common import Cited, Date, Id, Model, Quantity, Text, Unit
+from .common import Cited, Date, Id, Model, Problems, Quantity, Text, Unit
 
 __all__ = [
     "AppSettings",
@@ -100,9 +100,8 @@ class HandbookMeta(Model):
     @model_validator(mode="after")
     def _report_target(self) -> HandbookMeta:
         if not self.report_problem.startswith(("mailto:", "https://", "http://")):
-            raise ValueError(
-                f"report_problem must be a mailto:, https:// or http:// address (got '{self.report_problem}')"
-            )
+            message = f"report_problem must be a mailto:, https:// or http:// address (got '{self.report_problem}')"
+            raise Problems([(("report_problem",), message)])
         return self
 
 
@@ -144,8 +143,8 @@ class Reference(Model):
     """DOI without the https://doi.org/ prefix."""
     pmid: str | None = Field(default=None, pattern=r"^[1-9][0-9]{0,8}$")
     """PubMed id (digits only)."""
-    url: AnyUrl | None = None
-    """Web address, when there is no DOI."""
+    url: HttpUrl | None = None
+    """Web address (http or https), when there is no DOI."""
     unverified: list[Text] = []
     """Fields of this entry that could not be checked against the original (e.g. issue, doi)."""
     note: Text | None = None
