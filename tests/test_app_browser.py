@@ -343,6 +343,10 @@ def test_a_withdrawn_edition_blocks_every_page_until_a_new_one_arrives(
         assert notice.get_by_role("heading").inner_text() == "Edition 2026.1 (2026-11-01) has been withdrawn"
         assert reason in notice.inner_text()
         assert notice_blocks_the_page(page)
+        from axe_playwright_python.sync_playwright import Axe
+
+        violations = Axe().run(page, options={"runOnly": ["wcag2a", "wcag2aa"]}).response["violations"]
+        assert [v["id"] for v in violations] == []
 
         # Offline, the recalled edition still shows its notice, on every page.
         server.go_offline(phone)

@@ -186,25 +186,33 @@ async function page(request, key) {
   if (isEditionFile(key)) {
     var hit = await cache.match(SCOPE + key);
     if (hit) return hit;
+    var got;
     try {
-      var got = await download(key);
-      if (got.same) {
+      got = await download(key);
+    } catch (offline) {
+      return offlinePage(cache);
+    }
+    if (got.same) {
+      try {
         await cache.put(SCOPE + key, got.response.clone());
         await remember(key);
+      } catch (storageFull) {
+        /* shown, not stored: the phone refused the space */
       }
-      // Otherwise the server holds another edition: the page is shown as served, and
-      // its files come from the server too (servedHere is false for it).
       return got.response;
-    } catch (offline) {
-      /* below */
-    }
-  } else {
-    try {
-      return await fetch(request);
-    } catch (offline) {
-      /* below */
     }
   }
+  // Not of this edition (the server has moved on, or sends a login page): the page as
+  // the server sends it, and its files from the server too (servedHere is false for it).
+  try {
+    return await fetch(request);
+  } catch (offline) {
+    return offlinePage(cache);
+  }
+}
+
+async function offlinePage(cache) {
+  // A recalled edition answers with its home page, which carries the recall notice.
   if (APP.withdrawn) return (await cache.match(SCOPE)) || notStoredPage();
   return notStoredPage();
 }
