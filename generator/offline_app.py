@@ -8,8 +8,9 @@ Runs once MkDocs has written every file of the site (``generator/app_hooks.py``,
 2. the edition's file list: every file a page may load, with a hash of its bytes;
    the build hash is the hash of that list, so it changes exactly when the site does;
 3. what a phone stores at install: the app shell (styles, scripts, calculator
-   programs, home, calculators page, every page with an emergency section) and, when
-   the whole site fits ``app.offline_budget_kb`` of content/handbook.yaml, every page;
+   programs, home and calculators pages), then the pages with an emergency section
+   while ``app.offline_budget_kb`` of content/handbook.yaml lasts, and every page when
+   the whole site fits it;
 4. ``service-worker.js``: theme/app/service-worker.js preceded by that data.
 
 Absent from the ``file://`` build (browsers allow service workers only on https and
@@ -37,10 +38,15 @@ __all__ = [
     "MANIFEST_NAME",
     "WORKER_NAME",
     "AppPlan",
+    "enabled",
     "icon_png",
     "plan_edition",
+    "search_languages",
+    "set_previewing",
     "template_data",
     "theme_colour",
+    "web_manifest",
+    "worker_data",
     "write_app",
 ]
 
