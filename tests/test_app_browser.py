@@ -67,8 +67,12 @@ class Server:
     """http.server on 127.0.0.1 serving ``root``. ``requests`` lists every path asked
     for; with ``down`` set it answers nothing (the hospital network out of reach)."""
 
+    budget_kb: int | None = None
+    """The app budget the served site was built with, when a test chose one."""
+
     def __init__(self, root: Path) -> None:
         server = self
+        self.root = root
         self.requests: list[str] = []
         self.down = False
 
@@ -182,6 +186,7 @@ def visited_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]
     plan = plan_edition(root / "handbook", budget_kb * 1024)
     assert "topics/beta/" in plan.shell and not plan.whole_site
     server = Server(root)
+    server.budget_kb = budget_kb
     yield server
     server.close()
 
@@ -367,3 +372,27 @@ def test_a_withdrawn_edition_blocks_every_page_until_a_new_one_arrives(
         assert (compute_dose(page), band_table_dose(page)) == ("120 g", "120 g")
     finally:
         server.close()
+
+
+def test_a_page_not_stored_comes_whole_from_the_server_edition(
+    visited_site: Server, phone: Any, tmp_path: Path
+) -> None:
+    """Over the budget, alpha (the calculator's page) was never read. The server moves to
+    2026.2 before the phone opens it: the page, its calculator and its table all come
+    from 2026.2, never a 2026.2 page with files stored from 2026.1."""
+    base = visited_site.base
+    root, budget = visited_site.root, visited_site.budget_kb
+    page = phone.new_page()
+    page.goto(base)
+    app_ready(page)
+    page.reload()
+    assert footer_edition(page) == "2026.1"
+    build(make_content(tmp_path / "content", edition="2026.2", dose_g_per_kg=2, budget_kb=budget), root)
+    try:
+        page.goto(base + "topics/alpha/")
+        assert footer_edition(page) == "2026.2"
+        assert (compute_dose(page), band_table_dose(page)) == ("120 g", "120 g")
+        page.goto(base + "calculators/")  # stored: still the edition the phone holds
+        assert footer_edition(page) == "2026.1"
+    finally:
+        build(make_content(tmp_path / "content", budget_kb=budget), root)  # the next test's edition
