@@ -65,8 +65,9 @@ HASH_CHARS = 16  # 64 bits: tells two builds apart; not a defence against forger
 FALLBACK_COLOUR = "#4051b5"
 
 # Not part of an edition: source maps (debugging only), the worker itself, the PDF
-# (a separate download carrying its own edition), the sitemap (for crawlers).
-_NOT_IN_EDITION = re.compile(r"(\.map|\.pdf|^sitemap\.xml(\.gz)?)$")
+# (a separate download carrying its own edition), the sitemap (for crawlers), the
+# server's header file (generator/csp.py; read by the server, never by a page).
+_NOT_IN_EDITION = re.compile(r"(\.map|\.pdf|^sitemap\.xml(\.gz)?|^_headers)$")
 _LUNR = "assets/javascripts/lunr/"
 _EMERGENCY = b'id="emergency"'
 SEARCH_INDEX = "search/search_index.json"
