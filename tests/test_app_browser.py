@@ -23,6 +23,7 @@ import pytest
 from browser_support import PHONE
 
 from generator.build import build_site
+from generator.csp import read_policy
 from generator.offline_app import plan_edition
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -89,6 +90,13 @@ class Server:
                     return
                 super().do_GET()
 
+            def end_headers(self) -> None:
+                # The policy the build computed (site/_headers), as hospital IT sends it.
+                headers = root / "handbook" / "_headers"
+                if headers.is_file():
+                    self.send_header("Content-Security-Policy", read_policy(root / "handbook"))
+                super().end_headers()
+
             def log_message(self, format: str, *args: Any) -> None:
                 pass
 
@@ -114,7 +122,9 @@ class Server:
 
 @pytest.fixture
 def phone(browser: Any) -> Iterator[Any]:
-    context = browser.new_context(**PHONE)
+    # bypass_csp: Playwright's wait_for_function evaluates strings, which the site's
+    # policy forbids; the app under that policy is tested in test_security_browser.py.
+    context = browser.new_context(**PHONE, bypass_csp=True)
     yield context
     context.close()
 
@@ -212,7 +222,10 @@ def test_one_online_visit_then_the_stairwell(visited_site: Server, phone: Any) -
     assert compute_dose(page) == "60 g"
 
     visited_site.go_offline(phone)
-    page.reload()
+    response = page.reload()
+    # From the phone's store, with the server's Content-Security-Policy kept.
+    assert response.from_service_worker
+    assert response.headers["content-security-policy"] == read_policy(visited_site.root / "handbook")
     status = page.locator("[data-hb-app-offline]")
     assert status.inner_text().startswith("Offline: edition 2026.1 (2026-11-01) stored on this phone.")
     assert "No check for a newer edition since" in status.inner_text()
@@ -396,3 +409,31 @@ def test_a_page_not_stored_comes_whole_from_the_server_edition(
         assert footer_edition(page) == "2026.1"
     finally:
         build(make_content(tmp_path / "content", budget_kb=budget), root)  # the next test's edition
+
+
+VIOLATIONS = """
+window.__violations = [];
+document.addEventListener('securitypolicyviolation', e => window.__violations.push(
+  e.violatedDirective + ' ' + (e.blockedURI || 'inline')));
+"""
+
+
+def test_the_app_runs_under_the_sites_content_security_policy(visited_site: Server, browser: Any) -> None:
+    """The policy the build computed (generator/csp.py), enforced: the worker, the web app
+    manifest, the keep control and its stylesheet cause no violation."""
+    context = browser.new_context(**PHONE)
+    try:
+        context.add_init_script(VIOLATIONS)
+        page = context.new_page()
+        page.goto(visited_site.base + "topics/beta/")
+        for _ in range(300):  # polled from here: wait_for_function evaluates a string, which the policy forbids
+            if page.evaluate("() => navigator.serviceWorker.controller !== null"):
+                break
+            page.wait_for_timeout(100)
+        page.reload()
+        page.get_by_role("button", name="Keep this topic offline").click()
+        page.get_by_role("button", name="Kept offline on this phone").wait_for()
+        assert page.evaluate("() => document.querySelector('link[data-hb-app-css]') !== null")
+        assert page.evaluate("() => window.__violations") == []
+    finally:
+        context.close()

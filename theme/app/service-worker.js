@@ -26,6 +26,7 @@ var STATE_URL = SCOPE + "__handbook-app-state.json";
 var SEARCH_INDEX = "search/search_index.json";
 var VISITED_LIMIT = 60; // pages read, not kept, that stay stored (most recent first)
 var PARALLEL = 6;
+var KEPT_HEADERS = ["Content-Security-Policy", "X-Content-Type-Options", "Referrer-Policy", "Permissions-Policy"];
 
 function keyOf(url) {
   var parsed = new URL(url);
@@ -52,6 +53,12 @@ async function download(key) {
   var response = await fetch(SCOPE + key, { cache: "no-cache", credentials: "same-origin" });
   var body = await response.arrayBuffer();
   var headers = { "Content-Type": response.headers.get("Content-Type") || "application/octet-stream" };
+  // The server's security headers stay with the file (the page's Content-Security-Policy
+  // applies offline too); transfer headers do not (the body is stored decoded).
+  KEPT_HEADERS.forEach(function (name) {
+    var value = response.headers.get(name);
+    if (value !== null) headers[name] = value;
+  });
   return {
     // The build records the first characters of each file's SHA-256 (offline_app.HASH_CHARS).
     same: response.ok && (await hashOf(body)).indexOf(APP.files[key]) === 0,
