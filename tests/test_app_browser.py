@@ -136,7 +136,8 @@ def build(content: Path, root: Path) -> None:
 def app_ready(page: Any) -> None:
     """The page is controlled by an activated worker and has checked for a new edition."""
     page.wait_for_function(
-        "navigator.serviceWorker.controller !== null && localStorage.getItem('handbook.app.checked') !== null",
+        "navigator.serviceWorker.controller !== null"
+        " && Object.keys(localStorage).some(key => key.startsWith('handbook.app.checked '))",
         timeout=30_000,
     )
 

@@ -13,8 +13,9 @@
   var script = document.currentScript;
   if (!script || !("serviceWorker" in navigator) || !window.isSecureContext) return;
 
-  var CHECKED_KEY = "handbook.app.checked";
   var workerUrl = script.getAttribute("data-hb-app-worker");
+  // Per handbook: two handbooks on one intranet host are checked separately.
+  var CHECKED_KEY = "handbook.app.checked " + new URL(".", new URL(workerUrl, location.href)).href;
   var stylesUrl = script.getAttribute("data-hb-app-css");
   var pageEdition = script.getAttribute("data-hb-edition");
   var pageEditionDate = script.getAttribute("data-hb-edition-date");
