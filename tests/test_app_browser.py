@@ -261,7 +261,7 @@ def test_keep_this_topic_offline(visited_site: Server, phone: Any) -> None:
     assert page.get_by_role("button", name="Kept offline on this phone").is_visible()
     # Not a topic: no control.
     page.goto(base + "calculators/")
-    page.wait_for_timeout(300)
+    page.wait_for_timeout(6000)  # the app starts 3 s after load (app.js)
     assert page.locator("[data-hb-app-keep]").count() == 0
 
 
