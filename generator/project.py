@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 __all__ = [
+    "APP_HOOKS_FILE",
     "CACHE_NAME",
     "CONTENT_FILES",
     "GUIDE_FILE",
@@ -59,6 +60,8 @@ GUIDE_FILE = _carried("guide/authoring.md", "docs/authoring.md")
 SAMPLE_DIR = _carried("sample", "content")
 """The IVIG edition, copied by ``handbook init --from-sample``."""
 HOOKS_FILE = PACKAGE_DIR / "mkdocs_hooks.py"
+APP_HOOKS_FILE = PACKAGE_DIR / "app_hooks.py"
+"""The offline app's stage (generator/offline_app.py), after the generator's hooks."""
 
 CACHE_NAME = ".handbook-cache"
 META_FILE = "handbook.yaml"
@@ -165,6 +168,7 @@ def site_config(project: Project) -> Path:
         f"  custom_dir: {_quoted(THEME_DIR / 'overrides')}",
         "hooks:",
         f"  - {_quoted(HOOKS_FILE)}",
+        f"  - {_quoted(APP_HOOKS_FILE)}",
         # The preview watches the content (the handbook's root itself without descending,
         # so the cache and the site beside it never trigger a rebuild) and the theme.
         "watch:",
