@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from . import __version__
+from .cli_errors import DEBUG_KEY, HandbookGroup
 from .diagnostics import Report
 
 __all__ = ["cli", "main"]
@@ -51,10 +52,13 @@ def print_report(report: Report, *, strict: bool = False) -> None:
         click.echo(f"{errors} error(s), {len(report.warnings)} warning(s)", err=True)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=HandbookGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "--version", prog_name="handbook")
-def cli() -> None:
+@click.option("--debug", is_flag=True, help="Show the Python traceback of an unexpected failure.")
+@click.pass_context
+def cli(ctx: click.Context, debug: bool) -> None:
     """Build a clinical handbook (site and pocket PDF) from a YAML knowledge base."""
+    ctx.meta[DEBUG_KEY] = debug
 
 
 @cli.command()
@@ -132,11 +136,16 @@ def new(content_dir: Path, kind: str, content_id: str) -> None:
     An existing file is never overwritten (exit 1).
     """
     from .editorial import ID_PATTERN, SkeletonExists, write_skeleton
+    from .model.common import WINDOWS_RESERVED
 
     if not ID_PATTERN.match(content_id):
         raise click.BadParameter(
             f"'{content_id}' is not a valid id (expected lowercase a-z, 0-9 and single hyphens, e.g. ivig-in-itp)",
             param_hint="ID",
+        )
+    if content_id in WINDOWS_RESERVED:
+        raise click.BadParameter(
+            f"'{content_id}' is a reserved file name on Windows; choose another id", param_hint="ID"
         )
     try:
         path = write_skeleton(content_dir, kind, content_id)
@@ -178,6 +187,7 @@ def pdf(content_dir: Path, output: Path, size: str, topic_id: str | None, quiet:
         raise click.BadParameter(
             f"no topic '{topic_id}' (expected one of {', '.join(handbook.topics)})", param_hint="--topic"
         )
+    output = _pdf_target(output, content_dir)
     started = time.perf_counter()
     try:
         pages = write_pdf(handbook, output, size=size, topic_id=topic_id, quiet=quiet)
@@ -186,6 +196,17 @@ def pdf(content_dir: Path, output: Path, size: str, topic_id: str | None, quiet:
         sys.exit(1)
     if not quiet:
         click.echo(f"wrote {output} ({pages} pages, {size.upper()}, {time.perf_counter() - started:.1f} s)")
+
+
+def _pdf_target(output: Path, content_dir: Path) -> Path:
+    """The PDF path, refused (exit 2) when it would replace a file handbook did not print."""
+    from .safe_output import OutputRefused, check_pdf_target
+
+    try:
+        return check_pdf_target(output, content_dir=content_dir, project_dirs=(content_dir.resolve().parent,))
+    except OutputRefused as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
 
 
 @cli.command()
@@ -278,8 +299,8 @@ def calc(calculator_id: str, content_dir: Path, input_json: str | None, show_spe
     "site_dir",
     type=click.Path(file_okay=False, path_type=Path),
     default=None,
-    help="Folder of the built site, replaced whole, only when the build succeeds (default: site/ in the"
-    " handbook's folder).",
+    help="Folder of the built site (default: site/ in the handbook's folder), replaced whole, only "
+    "when the build succeeds, and only when it is new, empty or a site handbook built.",
 )
 @click.option("--strict", is_flag=True, help="Warnings (content and MkDocs) are errors.")
 @click.option("--offline", is_flag=True, help="A site that works from file://, search included.")
@@ -313,7 +334,9 @@ def build(
     from .build import BuildError, build_site
     from .diagnostics import ContentError
     from .diff import DiffError
+    from .pdf import PrintError
     from .project import project_of
+    from .safe_output import OutputRefused
 
     site_dir = site_dir or project_of(content_dir).site_dir
     if release:
@@ -346,9 +369,12 @@ def build(
     except DiffError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)
-    except BuildError as exc:
+    except (BuildError, PrintError) as exc:
         click.echo(f"error: {exc}; the previous site was left in place", err=True)
         sys.exit(1)
+    except OutputRefused as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
     finally:
         mkdocs_log.removeHandler(handler)
     _say_unfinished(result.unfinished_drafts)

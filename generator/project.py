@@ -26,6 +26,7 @@ from pathlib import Path
 __all__ = [
     "CACHE_NAME",
     "CONTENT_FILES",
+    "CONTENT_FOLDERS",
     "GUIDE_FILE",
     "HOOKS_FILE",
     "PACKAGE_DIR",

@@ -187,6 +187,8 @@ def _message(error: Any, root_model: type[BaseModel]) -> tuple[Loc, str, bool]:
         return loc, f"expected a mapping of fields, got {got}", False
     if kind == "list_type":
         return loc, f"expected a list, got {got}", False
+    if kind == "finite_number":
+        return loc, f"expected a finite number, got {got}", False
     if kind in ("float_parsing", "float_type", "int_parsing", "int_type", "int_from_float"):
         expected = "a whole number" if kind.startswith("int") else "a number"
         return loc, f"expected {expected}, got {got}", False
@@ -262,18 +264,18 @@ _CITES: dict[str, list[tuple[Loc, Any]]] = {}
 
 
 def _load(path: Path, report: Report) -> LoadedFile | None:
-    if not path.is_file():
+    if not path.is_file() and not path.is_symlink():
         report.error(_display(path), 1, 1, "<file>", "file is missing (expected it in the content folder)")
         return None
-    loaded = load_yaml_file(path, report, display=_display(path))
+    loaded = load_yaml_file(path, report, display=_display(path), root=path.parent)
     return loaded if loaded.ok else None
 
 
-def _load_folder(paths: list[Path], report: Report) -> list[LoadedFile | None]:
+def _load_folder(paths: list[Path], report: Report, root: Path) -> list[LoadedFile | None]:
     """The files of one content folder (topics, calculators), all at once: a cold
     build parses them in worker processes (generator.load)."""
     folder = _display(paths[0].parent) if paths else ""
-    loaded = load_yaml_files([(path, str(Path(folder, path.name))) for path in paths], report)
+    loaded = load_yaml_files([(path, str(Path(folder, path.name))) for path in paths], report, root=root)
     return [file if file.ok else None for file in loaded]
 
 
@@ -375,17 +377,20 @@ def validate_content(
     calculator_paths = sorted((root / CALCULATOR_DIR).glob("*.yaml"))
     topics: dict[str, Topic] = {}
     unfinished: dict[str, str] = {}
-    for path, loaded in zip(topic_paths, _load_folder(topic_paths, report), strict=True):
+    for path, loaded in zip(topic_paths, _load_folder(topic_paths, report, root), strict=True):
         if skip_unfinished_drafts and loaded and _is_draft(loaded):
             draft_report = Report()
-            if _parse(Topic, loaded, draft_report) is None or draft_report.errors:
-                unfinished[path.stem] = f"{loaded.path} ({len(draft_report.errors)} error(s))"
+            loader_errors = [d for d in report.diagnostics if d.path == loaded.path]
+            if _parse(Topic, loaded, draft_report) is None or draft_report.errors or loader_errors:
+                errors = len(draft_report.errors) + len(loader_errors)
+                unfinished[path.stem] = f"{loaded.path} ({errors} error(s))"
+                report.diagnostics = [d for d in report.diagnostics if d.path != loaded.path]
                 continue
         topic = parse(f"topics/{path.stem}", path, Topic, loaded) if loaded else None
         if topic is not None:
             topics[path.stem] = topic
     calculators: dict[str, Calculator] = {}
-    for path, loaded in zip(calculator_paths, _load_folder(calculator_paths, report), strict=True):
+    for path, loaded in zip(calculator_paths, _load_folder(calculator_paths, report, root), strict=True):
         calculator = parse(f"calculators/{path.stem}", path, Calculator, loaded) if loaded else None
         if calculator is not None:
             calculators[path.stem] = calculator

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from enum import StrEnum
 
-from pydantic import AnyUrl, Field, model_validator
+from pydantic import AnyUrl, Field, field_validator, model_validator
 
-from .common import Cited, Id, Model, Quantity, Text, Unit
+from ..escape import abbreviation_problem
+from .common import Cited, Date, Id, Model, Quantity, Text, Unit
 
 __all__ = [
     "Edition",
@@ -30,7 +30,7 @@ class Edition(Model):
 
     name: Text
     """Edition name or version, e.g. "2026.1"."""
-    date: dt.date
+    date: Date
     """Publication date of the edition (YYYY-MM-DD)."""
 
 
@@ -146,6 +146,14 @@ class GlossaryEntry(Model):
     definition: Text | None = None
     """A short explanation."""
 
+    @field_validator("abbr")
+    @classmethod
+    def _writable(cls, abbr: str) -> str:
+        problem = abbreviation_problem(abbr)
+        if problem:
+            raise ValueError(problem)
+        return abbr
+
 
 class GlossaryFile(Model):
     """content/glossary.yaml."""
@@ -157,9 +165,9 @@ class GlossaryFile(Model):
 class InfusionStep(Model):
     """One step of an infusion-rate schedule."""
 
-    rate: float = Field(gt=0)
+    rate: float = Field(gt=0, le=100)
     """Rate in mg/kg/min."""
-    minutes: int | None = Field(default=None, ge=1)
+    minutes: int | None = Field(default=None, ge=1, le=1440)
     """How long this step lasts before the next; empty for the last step (continue to the end)."""
 
 
@@ -170,9 +178,9 @@ class InfusionSchedule(Cited):
     """The indication the schedule applies to, e.g. ITP."""
     steps: list[InfusionStep] = Field(min_length=1)
     """Rate steps in mg/kg/min, in order."""
-    max_rate: float = Field(gt=0)
+    max_rate: float = Field(gt=0, le=100)
     """Maximum rate in mg/kg/min."""
-    max_rate_at_risk: float | None = Field(default=None, gt=0)
+    max_rate_at_risk: float | None = Field(default=None, gt=0, le=100)
     """Lower maximum rate (mg/kg/min) for patients at risk of renal failure or thrombosis."""
 
     @model_validator(mode="after")
@@ -207,8 +215,8 @@ class Product(Cited):
 
     @model_validator(mode="after")
     def _sizes(self) -> Product:
-        if any(size <= 0 for size in self.vial_sizes_g):
-            raise ValueError("vial sizes must be greater than zero")
+        if any(not 0.1 <= size <= 1000 for size in self.vial_sizes_g):
+            raise ValueError("vial sizes are between 0.1 g and 1000 g")
         if len(set(self.vial_sizes_g)) != len(self.vial_sizes_g):
             raise ValueError("vial sizes are listed twice")
         if self.concentration.unit is not Unit.percent:
