@@ -533,5 +533,8 @@ def hook_context(config: Any) -> BuildContext:
     try:
         return prepare(content_dir, Path(config.docs_dir))
     except ContentError as exc:
-        lines = [str(d) for d in exc.report.sorted()]
+        from .guide import guide_link
+        from .messages import report_lines
+
+        lines = report_lines(exc.report.diagnostics, guide_link)  # as `handbook validate` prints them
         raise PluginError("invalid content:\n" + "\n".join(lines)) from exc

@@ -430,10 +430,10 @@ def serve(content_dir: Path, dev_addr: str, docs_dir: Path | None, full: bool) -
     import logging
     import os
 
-    from mkdocs.commands.serve import serve as mkdocs_serve
     from mkdocs.exceptions import MkDocsException
 
     from .build import config_file as find_config_file
+    from .preview import serve as preview
 
     # mkdocs' own command sets up its log; called as a function it needs one.
     handler = logging.StreamHandler(sys.stderr)
@@ -442,47 +442,19 @@ def serve(content_dir: Path, dev_addr: str, docs_dir: Path | None, full: bool) -
     logging.getLogger("mkdocs").setLevel(logging.INFO)
     os.environ["HANDBOOK_CONTENT"] = str(content_dir.resolve())
     os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
-    config_file = find_config_file(content_dir)
+    extra = {}
+    if docs_dir:
+        docs_dir.mkdir(parents=True, exist_ok=True)  # MkDocs checks it exists before the hook renders
+        extra["docs_dir"] = str(docs_dir.resolve())
     try:
-        # Called as a function, not through mkdocs' click command, so live reload
-        # is on whatever click version is installed (mkdocs#4032). What is watched
-        # is in the site configuration (generator.project.site_config).
-        watch: list[str] = []
+        # Not MkDocs' serve: a broken build must not stall the preview (generator.preview).
         # "dirty": MkDocs rebuilds only pages whose Markdown is newer than their
         # HTML; the render stage rewrites only files whose bytes changed, so one
         # edited topic rebuilds one page (issue 7; about 1 s instead of 20 s at 2,000).
-        extra = {}
-        _poll_faster()
-        if docs_dir:
-            docs_dir.mkdir(parents=True, exist_ok=True)  # MkDocs checks it exists before the hook renders
-            extra["docs_dir"] = str(docs_dir.resolve())
-        mkdocs_serve(
-            str(config_file),
-            livereload=True,
-            watch=watch,
-            dev_addr=dev_addr,
-            build_type=None if full else "dirty",
-            **extra,
-        )
+        preview(find_config_file(content_dir), content_dir, dev_addr=dev_addr, dirty=not full, **extra)
     except MkDocsException as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)
-
-
-def _poll_faster(interval_s: float = 0.2) -> None:
-    """MkDocs' live-reload server polls the watched files every 0.5 s (a fixed
-    argument its ``serve`` does not expose): an edit waits 0.25 s on average
-    before the rebuild starts. Poll every 0.2 s instead (a stat of each content
-    file: about 10 ms at 2,000 topics), for ``handbook serve`` only."""
-    import mkdocs.commands.serve as mkdocs_serve_module
-    from mkdocs.livereload import LiveReloadServer
-
-    class _Server(LiveReloadServer):
-        def __init__(self, *args: object, **kwargs: object) -> None:
-            kwargs.setdefault("polling_interval", interval_s)
-            super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-
-    mkdocs_serve_module.LiveReloadServer = _Server  # type: ignore[misc]
 
 
 def main() -> None:
