@@ -130,3 +130,34 @@ def test_serve_answers_every_request_with_the_located_errors_and_recovers(tmp_pa
     assert LOCATED in terminal
     assert "fixed: the preview is up to date again" in terminal
     assert "Traceback" not in terminal
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_the_error_page_in_a_browser_reloads_itself_when_the_file_is_fixed(tmp_path: Path, browser) -> None:
+    folder = tmp_path / "hb"
+    init_handbook(folder)
+    broken = folder / "topics" / "broken.yaml"
+    broken.write_text(BROKEN)
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "generator", "serve", "-a", f"127.0.0.1:{port}"],
+        cwd=folder,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=env,
+    )
+    try:
+        assert wait_for(base + "/", lambda code, _: code == 500)[0] == 500
+        page = browser.new_page()
+        page.goto(base + "/topics/example-topic/")
+        assert LOCATED in page.locator("#handbook-build-errors").inner_text()
+        broken.unlink()  # fixed: no reload by hand, the page must come back by itself
+        page.locator("h1", has_text="Example topic (placeholder)").wait_for(timeout=90_000)
+        assert page.locator("#handbook-build-errors").count() == 0
+        page.close()
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
