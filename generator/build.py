@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .csp import write_headers
 from .diagnostics import ContentError
 from .project import THEME_DIR, content_files, project_of, site_config
 from .render import TEMPLATE_DIR, RenderOptions, RenderResult, forget_docs, render_handbook
@@ -497,6 +498,7 @@ def _build_into(
             if live:
                 live("\r\033[K")
     seconds["mkdocs"] = time.perf_counter() - started
+    write_headers(staging)  # the Content-Security-Policy of exactly this site (generator.csp)
     write_manifest(context, staging)
     # Checked again at the last moment: something may have appeared there meanwhile.
     check_site_target(site_dir, content_dir=content_dir, project_dirs=project_dirs)

@@ -29,6 +29,7 @@ _WHAT = {
     errno.ENOENT: "no such file or folder",
     errno.ENOTDIR: "a part of the path is not a folder",
     errno.EISDIR: "is a folder",
+    errno.EEXIST: "a file is in the way of a folder",
     errno.ELOOP: "too many levels of symbolic links",
     errno.ENAMETOOLONG: "the name is too long",
     errno.EXDEV: "the folders are on different file systems",

@@ -36,7 +36,16 @@ from .model import Topic
 from .model.common import Cited, Figure, Statement
 from .model.common import texts as model_texts
 from .model.topic import NOT_COVERED_TEXT, ReviewStatus
-from .present import fmt_band, fmt_figure_value, fmt_grouped, fmt_number, fmt_quantity, fmt_unit, template_environment
+from .present import (
+    fmt_band,
+    fmt_figure_value,
+    fmt_grouped,
+    fmt_number,
+    fmt_quantity,
+    fmt_unit,
+    keep_together,
+    template_environment,
+)
 from .project import THEME_DIR
 from .validate import Handbook, today
 
@@ -562,6 +571,7 @@ def build_context(
         groups.setdefault(topic.specialty, []).append(topic)
 
     pending = [t for t in topics if t.review.status is not ReviewStatus.approved]
+    first_of_group = {group[0].id for group in groups.values()}
     printed = []
     for topic in topics:
         numbers = _reference_numbers(topic)
@@ -570,6 +580,7 @@ def build_context(
             {
                 "topic": topic,
                 "pending": topic.review.status is not ReviewStatus.approved,
+                "first_in_group": topic.id in first_of_group,
                 "sections": _sections(topic, has_tables=bool(tables)),
                 "refnum": numbers,
                 "references": [(n, handbook.references[ref_id]) for ref_id, n in numbers.items()],
@@ -612,6 +623,7 @@ def _environment() -> jinja2.Environment:
         band=lambda band, factor=1: fmt_band(band, None, factor),
         md=inline_markdown,
         humanise=humanise,
+        cite_numbers=lambda cite, refnum: sorted({refnum[ref_id] for ref_id in cite}),
     )
     env.globals.update(
         anchor=anchor,
@@ -625,7 +637,8 @@ def _environment() -> jinja2.Environment:
 def render_html(handbook: Handbook, **options: Any) -> str:
     """The pocket guide as one HTML document (see :func:`build_context` for options)."""
     context = build_context(handbook, **options)
-    return _environment().get_template("handbook.html.j2").render(**context)
+    # One pass over the whole document, so no number escapes it, whichever template wrote it.
+    return keep_together(_environment().get_template("handbook.html.j2").render(**context))
 
 
 def _fetcher() -> Any:
@@ -757,6 +770,13 @@ def write_document(document: Any, out: Any) -> None:
         document.write_pdf(out, pdf_variant=PDF_VARIANT)
 
 
+def _current_umask() -> int:
+    """The process umask (reading it means setting it; it is put back at once)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 def write_pdf(
     handbook: Handbook,
     path: Path | str,
@@ -790,6 +810,9 @@ def write_pdf(
             write_document(document, out)
             out.flush()
             os.fsync(out.fileno())
+        # mkstemp creates the file 0600; a web server running as another user would then
+        # answer 403 for the guide. The user's umask decides, as for any file they write.
+        os.chmod(temp_name, 0o666 & ~_current_umask())
         os.replace(temp_name, target)
     except BaseException:
         # BaseException: WeasyPrint's fatal fetch error is one, and Ctrl-C must not leave a .part file either.

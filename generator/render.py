@@ -33,6 +33,7 @@ from .escape import attr as _attr
 from .model import Reference, Topic
 from .model.common import Cited
 from .model.topic import NOT_COVERED_TEXT, DecisionTable, Regimen
+from .navigation import specialty_index_path, specialty_nav
 from .present import fmt_band, fmt_figure_value, fmt_number, fmt_quantity, fmt_unit, template_environment
 from .project import THEME_DIR
 from .validate import Handbook
@@ -402,7 +403,7 @@ def _index_page(
     full_key = (name, title, key) if key is not None else None
     page = _INDEX_CACHE.get(full_key) if full_key is not None else None
     if page is None:
-        meta = _front_matter(title=title, hb_kind="index", search={"exclude": True})
+        meta = _front_matter(title=str(_attr(title)), hb_kind="index", search={"exclude": True})
         page = meta + env.get_template(name).render(**context)
     if full_key is not None:
         _INDEX_CACHE_NEXT[full_key] = page
@@ -458,6 +459,13 @@ def build_pages(handbook: Handbook, options: RenderOptions | None = None) -> Ren
     files["calculators.md"] = _index_page(env, "calculators.md.j2", "Calculators", uses=calculator_uses, **common)
     files["recent.md"] = _index_page(env, "recent.md.j2", "Recently updated", recent=recent, **common)
     files["glossary.md"] = _index_page(env, "glossary.md.j2", "Glossary", **common)
+    group_size = handbook.meta.nav_group_size
+    for specialty in specialties:
+        if len(by_specialty[specialty]) > group_size:
+            files[specialty_index_path(specialty)] = _index_page(
+                env, "specialty.md.j2", specialty, specialty=specialty, topics=by_specialty[specialty], **common
+            )
+
     _INDEX_CACHE.clear()
     _INDEX_CACHE.update(_INDEX_CACHE_NEXT)
     _INDEX_CACHE_NEXT.clear()
@@ -481,9 +489,12 @@ def build_pages(handbook: Handbook, options: RenderOptions | None = None) -> Ren
     _TOPIC_CACHE.clear()
     _TOPIC_CACHE.update(cache)
 
+    def entry(topic: Topic) -> dict[str, str]:
+        return {str(_attr(topic.title)): topic_path(topic.id)}
+
     nav: list[Any] = [{"Home": "index.md"}]
     for specialty in specialties:
-        nav.append({str(_attr(specialty)): [{str(_attr(t.title)): topic_path(t.id)} for t in by_specialty[specialty]]})
+        nav.append({str(_attr(specialty)): specialty_nav(specialty, by_specialty[specialty], group_size, entry)})
     nav.append(
         {
             "Indexes": [

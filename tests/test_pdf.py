@@ -108,6 +108,11 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     return {"root": root, "content": content, "handbook": handbook, "path": target, "pages": pages, "texts": texts}
 
 
+def plain_html(handbook: Any) -> str:
+    """The printed HTML without the non-breaking spans around quantities (present.keep_together)."""
+    return re.sub(r'<span class="nobr">(.*?)</span>', r"\1", pdf_stage.render_html(handbook))
+
+
 def outline(path: Path) -> list[tuple[str, int, int]]:
     """(title, 0-based page, level) of every outline entry."""
     return read_outline(PdfReader(path))
@@ -235,7 +240,7 @@ def test_weight_band_row_equals_the_engine(
     spec = compile_spec(built["handbook"], "ivig-dose")
     expected = compute(spec, {"weight_kg": weight, "regimen": regimen, "product": "product-x"})
     assert expected["ok"]
-    html = pdf_stage.render_html(built["handbook"])
+    html = plain_html(built["handbook"])
     table = re.search(rf'<table class="calc weight-band"[^>]*data-regimen="{regimen}".*?</table>', html, re.S)
     assert table is not None
     row = re.search(rf'<th scope="row">{fmt(weight)}</th>(.*?)</tr>', table.group(0), re.S)
@@ -259,7 +264,7 @@ def test_engine_warnings_mark_the_row_and_print_under_the_table(
     spec = compile_spec(built["handbook"], "ivig-dose")
     result = compute(spec, {"weight_kg": weight, "regimen": regimen, "product": "product-x"})
     message = next(w["message"] for w in result["warnings"] if w["field"] == field)
-    html = pdf_stage.render_html(built["handbook"])
+    html = plain_html(built["handbook"])
     table = re.search(rf'data-regimen="{regimen}".*?</div>', html, re.S)
     assert table is not None
     note = re.search(rf"<li>([{MARKS}]+) {re.escape(message)}</li>", table.group(0))
@@ -271,7 +276,7 @@ def test_engine_warnings_mark_the_row_and_print_under_the_table(
 
 
 def test_neonatal_regimen_uses_the_neonatal_range(built: dict[str, Any]) -> None:
-    html = pdf_stage.render_html(built["handbook"])
+    html = plain_html(built["handbook"])
     table = re.search(r'<table class="calc weight-band"[^>]*data-regimen="alpha-neo".*?</table>', html, re.S)
     assert table is not None
     weights = re.findall(r'<th scope="row">([^<]*)</th>', table.group(0))
@@ -319,6 +324,8 @@ def test_no_text_runs_outside_the_page(built: dict[str, Any]) -> None:
         for number, page in enumerate(document.pages, 1):
             assert page.chars, number
             for char in page.chars:
+                if not char["text"].strip():
+                    continue  # a space is not ink
                 where = (number, char["text"], char["x0"], char["top"])
                 assert char["x0"] >= left * MM - 0.5 and char["x1"] <= page.width - right * MM + 0.5, where
                 assert char["top"] >= 0 and char["bottom"] <= page.height, where
@@ -559,3 +566,18 @@ def test_footnote_marks_never_repeat_within_a_table() -> None:
     marks = [pdf_stage.footnote_mark(i) for i in range(12)]
     assert marks[:7] == ["†", "‡", "§", "¶", "#", "††", "‡‡"]
     assert len(set(marks)) == len(marks)
+
+
+@pytest.mark.parametrize(("umask", "mode"), [(0o022, 0o644), (0o077, 0o600), (0o002, 0o664)])
+def test_the_pdf_gets_the_mode_the_umask_gives(built: dict[str, Any], tmp_path: Path, umask: int, mode: int) -> None:
+    """Not mkstemp's 0600: a web server running as another user must be able to read it."""
+    import os
+    import stat
+
+    previous = os.umask(umask)
+    try:
+        target = tmp_path / "guide.pdf"
+        pdf_stage.write_pdf(built["handbook"], target, topic_id="beta")
+    finally:
+        os.umask(previous)
+    assert stat.S_IMODE(target.stat().st_mode) == mode

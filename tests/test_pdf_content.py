@@ -98,6 +98,8 @@ def test_no_text_outside_the_page_margins(guide: dict[str, Any]) -> None:
     with pdfplumber.open(guide["path"]) as document:
         for number, page in enumerate(document.pages, 1):
             for char in page.chars:
+                if not char["text"].strip():
+                    continue  # a space is not ink (one may hang after a line that ends before a non-breaking number)
                 where = (number, char["text"])
                 assert char["x0"] >= left * MM - 0.5 and char["x1"] <= page.width - right * MM + 0.5, where
                 assert char["top"] >= 0 and char["bottom"] <= page.height, where

@@ -6,7 +6,15 @@ import pytest
 
 from generator.model.common import Figure, Quantity
 from generator.model.topic import Band, Dose
-from generator.present import fmt_band, fmt_figure_value, fmt_grouped, fmt_number, fmt_quantity, fmt_unit
+from generator.present import (
+    fmt_band,
+    fmt_figure_value,
+    fmt_grouped,
+    fmt_number,
+    fmt_quantity,
+    fmt_unit,
+    keep_together,
+)
 
 
 @pytest.mark.parametrize(
@@ -49,3 +57,24 @@ def test_bands() -> None:
     assert fmt_band(Band(id="g3", label="G3", min=25, below=50), "x10^9/L") == "25 to < 50 ×10⁹/L"
     assert fmt_band(Band(id="n", label="N", min=150)) == "≥ 150"
     assert fmt_band(Band(id="g3", label="G3", min=25, below=50), "/uL", factor=1000) == "25,000 to < 50,000 /µL"
+
+
+@pytest.mark.parametrize(
+    ("html", "kept"),
+    [
+        ("give 2 g/kg over 24–48 h", 'give <span class="nobr">2 g/kg</span> over <span class="nobr">24–48 h</span>'),
+        ("(40–150 kg)", '(<span class="nobr">40–150 kg</span>)'),
+        ("25 x10^9/L or 25,000 /µL", '<span class="nobr">25 x10^9/L</span> or <span class="nobr">25,000 /µL</span>'),
+        ("&lt; 50 and 25 to &lt; 50", '<span class="nobr">&lt; 50</span> and <span class="nobr">25 to &lt; 50</span>'),
+        ("1 to 2 mg/kg/day", '<span class="nobr">1 to 2 mg/kg/day</span>'),
+        ("(actual weight - IBW)", '(actual weight <span class="nobr">- IBW)</span>'),
+        ("10% and 1991", "10% and 1991"),
+        ('<a href="#t-x-2 g">2 g</a>', '<a href="#t-x-2 g"><span class="nobr">2 g</span></a>'),
+        (
+            "<head><title>2 g</title></head><p>3 days</p>",
+            '<head><title>2 g</title></head><p><span class="nobr">3 days</span></p>',
+        ),
+    ],
+)
+def test_quantities_are_kept_on_one_line(html: str, kept: str) -> None:
+    assert keep_together(html) == kept

@@ -10,6 +10,7 @@ from ..escape import abbreviation_problem
 from .common import Cited, Date, Id, Model, Quantity, Text, Unit
 
 __all__ = [
+    "AppSettings",
     "Edition",
     "GlossaryEntry",
     "GlossaryFile",
@@ -32,6 +33,25 @@ class Edition(Model):
     """Edition name or version, e.g. "2026.1"."""
     date: Date
     """Publication date of the edition (YYYY-MM-DD)."""
+    withdrawn: Text | None = None
+    """Set only to recall this edition: why it must not be used and what to use instead.
+    Every page of a withdrawn build, and every phone holding the offline app once it
+    next reaches the server, shows this as a blocking notice until a new edition is
+    published (README, "Recall an edition")."""
+
+
+class AppSettings(Model):
+    """The installable offline app (web app manifest and service worker; README, "For hospital IT")."""
+
+    short_name: Text | None = Field(default=None, max_length=30)
+    """Name under the icon on a phone's home screen (12 characters or fewer show whole);
+    the handbook's title when empty."""
+    offline_budget_kb: int = Field(default=4096, ge=0, le=1_048_576)
+    """Largest download, in KB as served gzip-compressed, that the app stores on a phone
+    at install. It always stores its shell (styles, scripts, calculator programs, the
+    home and calculators pages); then the pages with an emergency section while this
+    budget lasts; and every page when the whole site fits. Otherwise pages are stored
+    as the reader opens them or keeps them offline."""
 
 
 class ReviewPolicy(Model):
@@ -62,6 +82,13 @@ class HandbookMeta(Model):
     """Where "report a problem with this page" goes: a mailto: or https: address."""
     specialties: list[Text] = []
     """Display order of specialties in the navigation; others follow alphabetically."""
+    nav_group_size: int = Field(default=40, ge=5, le=500)
+    """Most links one level of the navigation lists. A specialty with more topics than
+    this is split into alphabetical groups (groups of groups when needed) and gets an
+    index page listing all its topics, so a page's sidebar stays short whatever the
+    size of the specialty."""
+    app: AppSettings = AppSettings()
+    """The installable offline app: its short name and how much it stores on a phone."""
 
     @model_validator(mode="after")
     def _report_target(self) -> HandbookMeta:
