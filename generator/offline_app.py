@@ -31,6 +31,7 @@ from typing import Any
 from urllib.parse import quote
 
 from .model import HandbookMeta
+from .project import THEME_DIR
 from .render import topic_path
 
 __all__ = [
@@ -46,7 +47,7 @@ __all__ = [
 
 MANIFEST_NAME = "app.webmanifest"
 WORKER_NAME = "service-worker.js"
-WORKER_SOURCE = Path(__file__).resolve().parent.parent / "theme" / "app" / "service-worker.js"
+WORKER_SOURCE = THEME_DIR / "app" / "service-worker.js"  # in the repository or the wheel (generator.project)
 ICONS = {  # file -> (size in px, maskable)
     "assets/images/app-icon-192.png": (192, False),
     "assets/images/app-icon-512.png": (512, False),
