@@ -219,11 +219,11 @@ def _pdf_target(output: Path, content_dir: Path) -> Path:
 @click.option(
     "--content",
     "content_path",
-    default="content",
-    show_default=True,
-    help="Path of the content folder inside the repository (for git revisions).",
+    default=None,
+    help="Path of the content folder inside the repository, for git revisions (default: that of the handbook"
+    " found from here, else content).",
 )
-def diff(old: str, new: str, as_json: bool, as_markdown: bool, content_path: str) -> None:
+def diff(old: str, new: str, as_json: bool, as_markdown: bool, content_path: str | None) -> None:
     """Compare two editions: added, removed and changed topics, and every changed dose,
     threshold, infusion rate and decision-table cell, old and new side by side.
 
@@ -236,7 +236,11 @@ def diff(old: str, new: str, as_json: bool, as_markdown: bool, content_path: str
     if as_json and as_markdown:
         raise click.UsageError("choose one of --json and --markdown")
     try:
-        editions = load_edition(old, content=content_path), load_edition(new, content=content_path)
+        repo, content_path = _edition_layout(content_path)
+        editions = (
+            load_edition(old, repo=repo, content=content_path),
+            load_edition(new, repo=repo, content=content_path),
+        )
         comparison = compare(*editions)
     except DiffError as exc:
         click.echo(f"error: {exc}", err=True)
@@ -381,6 +385,30 @@ def build(
     if show:
         timings = ", ".join(f"{name} {seconds:.1f} s" for name, seconds in result.seconds.items())
         click.echo(f"built {result.site_dir} in {time.perf_counter() - started:.1f} s ({timings})", err=True)
+
+
+def _edition_layout(content_path: str | None) -> tuple[Path, str]:
+    """(git repository, content path inside it) for `handbook diff git:REV`: the handbook
+    found from here and its repository, so a handbook at the root of its own repository
+    works from any of its folders; else the current folder and content/."""
+    import os
+    import subprocess
+
+    from .project import NoProject, find_project
+
+    if content_path is not None:
+        return Path("."), content_path
+    try:
+        content_dir = find_project().content_dir
+    except NoProject:
+        return Path("."), "content"
+    top = subprocess.run(
+        ["git", "-C", str(content_dir), "rev-parse", "--show-toplevel"], capture_output=True, text=True, check=False
+    )
+    if top.returncode != 0:
+        return Path("."), "content"
+    repo = Path(top.stdout.strip()).resolve()
+    return Path(os.path.relpath(repo)), content_dir.relative_to(repo).as_posix()
 
 
 def _say_unfinished(unfinished: dict[str, str]) -> None:
