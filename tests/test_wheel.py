@@ -75,6 +75,17 @@ def test_the_wheel_starts_validates_and_builds_a_handbook_and_writes_only_inside
     assert validated.stdout.startswith("ok: 1 topics")
     run([handbook, "build", "-q"], folder, env)
     run([handbook, "pdf", "-q"], folder, env)
+    # An error's hint names a section of the guide the installed tool carries.
+    topic = folder / "topics" / "example-topic.yaml"
+    original = topic.read_text()
+    topic.write_text(original.replace("specialty:", "specality:"))
+    refused = subprocess.run([handbook, "validate"], cwd=folder, env=env, capture_output=True, text=True, check=False)
+    topic.write_text(original)
+    assert refused.returncode == 1
+    hint = next(line for line in refused.stderr.splitlines() if line.startswith("  see "))
+    guide, anchor = hint.removeprefix("  see ").split("#")
+    assert Path(guide).is_relative_to(purelib) and anchor == "fields", hint
+    assert "\n## Fields\n" in Path(guide).read_text()
 
     assert (folder / "site" / "index.html").is_file()
     assert (folder / "site" / "pocket-guide.pdf").read_bytes().startswith(b"%PDF-")
