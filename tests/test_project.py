@@ -122,3 +122,14 @@ def test_diff_against_git_finds_a_handbook_at_the_root_of_its_own_repository(tmp
     result = CliRunner().invoke(cli, ["diff", "git:HEAD", ".."])
     assert result.exit_code == 0, result.output
     assert "Renamed topic" in result.stdout
+
+
+def test_each_build_config_runs_every_hook_of_the_site_configuration(tmp_path: Path) -> None:
+    from generator.project import PACKAGE_DIR, site_config
+
+    init_handbook(tmp_path / "hb")
+    text = site_config(find_project(tmp_path / "hb")).read_text()
+    listed = re.findall(r"^  - (generator/\S+\.py)$", (ROOT / "mkdocs.yml").read_text(), re.M)
+    assert "generator/mkdocs_hooks.py" in listed
+    for hook in listed:
+        assert f"  - '{PACKAGE_DIR / Path(hook).name}'" in text
