@@ -382,10 +382,9 @@ def build_site(
     Each build renders into its own private folder unless ``docs_dir`` is given."""
     say = progress or (lambda _message: None)
     seconds: dict[str, float] = {}
-    project_dirs = (project_of(content_dir).home,)
-    # Checked before anything is written (config_file writes the project's cache).
+    config_path = project_of(content_dir).cache_dir / "mkdocs.yml"  # written when MkDocs is about to run
+    project_dirs = (project_of(content_dir).home, config_path.resolve().parent)
     site_dir = check_site_target(site_dir, content_dir=content_dir, project_dirs=project_dirs)
-    config_path = config_file(content_dir)
     sweep(site_dir)
     with work_folder(site_dir) as work:
         context, pdf_path = _build_into(
@@ -488,7 +487,10 @@ def _build_into(
         context.page_built = _page_counter(len(context.result.files), live) if live else None
         try:
             config = load_config(
-                str(config_path), docs_dir=str(context.docs_dir), site_dir=str(staging), strict=options.strict
+                str(config_file(content_dir)),
+                docs_dir=str(context.docs_dir),
+                site_dir=str(staging),
+                strict=options.strict,
             )
             mkdocs_build(config)
         except (MkDocsException, SystemExit) as exc:
@@ -537,5 +539,8 @@ def hook_context(config: Any) -> BuildContext:
     try:
         return prepare(content_dir, Path(config.docs_dir))
     except ContentError as exc:
-        lines = [str(d) for d in exc.report.sorted()]
+        from .guide import guide_link
+        from .messages import report_lines
+
+        lines = report_lines(exc.report.diagnostics, guide_link)  # as `handbook validate` prints them
         raise PluginError("invalid content:\n" + "\n".join(lines)) from exc

@@ -53,7 +53,7 @@ __all__ = [
 
 MANIFEST_NAME = "app.webmanifest"
 WORKER_NAME = "service-worker.js"
-WORKER_SOURCE = THEME_DIR / "app" / "service-worker.js"
+WORKER_SOURCE = THEME_DIR / "app" / "service-worker.js"  # in the repository or the wheel (generator.project)
 ICONS = {  # file -> (size in px, maskable)
     "assets/images/app-icon-192.png": (192, False),
     "assets/images/app-icon-512.png": (512, False),

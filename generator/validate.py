@@ -499,8 +499,11 @@ def validate_content(
     for path, loaded in zip(topic_paths, _load_folder(topic_paths, report, root), strict=True):
         if skip_unfinished_drafts and loaded and _is_draft(loaded):
             draft_report = Report()
-            if _parse(Topic, loaded, draft_report) is None or draft_report.errors:
-                unfinished[path.stem] = f"{loaded.path} ({len(draft_report.errors)} error(s))"
+            loader_errors = [d for d in report.diagnostics if d.path == loaded.path]
+            if _parse(Topic, loaded, draft_report) is None or draft_report.errors or loader_errors:
+                errors = len(draft_report.errors) + len(loader_errors)
+                unfinished[path.stem] = f"{loaded.path} ({errors} error(s))"
+                report.diagnostics = [d for d in report.diagnostics if d.path != loaded.path]
                 continue
         topic = parse(f"topics/{path.stem}", path, Topic, loaded) if loaded else None
         if topic is not None:
