@@ -322,9 +322,9 @@ def _new_environment() -> jinja2.Environment:
         prose=md_prose,
         attr=_attr,
         num=fmt_number,
-        qty=fmt_quantity,
-        figure=fmt_figure_value,
-        unit=fmt_unit,
+        qty=_in_house_style(fmt_quantity),
+        figure=_in_house_style(fmt_figure_value),
+        unit=_in_house_style(fmt_unit),
         computed=fmt_computed,
         date=fmt_date,
         band=fmt_band,
@@ -340,6 +340,21 @@ def _new_environment() -> jinja2.Environment:
         jump_links=jump_links,
     )
     return env
+
+
+def _in_house_style(present: Callable[..., str]) -> Callable[..., str]:
+    """A presenter as a Jinja filter that spells units in the handbook's notation
+    (content/handbook.yaml ``notation``; the template context carries the handbook)."""
+
+    @jinja2.pass_context
+    def in_style(context: Any, value: Any, *args: Any) -> str:
+        handbook = context.get("handbook")
+        notation = handbook.meta.notation if handbook is not None else None
+        if present is fmt_unit:
+            return fmt_unit(value, *args, notation=notation)
+        return present(value, notation)
+
+    return in_style
 
 
 def _front_matter(**fields: Any) -> str:

@@ -16,6 +16,8 @@ __all__ = [
     "HandbookMeta",
     "InfusionSchedule",
     "InfusionStep",
+    "Notation",
+    "NotationStyle",
     "Product",
     "ProductsFile",
     "Reference",
@@ -43,6 +45,24 @@ class ReviewPolicy(Model):
     """Warn when a review falls due within this many days."""
 
 
+class NotationStyle(StrEnum):
+    """How micrograms and units are spelt on every page, calculator and pocket guide."""
+
+    bnf = "BNF"
+    """British National Formulary: micrograms and units written in full (2 micrograms/kg)."""
+    ismp = "ISMP"
+    """ISMP error-prone abbreviations list: micrograms as mcg (2 mcg/kg); units in full."""
+
+
+class Notation(Model):
+    """content/handbook.yaml `notation:`: the house style for numbers and units. Counts are
+    always ×10⁹/L and µL, numbers have a leading zero (0.4) and no trailing zeros (1, not 1.0)."""
+
+    style: NotationStyle = NotationStyle.bnf
+    """BNF (micrograms in full) or ISMP (mcg). Units are written in full in both: "U" is
+    read as 0 or 4 (ISMP), so no style offers it."""
+
+
 class HandbookMeta(Model):
     """content/handbook.yaml: title, organisation, edition, disclaimer, review policy."""
 
@@ -62,6 +82,8 @@ class HandbookMeta(Model):
     """Where "report a problem with this page" goes: a mailto: or https: address."""
     specialties: list[Text] = []
     """Display order of specialties in the navigation; others follow alphabetically."""
+    notation: Notation = Notation()
+    """House style for units: BNF (micrograms in full, the default) or ISMP (mcg)."""
 
     @model_validator(mode="after")
     def _report_target(self) -> HandbookMeta:
