@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from generator.model.common import Figure, Quantity
-from generator.model.topic import Band, Dose
 from generator.model.handbook import Notation
+from generator.model.topic import Band, Dose
 from generator.present import (
     fmt_band,
     fmt_figure_value,
