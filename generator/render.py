@@ -32,6 +32,7 @@ from markupsafe import Markup, escape
 from .calculate import fmt as fmt_computed
 from .model import Reference, Topic
 from .model.common import Cited
+from .model.handbook import INDEX_PAGES
 from .model.topic import NOT_COVERED_TEXT, DecisionTable, Regimen
 from .present import fmt_band, fmt_figure_value, fmt_number, fmt_quantity, fmt_unit, template_environment
 from .validate import Handbook
@@ -338,6 +339,7 @@ def _new_environment() -> jinja2.Environment:
         topic_path=topic_path,
         frequency=regimen_frequency,
         jump_links=jump_links,
+        INDEX_PAGES=INDEX_PAGES,
     )
     return env
 

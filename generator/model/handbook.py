@@ -14,6 +14,8 @@ __all__ = [
     "GlossaryEntry",
     "GlossaryFile",
     "HandbookMeta",
+    "Home",
+    "StartLink",
     "InfusionSchedule",
     "InfusionStep",
     "Notation",
@@ -63,6 +65,29 @@ class Notation(Model):
     read as 0 or 4 (ISMP), so no style offers it."""
 
 
+# What a start link may point at: a topic (with an optional section anchor) or an index page.
+INDEX_PAGES = ("calculators", "a-z", "drugs", "glossary", "recent", "specialties")
+
+
+class StartLink(Model):
+    """One large button on the home page: where a reader in a hurry starts."""
+
+    label: Text
+    """The button's words, e.g. "Life-threatening bleeding"."""
+    link: str = Field(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*(#[A-Za-z0-9_-]+)?$")
+    """A topic id with an optional section anchor (ivig-in-itp#emergency), or an index page:
+    calculators, a-z, drugs, glossary, recent or specialties."""
+
+
+class Home(Model):
+    """content/handbook.yaml `home:`: what the home page says before the list of topics."""
+
+    tagline: Text
+    """One line: what the handbook is and for whom."""
+    start: list[StartLink] = Field(default=[], max_length=4)
+    """Up to four large buttons under the tagline, in order."""
+
+
 class HandbookMeta(Model):
     """content/handbook.yaml: title, organisation, edition, disclaimer, review policy."""
 
@@ -84,6 +109,9 @@ class HandbookMeta(Model):
     """Display order of specialties in the navigation; others follow alphabetically."""
     notation: Notation = Notation()
     """House style for units: BNF (micrograms in full, the default) or ISMP (mcg)."""
+    home: Home | None = None
+    """The home page's one-line description and its start buttons; without it the home
+    page lists the topics only."""
 
     @model_validator(mode="after")
     def _report_target(self) -> HandbookMeta:
