@@ -336,9 +336,7 @@ def _check_start_links(meta: HandbookMeta, where: Located, topic_ids: set[str], 
         hint = f" (did you mean '{close[0]}'?)" if close else ""
         loc = ("home", "start", i, "link")
         line, col = where.at(*loc)
-        report.error(
-            where.path, line, col, format_loc(loc), f"links to a missing topic or index page '{target}'{hint}"
-        )
+        report.error(where.path, line, col, format_loc(loc), f"links to a missing topic or index page '{target}'{hint}")
 
 
 def _check_review(topic: Topic, where: Located, meta: HandbookMeta, report: Report, on: dt.date) -> None:

@@ -25,6 +25,5 @@ def test_start_buttons_lead_to_the_page_and_section_named() -> None:
 def test_a_start_button_to_a_missing_topic_is_a_located_error(mini: Path) -> None:
     edit(mini / "handbook.yaml", "link: alpha#grade-table", "link: alpa#grade-table")
     assert only_errors(mini) == [
-        "handbook.yaml:18:42: home.start[1].link: links to a missing topic or index page 'alpa'"
-        " (did you mean 'alpha'?)"
+        "handbook.yaml:18:42: home.start[1].link: links to a missing topic or index page 'alpa' (did you mean 'alpha'?)"
     ]

@@ -15,7 +15,6 @@ __all__ = [
     "GlossaryFile",
     "HandbookMeta",
     "Home",
-    "StartLink",
     "InfusionSchedule",
     "InfusionStep",
     "Notation",
@@ -26,6 +25,7 @@ __all__ = [
     "ReferenceType",
     "ReferencesFile",
     "ReviewPolicy",
+    "StartLink",
 ]
 
 
