@@ -46,6 +46,7 @@ def on_config(config: Any) -> Any:
     config.nav = context.result.nav
     config.site_name = meta.title
     config.extra["handbook"] = footer_data(meta, context.options.build_date)
+    _full_navigation_when_small(config, len(context.handbook.topics))
     # The offline plugin loads iframe-worker from unpkg.com; the intranet has no
     # internet, so serve the bundled copy of the same file instead.
     polyfills = config.extra.get("polyfills") or []
@@ -55,6 +56,18 @@ def on_config(config: Any) -> Any:
     config.extra_javascript = [s for s in config.extra_javascript if _exists(str(s))]
     config.extra_css = [s for s in config.extra_css if _exists(str(s))]
     return config
+
+
+# Up to this many topics every page carries the whole navigation (about 5 KB gzip at
+# 150), so a specialty in the drawer expands in place. Beyond it navigation.prune keeps
+# pages small, and a collapsed specialty links to its first topic (Material's pruning).
+FULL_NAVIGATION_TOPICS = 150
+
+
+def _full_navigation_when_small(config: Any, topic_count: int) -> None:
+    features = config.theme["features"]
+    if topic_count <= FULL_NAVIGATION_TOPICS and "navigation.prune" in features:
+        config.theme["features"] = [f for f in features if f != "navigation.prune"]
 
 
 _context: build.BuildContext | None = None
