@@ -15,6 +15,7 @@ from mkdocs.plugins import event_priority
 from mkdocs.structure.files import File, Files
 
 from generator import build
+from generator.search_index import shape_entries
 
 __all__ = ["on_config", "on_env", "on_files", "on_post_build", "on_post_page", "on_serve"]
 
@@ -139,6 +140,7 @@ def on_post_build(config: Any) -> None:
     """Complete the search index of a preview rebuild; manifest.json beside the
     pages (plain mkdocs builds too)."""
     _keep_search_entries(config)
+    _shape_search_entries(config)
     build.write_manifest(_this_build(config), Path(config.site_dir))
 
 
@@ -167,6 +169,15 @@ def _keep_search_entries(config: Any) -> None:
         del kept[url]
     index.entries = [entry for url in _page_urls for entry in kept.get(url, [])]
     search.search_index_prev = None  # complete already: nothing for Material to merge
+
+
+def _shape_search_entries(config: Any) -> None:
+    """Keywords out of sight, synonyms in (generator/search_index.py)."""
+    search = config.plugins.get("material/search")
+    index = getattr(search, "search_index", None)
+    if index is None or not isinstance(getattr(index, "entries", None), list):
+        return
+    index.entries = shape_entries(index.entries, _this_build(config).handbook.meta.search.synonyms)
 
 
 def on_serve(server: Any, config: Any, builder: Any) -> Any:

@@ -25,6 +25,7 @@ __all__ = [
     "ReferenceType",
     "ReferencesFile",
     "ReviewPolicy",
+    "SearchSettings",
     "StartLink",
 ]
 
@@ -88,6 +89,14 @@ class Home(Model):
     """Up to four large buttons under the tagline, in order."""
 
 
+class SearchSettings(Model):
+    """content/handbook.yaml `search:`: words readers type that the pages do not use."""
+
+    synonyms: list[list[Text]] = []
+    """Groups of words that mean the same to a reader, e.g. [melaena, black stool, gut
+    bleeding]: a page that uses one word of a group is found by every other."""
+
+
 class HandbookMeta(Model):
     """content/handbook.yaml: title, organisation, edition, disclaimer, review policy."""
 
@@ -109,6 +118,8 @@ class HandbookMeta(Model):
     """Display order of specialties in the navigation; others follow alphabetically."""
     notation: Notation = Notation()
     """House style for units: BNF (micrograms in full, the default) or ISMP (mcg)."""
+    search: SearchSettings = SearchSettings()
+    """Search synonyms (lay words, spellings) for the site's search."""
     home: Home | None = None
     """The home page's one-line description and its start buttons; without it the home
     page lists the topics only."""
