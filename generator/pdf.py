@@ -4,7 +4,7 @@ The stage reads the whole handbook into one print context (cover, contents,
 topics, calculator tables, index), renders it to HTML with the Jinja2 templates
 in ``theme/print/`` and lays it out with WeasyPrint as a tagged PDF (PDF/UA-1).
 Every number printed comes from content/, either as written or through the
-calculator engine (:mod:`generator.calculate`); this module only formats.
+calculator engine (:mod:`generator.calc.tables`); this module only formats.
 
 The file is written next to its target and moved into place only when the
 render succeeded, so a failed build never leaves half a PDF behind.
@@ -36,7 +36,17 @@ from .model import Topic
 from .model.common import Cited, Figure, Statement
 from .model.common import texts as model_texts
 from .model.topic import NOT_COVERED_TEXT, ReviewStatus
-from .present import fmt_band, fmt_figure_value, fmt_grouped, fmt_number, fmt_quantity, fmt_unit, template_environment
+from .present import (
+    fmt_band,
+    fmt_figure_value,
+    fmt_grouped,
+    fmt_number,
+    fmt_quantity,
+    fmt_unit,
+    keep_together,
+    template_environment,
+)
+from .project import THEME_DIR
 from .validate import Handbook, today
 
 __all__ = [
@@ -55,7 +65,7 @@ __all__ = [
     "write_pdf",
 ]
 
-PRINT_THEME = Path(__file__).resolve().parent.parent / "theme" / "print"
+PRINT_THEME = THEME_DIR / "print"
 PDF_VARIANT = "pdf/ua-1"
 
 # Topic fields the templates lay out with their own block, in the order a
@@ -312,124 +322,95 @@ def _topic_calculators(handbook: Handbook, topic: Topic) -> list[str]:
     return [c for c in dict.fromkeys(ids) if handbook.calculators[c].topic in handbook.topics]
 
 
-def _neonatal_regimens(handbook: Handbook, calculator_topic: str) -> set[str]:
-    """Regimens the topic assigns to neonates (special_populations[].regimen)."""
-    topic = handbook.topics[calculator_topic]
-    return {g.regimen for g in topic.special_populations if g.population == "neonates" and g.regimen}
+def _weight_band_table(program: Any, table: Any) -> dict[str, Any]:
+    """One regimen's weight-band table for the template: numbers computed and formatted
+    by the engine (generator.calc.tables); this stage only lays out its rows."""
+    from .calc.display import fmt
 
-
-def _vials_text(vials: list[dict[str, Any]] | None, fmt: Callable[[float], str]) -> str:
-    if not vials:
-        return ""
-    return " + ".join(f"{v['count']}×{fmt(v['size_g'])}" for v in vials)
-
-
-def _weight_band_table(
-    spec: dict[str, Any], regimen: dict[str, Any], weights: list[float], product: dict[str, Any] | None, neonatal: bool
-) -> dict[str, Any]:
-    """One regimen's weight-band table, every number from the engine."""
-    from .calculate import fmt, weight_band_rows
-
-    rows = []
+    show = program.display
+    unit = table.unit
     footnotes: list[str] = []  # the engine's warnings, each printed once under the table
-    for row in weight_band_rows(spec, regimen["id"], weights, product["id"] if product else None):
-        if not row["ok"]:
-            continue  # outside the calculator's hard limits: the engine refuses, so the paper does too
-        row_marks: list[str] = []
-        for warning in row["warnings"]:
-            if warning["field"] == "height_cm":
-                continue  # no height in a weight-band table: the caption says how to read the weight
-            if warning["message"] not in footnotes:
-                footnotes.append(warning["message"])
-            mark = footnote_mark(footnotes.index(warning["message"]))
-            if mark not in row_marks:
-                row_marks.append(mark)
-        marks = ",".join(row_marks)
+    rows = []
+    for row in table.rows:
+        marks = []
+        for message in (*row.warnings, *([row.cap_reason] if row.cap_reason else [])):
+            if message not in footnotes:
+                footnotes.append(message)
+            mark = footnote_mark(footnotes.index(message))
+            if mark not in marks:
+                marks.append(mark)
+        low, high = fmt(row.low_kg, show, "kg"), fmt(row.high_kg, show, "kg")
         rows.append(
             {
-                "weight_kg": fmt(row["dosing_weight_kg"]),
-                "dose_per_day_g": fmt(row["dose_per_day_g"]),
-                "course_total_g": fmt(row["course_total_g"]),
-                "rounded_g": fmt(row["rounded_dose_per_day_g"]) if row["rounded_dose_per_day_g"] is not None else "",
-                "vials": _vials_text(row["vials"], fmt),
-                "volume_ml": fmt(row["volume_per_day_ml"]) if row["volume_per_day_ml"] is not None else "",
-                "marks": marks,
+                "weight_kg": low if low == high else f"{low}–{high}",
+                "dose_per_day_g": fmt(row.dose, show, unit),
+                "course_total_g": fmt(row.course if row.dispensed_course is None else row.dispensed_course, show, unit),
+                "rounded_g": fmt(row.dispensed_dose, show, unit) if row.dispensed_dose is not None else "",
+                "vials": " + ".join(f"{count}×{fmt(size, show, unit)}" for size, count in row.presentations),
+                "volume_ml": fmt(row.volume_ml, show, "mL") if row.volume_ml is not None else "",
+                "text": row.text,
+                "marks": ",".join(marks),
             }
         )
-    policy = spec["dosing_weight"]
-    if regimen["dosing_weight"] == "actual":
-        basis = regimen["note"] or spec["text"]["w_regimen_actual"]
-    else:
-        # The policy's own numbers, from content (via the compiled spec).
-        rule, factor = policy["adjust_when"], policy["adjusted"]["factor"]
-        basis = (
-            f"Read the row for the dosing weight: actual body weight; for patients aged "
-            f"{fmt(rule['adult_from_age_years'])} or over with BMI above {fmt(rule['bmi_above'])} kg/m²"
-            f"{' and weight above IBW' if rule['actual_above_ibw'] else ''}, adjusted body weight "
-            f"(IBW + {fmt(factor)} × (actual − IBW)): use the calculator."
-        )
-    days = regimen["days"]
-    span = f"{rows[0]['weight_kg']}–{rows[-1]['weight_kg']} kg" if rows else "no weights"
+    assumes = ", ".join(f"{name.replace('_', ' ')} {value}" for name, value in table.assumes)
+    days = table.days
+    span = f"{rows[0]['weight_kg'].split('–')[0]}–{rows[-1]['weight_kg'].split('–')[-1]} kg" if rows else "no weights"
+    note = (
+        "Bands of weights that get the same dispensed course; rates and shortest times are those of the band's "
+        "lightest weight. Dosing weight: actual body weight; for obese adults use the calculator (adjusted weight)."
+    )
     return {
         "kind": "weight-band",
-        "calculator": spec["id"],
-        "regimen_id": regimen["id"],
-        "title": f"{regimen['name']}: {regimen['dose_text']} {'once' if days == 1 else f'daily × {days} days'}"
-        f" ({span}{', neonatal' if neonatal else ''})",
-        "note": basis,
-        "product": product,
+        "calculator": table.calculator,
+        "regimen_id": table.regimen,
+        "title": f"{table.regimen_name}: {table.dose_text} {'once' if days == 1 else f'daily × {days} days'}"
+        f" ({span}{', ' + assumes if assumes else ''})",
+        "note": note,
+        "product": {"id": table.product, "name": table.product_name} if table.product else None,
         "rows": rows,
         "footnotes": [f"{footnote_mark(i)} {m}" for i, m in enumerate(footnotes)],
     }
 
 
-def _infusion_tables(
-    spec: dict[str, Any], regimen: dict[str, Any], weights: list[float], product: dict[str, Any]
-) -> list[dict[str, Any]]:
-    """Infusion-rate steps in mL/h by dosing weight; a second table when the lower
-    maximum for renal or thrombotic risk changes the steps."""
-    from .calculate import compute, fmt
+def _infusion_tables(program: Any, regimen: str, weights: list[float], product: Any) -> list[dict[str, Any]]:
+    """Infusion-rate steps in mL/h by dosing weight (rows from generator.calc.tables); a
+    second table when the lower maximum for renal or thrombotic risk changes the steps."""
+    from .calc.display import fmt
+    from .calc.tables import infusion_rows
 
+    show = program.display
     tables = []
     previous: list[Any] | None = None
     for risk in (False, True):
-        rows, header = [], None
-        for weight in weights:
-            inputs = {"weight_kg": weight, "regimen": regimen["id"], "product": product["id"]}
-            if risk:
-                inputs["renal_or_thrombotic_risk"] = True
-            result = compute(spec, inputs)
-            if not result["ok"] or not result["infusion_steps"]:
-                continue
-            steps = result["infusion_steps"]
-            header = header or [
-                {
-                    "mg_per_kg_min": fmt(step["mg_per_kg_min"]),
-                    "minutes": step["minutes"],
-                    "maximum": step["maximum"],
-                }
-                for step in steps
-            ]
-            rows.append({"weight_kg": fmt(result["dosing_weight_kg"]), "rates": [fmt(s["ml_per_h"]) for s in steps]})
-        if not rows or header == previous:
+        rows = infusion_rows(program, regimen, product.id, weights, at_risk=risk)
+        if not rows:
+            continue
+        header = [
+            {"mg_per_kg_min": fmt(rate, show, "mg/kg/min"), "minutes": minutes, "maximum": is_max}
+            for rate, minutes, is_max, _ in rows[0].steps
+        ]
+        if header == previous:
             continue
         previous = header
-        title = f"Infusion rates, {product['name']} {fmt(product['concentration_percent'])}% (mL/h)"
-        schedule = product["schedule"]
-        # Both maxima as content states them: the engine's last step is only the one in force for this table.
-        maximum = f"Maximum {fmt(schedule['max_rate'])} mg/kg/min"
-        if schedule["max_rate_at_risk"] is not None:
-            maximum += f"; {fmt(schedule['max_rate_at_risk'])} mg/kg/min with risk of renal failure or thrombosis"
+        schedule = product.schedule
+        maximum = f"Maximum {fmt(schedule.max_rate, show, None)} mg/kg/min"
+        if schedule.max_rate_at_risk is not None:
+            at_risk = fmt(schedule.max_rate_at_risk, show, None)
+            maximum += f"; {at_risk} mg/kg/min with risk of renal failure or thrombosis"
         else:
             maximum += "; no lower maximum for renal or thrombotic risk is recorded: follow the product label"
         tables.append(
             {
                 "kind": "infusion",
-                "calculator": spec["id"],
-                "title": title + (": risk of renal failure or thrombosis" if risk else ""),
+                "calculator": program.id,
+                "title": f"Infusion rates, {product.name} (mL/h)"
+                + (": risk of renal failure or thrombosis" if risk else ""),
                 "note": f"By dosing weight; start at the first step and increase as tolerated. {maximum}.",
                 "steps": header,
-                "rows": rows,
+                "rows": [
+                    {"weight_kg": fmt(r.weight_kg, show, "kg"), "rates": [fmt(st[3], show, "mL/h") for st in r.steps]}
+                    for r in rows
+                ],
                 "footnotes": [],
             }
         )
@@ -437,44 +418,38 @@ def _infusion_tables(
 
 
 def calculator_tables(handbook: Handbook, topic: Topic, config: PrintConfig) -> list[dict[str, Any]]:
-    """Printed tables of the topic's calculators: a weight-band table per regimen of
-    each weight-dose calculator and its infusion-rate steps. Every number is
-    computed by :mod:`generator.calculate`; this stage only chooses the rows."""
-    try:
-        from .calculate import compile_spec
-    except ImportError:  # the engine is not part of this build yet
-        return []
+    """Printed tables of the topic's calculators: a weight-band table per regimen of each
+    dose calculator and its infusion-rate steps. Every number is computed by
+    generator.calc.tables; this stage only chooses the ranges and lays out the rows."""
+    from .calc.tables import weight_band_tables
+    from .present import neonatal_regimens
+
+    ranges = {name: (r.from_kg, r.to_kg, r.step_kg) for name, r in config.weight_bands.items()}
     tables: list[dict[str, Any]] = []
     for calc_id in _topic_calculators(handbook, topic):
-        spec = compile_spec(handbook, calc_id)
-        if spec["kind"] != "weight-dose":
+        program = handbook.programs.get(calc_id)
+        if program is None or program.dose is None:
             continue
-        product = spec["products"][0] if spec["products"] else None  # the first offered is the default
-        neonatal_ids = _neonatal_regimens(handbook, spec["topic"])
-        for regimen in spec["regimens"]:
-            neonatal = regimen["id"] in neonatal_ids
-            weights = config.weight_bands["neonatal" if neonatal else "adult"].weights()
-            tables.append(_weight_band_table(spec, regimen, weights, product, neonatal))
-        if product is not None and product["schedule"] is not None:
-            regimen = next((r for r in spec["regimens"] if r["id"] not in neonatal_ids), spec["regimens"][0])
-            tables.extend(_infusion_tables(spec, regimen, list(config.infusion_weights_kg), product))
+        neonatal = neonatal_regimens(handbook, program.topic)
+        for table in weight_band_tables(program, ranges, range_for=dict.fromkeys(neonatal, "neonatal")):
+            tables.append(_weight_band_table(program, table))
+        products = program.dose.products
+        if products and products[0].schedule is not None:
+            regimen = next((r.id for r in program.dose.regimens if r.id not in neonatal), program.dose.regimens[0].id)
+            tables.extend(_infusion_tables(program, regimen, list(config.infusion_weights_kg), products[0]))
     return tables
 
 
 def decision_units(handbook: Handbook) -> dict[str, list[tuple[str, float]]]:
     """For each decision table a calculator reads: the other units readers may
     count in, with how many of them make one of the table's unit."""
-    from .model.calculator import CONVERTIBLE_UNITS
-
     out: dict[str, list[tuple[str, float]]] = {}
-    for calc in handbook.calculators.values():
-        if calc.decision is None:
+    for program in handbook.programs.values():
+        if program.decision is None:
             continue
-        table = next((t for t in handbook.topics[calc.topic].decision_tables if t.id == calc.decision.table), None)
-        if table is None:
-            continue
-        others = [(fmt_unit(u), CONVERTIBLE_UNITS[(table.unit, u)]) for u in calc.decision.units if u != table.unit]
-        out[f"{calc.topic}/{table.id}"] = others
+        measure = next(i for i in program.inputs if i.id == program.decision.measure)
+        others = [(fmt_unit(a.unit), 1 / a.factor) for a in measure.alternatives if a.field is None]
+        out[f"{program.topic}/{program.decision.table}"] = others
     return out
 
 
@@ -561,6 +536,7 @@ def build_context(
         groups.setdefault(topic.specialty, []).append(topic)
 
     pending = [t for t in topics if t.review.status is not ReviewStatus.approved]
+    first_of_group = {group[0].id for group in groups.values()}
     printed = []
     for topic in topics:
         numbers = _reference_numbers(topic)
@@ -569,6 +545,7 @@ def build_context(
             {
                 "topic": topic,
                 "pending": topic.review.status is not ReviewStatus.approved,
+                "first_in_group": topic.id in first_of_group,
                 "sections": _sections(topic, has_tables=bool(tables)),
                 "refnum": numbers,
                 "references": [(n, handbook.references[ref_id]) for ref_id, n in numbers.items()],
@@ -611,6 +588,7 @@ def _environment() -> jinja2.Environment:
         band=lambda band, factor=1: fmt_band(band, None, factor),
         md=inline_markdown,
         humanise=humanise,
+        cite_numbers=lambda cite, refnum: sorted({refnum[ref_id] for ref_id in cite}),
     )
     env.globals.update(
         anchor=anchor,
@@ -624,7 +602,8 @@ def _environment() -> jinja2.Environment:
 def render_html(handbook: Handbook, **options: Any) -> str:
     """The pocket guide as one HTML document (see :func:`build_context` for options)."""
     context = build_context(handbook, **options)
-    return _environment().get_template("handbook.html.j2").render(**context)
+    # One pass over the whole document, so no number escapes it, whichever template wrote it.
+    return keep_together(_environment().get_template("handbook.html.j2").render(**context))
 
 
 def _fetcher() -> Any:
@@ -636,13 +615,27 @@ def _fetcher() -> Any:
 
     class LocalFetcher(URLFetcher):
         def fetch(self, url: str, headers: Any = None) -> Any:
-            if url.startswith("file://"):
-                path = Path(url.removeprefix("file://").split("?")[0]).resolve()
-                if any(path.is_relative_to(root.resolve()) for root in allowed):
-                    return super().fetch(url, headers)
+            path = local_path(url)
+            if path is not None and any(path.is_relative_to(root.resolve()) for root in allowed):
+                return super().fetch(path.as_uri(), headers)
             raise ValueError(f"the pocket guide fetches only its theme and fonts (refused {url})")
 
     return LocalFetcher(allowed_protocols={"file"}, fail_on_errors=True)
+
+
+def local_path(url: str) -> Path | None:
+    """The real file a ``file:`` URL names, decoded (``%2e%2e`` is "..") and resolved
+    (links followed) before any check; None for another scheme, a host, or a
+    path that still carries a "%" or a backslash after decoding."""
+    from urllib.parse import unquote, urlsplit
+
+    parts = urlsplit(url)
+    if parts.scheme != "file" or parts.netloc not in ("",):
+        return None
+    decoded = unquote(parts.path)
+    if "%" in decoded or "\\" in decoded or "\x00" in decoded or not decoded.startswith("/"):
+        return None
+    return Path(decoded).resolve()
 
 
 @contextlib.contextmanager
@@ -742,6 +735,13 @@ def write_document(document: Any, out: Any) -> None:
         document.write_pdf(out, pdf_variant=PDF_VARIANT)
 
 
+def _current_umask() -> int:
+    """The process umask (reading it means setting it; it is put back at once)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 def write_pdf(
     handbook: Handbook,
     path: Path | str,
@@ -775,6 +775,9 @@ def write_pdf(
             write_document(document, out)
             out.flush()
             os.fsync(out.fileno())
+        # mkstemp creates the file 0600; a web server running as another user would then
+        # answer 403 for the guide. The user's umask decides, as for any file they write.
+        os.chmod(temp_name, 0o666 & ~_current_umask())
         os.replace(temp_name, target)
     except BaseException:
         # BaseException: WeasyPrint's fatal fetch error is one, and Ctrl-C must not leave a .part file either.

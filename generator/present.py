@@ -9,12 +9,13 @@ The calculators get the same spellings from :func:`unit_notation`.
 One module for both outputs: a dose must never read "0.0125 g/kg" on a page and
 "0.013 g/kg" in the pocket guide. Numbers an author wrote are shown exactly as
 written; numbers derived at build time (a band converted to /uL) are rounded here.
-Numbers the calculator computes are formatted by the engine (``calculate.fmt``).
+Numbers the calculator computes are formatted by the engine (``generator.calc.display``).
 Both outputs also set up their Jinja templates the same way (:func:`template_environment`).
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +33,7 @@ __all__ = [
     "fmt_number",
     "fmt_quantity",
     "fmt_unit",
+    "keep_together",
     "template_environment",
     "unit_notation",
 ]
@@ -152,3 +154,63 @@ def fmt_band(band: Band, unit: Any = None, factor: float = 1) -> str:
     else:
         text = f"{number(band.min or 0)} to < {number(band.below)}"
     return f"{text} {fmt_unit(unit)}" if unit is not None else text
+
+
+# --------------------------------------------------------------------------- line breaking
+
+# A number with what qualifies it: "< 50", "0.8–1 g/kg", "24 to 48 h", "25 ×10⁹/L",
+# "(40–150 kg)". A reader must never find "2 g/" at a line end and "kg" on the next.
+_NUMBER = r"\d[\d,]*(?:\.\d+)?"
+_UNIT_WORDS = (
+    "g|mg|micrograms?|kg|mL|L|h|hours?|min|minutes?|days?|weeks?|months?|years?|%|"
+    "mmol|µmol|units?|vials?|doses?|patients?|IU|cm|m|mm|inch(?:es)?|pt|°C"
+)
+_UNIT = rf"(?:(?:{_UNIT_WORDS})(?:/[\w⁹²µ^]+)*|[x×]10[\^⁰-⁹\d]*/\w+|/[µu]L|/\w+)(?![\w/])"
+_QUANTITY = re.compile(
+    rf"(?:(?:&lt;|&gt;|[<>≤≥])\s?)?{_NUMBER}"
+    rf"(?:\s?[–-]\s?{_NUMBER}|\sto\s(?:(?:&lt;|[<≤])\s|below\s)?{_NUMBER})?"
+    rf"(?:\s?{_UNIT})?"
+)
+# A minus (or a hyphen standing for one) between spaces stays with what it subtracts:
+# at a line end it would read as a hyphen.
+_MINUS = re.compile(r"(?<=\s)[−-]\s[\w(][^\s<]*")
+_TAG = re.compile(r"(<[^>]*>)")
+_SKIP = re.compile(r"<(style|script|title|head)\b", re.IGNORECASE)
+
+
+def _join(match: re.Match[str]) -> str:
+    text = match.group(0)
+    if not re.search(r"[\s–/-]", text):
+        return text  # a bare number or "10%" cannot break anyway
+    return f'<span class="nobr">{text}</span>'
+
+
+def keep_together(html: str) -> str:
+    """Bind numbers to their units, ranges to their ends and a minus to its operand in
+    an HTML fragment (text nodes only; tags, attributes and ``<head>`` untouched) by
+    wrapping each in ``<span class="nobr">`` (the stylesheet gives it ``white-space: nowrap``).
+    The printed text is unchanged, so text extraction and search read the same words."""
+    out: list[str] = []
+    skipping = None
+    for part in _TAG.split(html):
+        if part.startswith("<"):
+            opened = _SKIP.match(part)
+            if opened and skipping is None:
+                skipping = opened.group(1).lower()
+            elif skipping and part.lower().startswith(f"</{skipping}"):
+                skipping = None
+            out.append(part)
+        elif skipping or not part.strip():
+            out.append(part)
+        else:
+            part = _QUANTITY.sub(_join, part)
+            out.append(_MINUS.sub(lambda m: f'<span class="nobr">{m.group(0)}</span>', part))
+    return "".join(out)
+
+
+def neonatal_regimens(handbook: Any, topic_id: str) -> frozenset[str]:
+    """Regimens the topic assigns to neonates (special_populations[].regimen): their printed
+    and fallback weight-band tables use the neonatal weight range."""
+    topic = handbook.topics.get(topic_id)
+    groups = topic.special_populations if topic is not None else []
+    return frozenset(g.regimen for g in groups if g.population == "neonates" and g.regimen)

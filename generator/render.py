@@ -15,10 +15,8 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import functools
 import json
 import os
-import re
 import tempfile
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
@@ -29,12 +27,16 @@ from typing import Any
 import jinja2
 from markupsafe import Markup, escape
 
-from .calculate import fmt as fmt_computed
+from .calc.display import fmt_plain as fmt_computed
+from .escape import abbreviation, md_prose, md_text
+from .escape import attr as _attr
 from .model import Reference, Topic
 from .model.common import Cited
 from .model.handbook import INDEX_PAGES
-from .model.topic import NOT_COVERED_TEXT, DecisionTable, Regimen
+from .model.topic import NOT_COVERED_TEXT, Regimen
+from .navigation import specialty_index_path, specialty_nav
 from .present import fmt_band, fmt_figure_value, fmt_number, fmt_quantity, fmt_unit, template_environment
+from .project import THEME_DIR
 from .validate import Handbook
 from .workers import map_in_order
 
@@ -43,13 +45,14 @@ __all__ = [
     "Citations",
     "RenderOptions",
     "RenderResult",
+    "forget_docs",
     "md_prose",
     "md_text",
     "render_handbook",
     "write_tree",
 ]
 
-TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "theme" / "templates"
+TEMPLATE_DIR = THEME_DIR / "templates"
 
 # Clinical order of a topic page's sections (template block names).
 SECTION_ORDER = (
@@ -71,96 +74,7 @@ SECTION_ORDER = (
 )
 
 # --------------------------------------------------------------------------- escaping
-
-# Characters with inline meaning in Python-Markdown and the enabled extensions
-# (tables use "|", attr_list uses "{}"). "<" and "&" become entities.
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]{}|!#])")
-# Only what could start a list or a quote at the start of a line; each is
-# escaped with a backslash Python-Markdown understands ("\2" would stay visible).
-_LEADING_BLOCK = re.compile(r"^(\s*)(?:([+\->])|(\d+)([.)]))")
-_SPACE = re.compile(r"\s+")
-_LINK = re.compile(r"\[([^\[\]\n]+)\]\(([^()\s]+)\)")
-_SAFE_URL = re.compile(r"^(https?://|mailto:|#|\.{0,2}/|[\w-]+\.md(#[\w-]*)?$)", re.IGNORECASE)
-
-
-_PROSE_SPECIAL = re.compile(r"([\[\]{}|!\\])")
-
-
-def _backslash(match: re.Match[str]) -> str:
-    # A function, not the template r"\\\1": re expands a template on every match.
-    return "\\" + match.group(1)
-
-
-def _entities(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
-
-
-def _one_line(text: str) -> str:
-    # Author text is inline: collapsing newlines rules out block syntax (headings,
-    # lists, abbreviation or link definitions, raw HTML blocks).
-    return _SPACE.sub(" ", str(text)).strip()
-
-
-def _escape_leading(text: str) -> str:
-    def fix(match: re.Match[str]) -> str:
-        if match.group(2):
-            return f"{match.group(1)}\\{match.group(2)}"
-        return f"{match.group(1)}{match.group(3)}\\{match.group(4)}"
-
-    return _LEADING_BLOCK.sub(fix, text, count=1)
-
-
-def md_text(value: Any) -> Markup:
-    """Author text shown exactly as written: Markdown and HTML are inert."""
-    return _md_text(str(value))
-
-
-# Memoised: index pages repeat every title and summary, and a preview rebuild
-# formats the same strings again (strings in, immutable Markup out).
-@functools.lru_cache(maxsize=65536)
-def _md_text(value: str) -> Markup:
-    text = _entities(_one_line(value))
-    return Markup(_escape_leading(_MD_SPECIAL.sub(r"\\\1", text)))
-
-
-def _prose_plain(text: str) -> str:
-    # Inside prose, emphasis (* _) and code (`) keep their meaning; everything
-    # that could open a link, an image, an attribute list or a table cell does not.
-    return _PROSE_SPECIAL.sub(_backslash, _entities(text))
-
-
-def md_prose(value: Any) -> Markup:
-    """Author prose as a Markdown subset: emphasis, code, and links to
-    http(s), mailto, in-page anchors or relative pages. Anything else is text."""
-    return _md_prose(str(value))
-
-
-@functools.lru_cache(maxsize=65536)
-def _md_prose(value: str) -> Markup:
-    text = _one_line(value)
-    out: list[str] = []
-    last = 0
-    for match in _LINK.finditer(text):
-        out.append(_prose_plain(text[last : match.start()]))
-        label, url = match.group(1), match.group(2)
-        if _SAFE_URL.match(url):
-            out.append(f"[{_prose_plain(label)}]({_entities(url)})")
-        else:
-            out.append(_prose_plain(match.group(0)))
-        last = match.end()
-    out.append(_prose_plain(text[last:]))
-    return Markup(_escape_leading("".join(out)))
-
-
-def _attr(value: Any) -> Markup:
-    """A value for an HTML attribute or element we write ourselves."""
-    return _attr_text(str(value))
-
-
-@functools.lru_cache(maxsize=65536)
-def _attr_text(value: str) -> Markup:
-    return escape(_one_line(value))
-
+# Every escaping rule lives in generator/escape.py, one function per boundary.
 
 # --------------------------------------------------------------------------- numbers
 # Clinical numbers and units are formatted by generator/present.py, shared with
@@ -206,6 +120,12 @@ class Citations:
             f'href="#ref-{numbers[0]}" data-hb-refs="{" ".join(map(str, numbers))}"{title} '
             f'aria-label="{label}" aria-haspopup="dialog">[{shown}]</a></span>'
         )
+
+    def secondary_only(self, cited: Cited) -> bool:
+        """True when every source a statement cites is a secondary summary: the page
+        says so next to the statement."""
+        ids = [ref_id for ref_id in cited.cite if ref_id in self.references]
+        return bool(ids) and all(self.references[i].type.value == "secondary-summary" for i in ids)
 
     def entries(self) -> list[tuple[int, Reference, list[str]]]:
         """(number, reference, citing anchors) in number order."""
@@ -264,11 +184,14 @@ class RenderOptions:
     build_date: dt.date | None = None
     """Date shown as "built on" (from SOURCE_DATE_EPOCH); None hides it."""
     calculator_specs: Callable[[Handbook, str], dict[str, Any]] | None = None
-    """Compiles a calculator spec (generator.calculate.compile_spec), when available."""
-    weight_band_rows: Callable[..., list[Any]] | None = None
-    """Weight-band rows for the <noscript> table (generator.calculate.weight_band_rows)."""
-    weight_bands_kg: dict[str, list[float]] = field(default_factory=dict)
-    """Weights of the <noscript> tables by range name (adult, neonatal), from theme/print/config.yaml."""
+    """The compiled program of a calculator as JSON (generator.calc), when available."""
+    weight_band_tables: Callable[..., list[Any]] | None = None
+    """Weight-band tables for the <noscript> fallback (generator.calc.tables.weight_band_tables)."""
+    weight_bands_kg: dict[str, tuple[float, float, float]] = field(default_factory=dict)
+    vectors_dir: Path | None = None
+    """Folder of the shared calculator vectors (tests/vectors/), for the validation pages."""
+    """Weight ranges (from, to, step kg) of the <noscript> tables by name (adult, neonatal),
+    from theme/print/config.yaml."""
 
 
 @dataclass
@@ -340,6 +263,7 @@ def _new_environment() -> jinja2.Environment:
         frequency=regimen_frequency,
         jump_links=jump_links,
         INDEX_PAGES=INDEX_PAGES,
+        link_href=link_href,
     )
     return env
 
@@ -372,37 +296,35 @@ def _front_matter(**fields: Any) -> str:
 def _glossary_block(handbook: Handbook) -> str:
     # Python-Markdown's abbr extension: *[ITP]: immune thrombocytopenia. The
     # extension writes the title attribute through ElementTree, which escapes it.
-    lines = []
-    for entry in handbook.glossary.terms:
-        abbr = _one_line(entry.abbr)
-        if "]" in abbr:
-            continue  # cannot be written as an abbreviation definition
-        lines.append(f"*[{abbr}]: {_one_line(entry.term)}")
+    lines = [abbreviation(entry.abbr, entry.term) for entry in handbook.glossary.terms]
+    lines = [line for line in lines if line is not None]  # refused by validation; never written
     return "\n" + "\n".join(lines) + "\n" if lines else ""
 
 
-def _decision_cells(table: DecisionTable) -> dict[tuple[str, str], Any]:
-    return {(cell.band, cell.condition): cell for cell in table.cells}
+def link_href(target: str) -> str:
+    """A decision cell's link (topic-id or topic-id#anchor) as a link between topic pages."""
+    topic_id, _, anchor = target.partition("#")
+    return f"{topic_id}.md" + (f"#{anchor}" if anchor else "")
 
 
 def _calculator_views(handbook: Handbook, topic: Topic, options: RenderOptions) -> list[dict[str, Any]]:
     """The topic's calculators, decision calculators first: the reader grades the patient
     (what to do) before working out a dose."""
     views = []
-    ordered = sorted(topic.calculators, key=lambda c: handbook.calculators[c].kind != "decision")
+    ordered = sorted(topic.calculators, key=lambda c: handbook.calculators[c].decision is None)
     for calc_id in ordered:
         calculator = handbook.calculators[calc_id]
         view: dict[str, Any] = {
             "id": calc_id,
             "title": calculator.title,
-            "kind": calculator.kind,
+            "kind": "decision" if calculator.decision is not None else "dose",
             "spec_json": None,
             "bands": [],
         }
         if options.calculator_specs is not None:
             spec = options.calculator_specs(handbook, calc_id)
             view["spec_json"] = _spec_attr(spec)
-            view["bands"] = _weight_band_tables(spec, topic, options)
+            view["bands"] = _weight_band_tables(spec, topic, options, handbook)
         views.append(view)
     return views
 
@@ -414,24 +336,26 @@ def _spec_attr(spec: dict[str, Any]) -> Markup:
     return Markup(text.replace("&", "&amp;").replace("'", "&#39;").replace("<", "&lt;").replace(">", "&gt;"))
 
 
-def _weight_band_tables(spec: dict[str, Any], topic: Topic, options: RenderOptions) -> list[dict[str, Any]]:
-    """Precomputed tables for readers without JavaScript, one per regimen with
-    the default product (the first offered, as in the pocket guide): one table per
-    product multiplied the page's weight sevenfold for readers who mostly never see
-    it. Every number is computed by the calculator engine from content; the weights
-    (presentation only) come from theme/print/config.yaml like the PDF's, and rows
-    the engine refuses are left out."""
-    if options.weight_band_rows is None or spec.get("kind") != "weight-dose":
+def _weight_band_tables(
+    spec: dict[str, Any], topic: Topic, options: RenderOptions, handbook: Handbook
+) -> list[dict[str, Any]]:
+    """Precomputed tables for readers without JavaScript, one per regimen with the default
+    product (the first offered, as in the pocket guide). Every number is computed by the
+    calculator engine (generator.calc.tables); the weight ranges (presentation only) come
+    from theme/print/config.yaml like the PDF's."""
+    from .calc.tables import row_cells
+    from .present import neonatal_regimens
+
+    program = handbook.programs.get(spec.get("id", ""))
+    if options.weight_band_tables is None or program is None or program.dose is None:
         return []
-    neonatal = {g.regimen for g in topic.special_populations if g.population == "neonates" and g.regimen}
     tables = []
-    for regimen in spec.get("regimens", []):
-        weights = options.weight_bands_kg.get("neonatal" if regimen["id"] in neonatal else "adult", [])
-        product = (spec.get("products") or [None])[0]
-        product_id = product["id"] if product else None
-        rows = [r for r in options.weight_band_rows(spec, regimen["id"], weights, product_id) if r.get("ok")]
-        if rows:
-            tables.append({"regimen": regimen, "product": product, "rows": rows})
+    neonatal = neonatal_regimens(handbook, program.topic)
+    ranges = dict.fromkeys(neonatal, "neonatal")
+    for table in options.weight_band_tables(program, options.weight_bands_kg, range_for=ranges):
+        if table.rows:
+            cells = [row_cells(program, table, row) for row in table.rows]
+            tables.append({"table": table, "rows": cells})
     return tables
 
 
@@ -471,7 +395,7 @@ def render_topic(
         handbook=handbook,
         cite=citations,
         citations=citations,
-        cells=_decision_cells,
+        product_name=lambda product_id: handbook.products[product_id].name,
         regimens={r.id: r for r in topic.regimens},
         calculators=_calculator_views(handbook, topic, options),
         related=[handbook.topics[i] for i in topic.related if i in handbook.topics],
@@ -565,7 +489,7 @@ def _index_page(
     full_key = (name, title, key) if key is not None else None
     page = _INDEX_CACHE.get(full_key) if full_key is not None else None
     if page is None:
-        meta = _front_matter(title=title, hb_kind="index", search={"exclude": True})
+        meta = _front_matter(title=str(_attr(title)), hb_kind="index", search={"exclude": True})
         page = meta + env.get_template(name).render(**context)
     if full_key is not None:
         _INDEX_CACHE_NEXT[full_key] = page
@@ -573,6 +497,24 @@ def _index_page(
 
 
 _INDEX_CACHE_NEXT: dict[tuple[Any, ...], str] = {}
+
+
+def _validation_pages(handbook: Handbook, options: RenderOptions) -> dict[str, tuple[str, str]]:
+    """path -> (nav title, Markdown) of each calculator's validation page (generator.calc)."""
+    from .calc.validation import Outcome, python_results
+    from .calc.validation_page import validation_page
+
+    pages = {}
+    for calc_id, program in handbook.programs.items():
+        if options.vectors_dir is not None:
+            outcome = python_results(program, options.vectors_dir / f"{calc_id}.json")
+        else:
+            outcome = Outcome(program.id, program.engine, program.digest(), problem="no shared vectors in this build")
+        title = f"Validation: {program.title}"
+        meta = _front_matter(title=str(_attr(title)), hb_kind="validation", search={"exclude": True})
+        page = meta + validation_page(handbook, program, outcome)
+        pages[f"calculators/{calc_id}-validation.md"] = (str(_attr(title)), page)
+    return pages
 
 
 def build_pages(handbook: Handbook, options: RenderOptions | None = None) -> RenderResult:
@@ -621,6 +563,17 @@ def build_pages(handbook: Handbook, options: RenderOptions | None = None) -> Ren
     files["calculators.md"] = _index_page(env, "calculators.md.j2", "Calculators", uses=calculator_uses, **common)
     files["recent.md"] = _index_page(env, "recent.md.j2", "Recently updated", recent=recent, **common)
     files["glossary.md"] = _index_page(env, "glossary.md.j2", "Glossary", **common)
+    if handbook.hazards is not None:
+        # Rendered whole each build: one page, and its key must not include the log.
+        meta = _front_matter(title="Clinical safety", hb_kind="index", search={"exclude": True})
+        files["clinical-safety.md"] = meta + env.get_template("clinical-safety.md.j2").render(log=handbook.hazards)
+    group_size = handbook.meta.nav_group_size
+    for specialty in specialties:
+        if len(by_specialty[specialty]) > group_size:
+            files[specialty_index_path(specialty)] = _index_page(
+                env, "specialty.md.j2", specialty, specialty=specialty, topics=by_specialty[specialty], **common
+            )
+
     _INDEX_CACHE.clear()
     _INDEX_CACHE.update(_INDEX_CACHE_NEXT)
     _INDEX_CACHE_NEXT.clear()
@@ -644,21 +597,31 @@ def build_pages(handbook: Handbook, options: RenderOptions | None = None) -> Ren
     _TOPIC_CACHE.clear()
     _TOPIC_CACHE.update(cache)
 
+    def entry(topic: Topic) -> dict[str, str]:
+        return {str(_attr(topic.title)): topic_path(topic.id)}
+
+    validation = _validation_pages(handbook, options)
+    files.update({path: page for path, (_, page) in validation.items()})
     nav: list[Any] = [{"Home": "index.md"}]
     for specialty in specialties:
-        nav.append({str(_attr(specialty)): [{str(_attr(t.title)): topic_path(t.id)} for t in by_specialty[specialty]]})
+        nav.append({str(_attr(specialty)): specialty_nav(specialty, by_specialty[specialty], group_size, entry)})
     nav.append(
         {
             "Indexes": [
                 {"By specialty": "specialties.md"},
                 {"A–Z": "a-z.md"},
                 {"Drugs": "drugs.md"},
-                {"Calculators": "calculators.md"},
+                {
+                    "Calculators": [{"All calculators": "calculators.md"}]
+                    + [{title: path} for path, (title, _) in validation.items()]
+                },
                 {"Recently updated": "recent.md"},
                 {"Glossary": "glossary.md"},
             ]
         }
     )
+    if handbook.hazards is not None:
+        nav.append({"Clinical safety": "clinical-safety.md"})
     return RenderResult(files={k: v.encode("utf-8") for k, v in sorted(files.items())}, nav=nav)
 
 
@@ -719,6 +682,12 @@ def write_tree(docs_dir: Path, files: dict[str, bytes]) -> tuple[list[str], list
         if folder != root and not os.listdir(folder):  # deepest first: nested empty folders go too
             os.rmdir(folder)
     return written, removed
+
+
+def forget_docs(docs_dir: Path) -> None:
+    """Drop what :func:`write_tree` remembers of a docs folder that is gone (a
+    build's private folder): memory stays flat over many builds."""
+    _WRITTEN.pop(str(docs_dir), None)
 
 
 def _read(path: str) -> bytes:

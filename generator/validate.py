@@ -17,6 +17,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -32,14 +33,18 @@ from .model import (
     ReferencesFile,
     Topic,
 )
-from .model.calculator import Calculator, cross_check_calculator
+from .model.calculator import Calculator, FormulaLibrary
 from .model.common import Model, Problems
 from .model.handbook import INDEX_PAGES
+from .model.safety import HazardLog
 
 __all__ = ["Handbook", "Located", "load_handbook", "today", "validate_content"]
 
 TOPIC_DIR = "topics"
 CALCULATOR_DIR = "calculators"
+FORMULAS_FILE = "formulas.yaml"
+# The hazard log is optional while drafting; a release refuses a handbook without one.
+HAZARD_LOG = Path("safety") / "hazards.yaml"
 
 
 def today() -> dt.date:
@@ -73,9 +78,18 @@ class Handbook:
     glossary: GlossaryFile
     products: dict[str, Product]
     calculators: dict[str, Calculator]
+    hazards: HazardLog | None = None
+    """The clinical hazard log (content/safety/hazards.yaml), when there is one."""
     sources: dict[str, Located] = field(default_factory=dict)
+    formulas: FormulaLibrary | None = None
+    """content/formulas.yaml: the formula library and display rules (needed when there are calculators)."""
+    programs: dict[str, Any] = field(default_factory=dict)
+    """Compiled calculator programs (generator.calc.program.Program) by calculator id."""
     """Where each file came from, keyed by "topics/<id>", "calculators/<id>", "references"..."""
     warnings: list[str] = field(default_factory=list)
+    unfinished_drafts: dict[str, str] = field(default_factory=dict)
+    """Draft topics left out because they do not validate yet (``skip_unfinished_drafts``):
+    topic id -> the file and how many errors it has."""
 
 
 # --------------------------------------------------------------------------- messages
@@ -185,6 +199,8 @@ def _message(error: Any, root_model: type[BaseModel]) -> tuple[Loc, str, bool]:
         return loc, f"expected a mapping of fields, got {got}", False
     if kind == "list_type":
         return loc, f"expected a list, got {got}", False
+    if kind == "finite_number":
+        return loc, f"expected a finite number, got {got}", False
     if kind in ("float_parsing", "float_type", "int_parsing", "int_type", "int_from_float"):
         expected = "a whole number" if kind.startswith("int") else "a number"
         return loc, f"expected {expected}, got {got}", False
@@ -260,18 +276,18 @@ _CITES: dict[str, list[tuple[Loc, Any]]] = {}
 
 
 def _load(path: Path, report: Report) -> LoadedFile | None:
-    if not path.is_file():
+    if not path.is_file() and not path.is_symlink():
         report.error(_display(path), 1, 1, "<file>", "file is missing (expected it in the content folder)")
         return None
-    loaded = load_yaml_file(path, report, display=_display(path))
+    loaded = load_yaml_file(path, report, display=_display(path), root=path.parent)
     return loaded if loaded.ok else None
 
 
-def _load_folder(paths: list[Path], report: Report) -> list[LoadedFile | None]:
+def _load_folder(paths: list[Path], report: Report, root: Path) -> list[LoadedFile | None]:
     """The files of one content folder (topics, calculators), all at once: a cold
     build parses them in worker processes (generator.load)."""
     folder = _display(paths[0].parent) if paths else ""
-    loaded = load_yaml_files([(path, str(Path(folder, path.name))) for path in paths], report)
+    loaded = load_yaml_files([(path, str(Path(folder, path.name))) for path in paths], report, root=root)
     return [file if file.ok else None for file in loaded]
 
 
@@ -301,6 +317,17 @@ def _raw_cites(data: Any, loc: Loc) -> Iterator[tuple[Loc, Any]]:
             yield from _raw_cites(value, (*loc, key))
 
 
+def _cell_links(data: dict[str, Any]) -> Iterator[tuple[Loc, str]]:
+    """(location, target) of every decision-table cell link in raw topic data."""
+    tables = data.get("decision_tables")
+    for i, table in enumerate(tables if isinstance(tables, list) else []):
+        cells = table.get("cells") if isinstance(table, dict) else None
+        for j, cell in enumerate(cells if isinstance(cells, list) else []):
+            link = cell.get("link") if isinstance(cell, dict) else None
+            if isinstance(link, str):
+                yield ("decision_tables", i, "cells", j, "link"), link
+
+
 def _check_links(where: Located, topic_ids: set[str], calculator_ids: set[str], report: Report) -> None:
     """Checks of a topic file against the other files, on raw data (see _raw_cites)."""
     data = where.loaded.data
@@ -319,6 +346,11 @@ def _check_links(where: Located, topic_ids: set[str], calculator_ids: set[str], 
             close = difflib.get_close_matches(other, sorted(topic_ids), n=1)
             hint = f" (did you mean '{close[0]}'?)" if close else ""
             err(("related", i), f"links to a missing topic '{other}'{hint}; no content/topics/{other}.yaml")
+    for loc, target in _cell_links(data):
+        if target.split("#")[0] not in topic_ids:
+            err(
+                loc, f"links to a missing topic '{target.split('#')[0]}'; no content/topics/{target.split('#')[0]}.yaml"
+            )
     calcs = data.get("calculators")
     for i, calc in enumerate(calcs if isinstance(calcs, list) else []):
         if isinstance(calc, str) and calc not in calculator_ids:
@@ -337,6 +369,41 @@ def _check_start_links(meta: HandbookMeta, where: Located, topic_ids: set[str], 
         loc = ("home", "start", i, "link")
         line, col = where.at(*loc)
         report.error(where.path, line, col, format_loc(loc), f"links to a missing topic or index page '{target}'{hint}")
+
+
+def _check_hazards(log: HazardLog, where: Located, calculator_ids: set[str], report: Report) -> None:
+    """Every calculator a hazard names exists."""
+    for i, hazard in enumerate(log.hazards):
+        for j, calc in enumerate(hazard.calculators):
+            if calc not in calculator_ids:
+                loc: Loc = ("hazards", i, "calculators", j)
+                line, col = where.at(*loc)
+                report.error(
+                    where.path,
+                    line,
+                    col,
+                    format_loc(loc),
+                    f"no calculator '{calc}' (no content/calculators/{calc}.yaml)",
+                )
+
+
+def _check_products(topic: Topic, where: Located, products: dict[str, Product], report: Report) -> None:
+    """Contraindications and cautions name products that exist."""
+    if not products:
+        return  # products.yaml failed its own checks
+    for section in ("contraindications", "cautions"):
+        for i, item in enumerate(getattr(topic, section)):
+            for j, product_id in enumerate(item.products):
+                if product_id not in products:
+                    loc: Loc = (section, i, "products", j)
+                    line, col = where.at(*loc)
+                    report.error(
+                        where.path,
+                        line,
+                        col,
+                        format_loc(loc),
+                        f"no product '{product_id}' in content/products.yaml (expected one of {', '.join(products)})",
+                    )
 
 
 def _check_review(topic: Topic, where: Located, meta: HandbookMeta, report: Report, on: dt.date) -> None:
@@ -358,9 +425,63 @@ def _check_review(topic: Topic, where: Located, meta: HandbookMeta, report: Repo
         )
 
 
-def validate_content(root: Path, *, on: dt.date | None = None) -> tuple[Handbook | None, Report]:
+def _compile_calculators(
+    calculators: dict[str, Calculator],
+    topics: dict[str, Topic],
+    topic_ids: set[str],
+    products: dict[str, Product],
+    references: dict[str, Reference],
+    formulas: FormulaLibrary | None,
+    sources: dict[str, Located],
+    root: Path,
+    report: Report,
+) -> dict[str, Any]:
+    """Every calculator compiled to its program; each problem located in its file."""
+    from .calc.compiler import check_library, compile_calculator
+
+    if formulas is not None:
+        where = sources["formulas"]
+        for loc, message in check_library(formulas):
+            line, col = where.at(*loc)
+            report.error(where.path, line, col, format_loc(loc), message)
+    elif calculators and "formulas" not in sources:
+        message = "missing: calculators need the formula library and display rules"
+        report.error(_display(root / FORMULAS_FILE), 1, 1, "<file>", message)
+    programs: dict[str, Any] = {}
+    view = SimpleNamespace(topics=topics, products=products, references=references)
+    for stem, calculator in calculators.items():
+        where = sources[f"calculators/{stem}"]
+        if calculator.id != stem:
+            line, col = where.at("id")
+            report.error(
+                where.path, line, col, "id", f"id must equal the file name (expected '{stem}', got '{calculator.id}')"
+            )
+        if calculator.topic in topic_ids and calculator.topic not in topics:
+            continue  # the topic failed its own checks, reported there; checking against it would only echo them
+        if calculator.topic not in topics:
+            line, col = where.at("topic")
+            message = f"no topic '{calculator.topic}' (expected content/topics/{calculator.topic}.yaml)"
+            report.error(where.path, line, col, "topic", message)
+            continue
+        if products == {} and calculator.dose is not None and calculator.dose.products:
+            continue  # products.yaml failed its own checks
+        program, problems = compile_calculator(calculator, view, formulas)
+        for loc, message in problems:
+            line, col = where.at(*loc)
+            report.error(where.path, line, col, format_loc(loc), message)
+        if program is not None:
+            programs[stem] = program
+    return programs
+
+
+def validate_content(
+    root: Path, *, on: dt.date | None = None, skip_unfinished_drafts: bool = False
+) -> tuple[Handbook | None, Report]:
     """Load and check everything under ``root``. Returns the handbook (None when
-    there are errors) and the report of every error and warning."""
+    there are errors) and the report of every error and warning.
+    ``skip_unfinished_drafts`` (builds without drafts, comparisons): a draft topic that
+    does not validate yet is left out, its errors unreported, and listed in
+    ``Handbook.unfinished_drafts``; links to it are not errors."""
     report = Report()
     on = on or today()
     root = Path(root)
@@ -377,16 +498,29 @@ def validate_content(root: Path, *, on: dt.date | None = None) -> tuple[Handbook
     references_file: ReferencesFile | None = parse("references", root / "references.yaml", ReferencesFile)
     glossary: GlossaryFile | None = parse("glossary", root / "glossary.yaml", GlossaryFile)
     products_file: ProductsFile | None = parse("products", root / "products.yaml", ProductsFile)
+    formulas: FormulaLibrary | None = None
+    if (root / FORMULAS_FILE).is_file():
+        formulas = parse("formulas", root / FORMULAS_FILE, FormulaLibrary)
+
+    hazards: HazardLog | None = None
+    if (root / HAZARD_LOG).exists():
+        hazards = parse("hazards", root / HAZARD_LOG, HazardLog)
 
     topic_paths = sorted((root / TOPIC_DIR).glob("*.yaml"))
     calculator_paths = sorted((root / CALCULATOR_DIR).glob("*.yaml"))
     topics: dict[str, Topic] = {}
-    for path, loaded in zip(topic_paths, _load_folder(topic_paths, report), strict=True):
+    unfinished: dict[str, str] = {}
+    for path, loaded in zip(topic_paths, _load_folder(topic_paths, report, root), strict=True):
+        if skip_unfinished_drafts and loaded and _is_draft(loaded):
+            draft_report = Report()
+            if _parse(Topic, loaded, draft_report) is None or draft_report.errors:
+                unfinished[path.stem] = f"{loaded.path} ({len(draft_report.errors)} error(s))"
+                continue
         topic = parse(f"topics/{path.stem}", path, Topic, loaded) if loaded else None
         if topic is not None:
             topics[path.stem] = topic
     calculators: dict[str, Calculator] = {}
-    for path, loaded in zip(calculator_paths, _load_folder(calculator_paths, report), strict=True):
+    for path, loaded in zip(calculator_paths, _load_folder(calculator_paths, report, root), strict=True):
         calculator = parse(f"calculators/{path.stem}", path, Calculator, loaded) if loaded else None
         if calculator is not None:
             calculators[path.stem] = calculator
@@ -433,18 +567,14 @@ def validate_content(root: Path, *, on: dt.date | None = None) -> tuple[Handbook
     for stem, topic in topics.items():
         if meta is not None:
             _check_review(topic, sources[f"topics/{stem}"], meta, report, on)
-    for stem, calculator in calculators.items():
-        where = sources[f"calculators/{stem}"]
-        if calculator.id != stem:
-            line, col = where.at("id")
-            report.error(
-                where.path, line, col, "id", f"id must equal the file name (expected '{stem}', got '{calculator.id}')"
-            )
-        if calculator.topic in topic_ids and calculator.topic not in topics:
-            continue  # the topic failed its own checks, reported there; checking against it would only echo them
-        for loc, message in cross_check_calculator(calculator, topics=topics, products=products):
-            line, col = where.at(*loc)
-            report.error(where.path, line, col, format_loc(loc), message)
+    programs = _compile_calculators(
+        calculators, topics, topic_ids, products, references, formulas, sources, root, report
+    )
+
+    if hazards is not None:
+        _check_hazards(hazards, sources["hazards"], calculator_ids, report)
+    for stem, topic in topics.items():
+        _check_products(topic, sources[f"topics/{stem}"], products, report)
 
     # Citations: every cited id exists; every reference is cited somewhere.
     if references_file is not None:
@@ -486,14 +616,24 @@ def validate_content(root: Path, *, on: dt.date | None = None) -> tuple[Handbook
         glossary=glossary,
         products=products,
         calculators=dict(sorted(calculators.items())),
+        hazards=hazards,
         sources=sources,
+        formulas=formulas,
+        programs=dict(sorted(programs.items())),
+        unfinished_drafts=unfinished,
     )
     return handbook, report
 
 
-def load_handbook(root: Path, *, strict: bool = False) -> Handbook:
+def _is_draft(loaded: LoadedFile) -> bool:
+    data = loaded.data
+    review = data.get("review") if isinstance(data, dict) else None
+    return isinstance(review, dict) and review.get("status") == "draft"
+
+
+def load_handbook(root: Path, *, strict: bool = False, skip_unfinished_drafts: bool = False) -> Handbook:
     """Validated handbook, or :class:`ContentError` carrying every problem."""
-    handbook, report = validate_content(root)
+    handbook, report = validate_content(root, skip_unfinished_drafts=skip_unfinished_drafts)
     if handbook is None or report.failed(strict=strict):
         raise ContentError(report)
     handbook.warnings = [str(d) for d in report.sorted() if d.severity == "warning"]

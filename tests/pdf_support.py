@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import itertools
+import re
 from typing import Any
 
 from pypdf import PdfReader
 
-__all__ = ["outline"]
+__all__ = ["MM", "body_zone", "broken_quantities", "lines_of", "outline"]
 
 
 def outline(reader: PdfReader) -> list[tuple[str, int, int]]:
@@ -22,3 +24,33 @@ def outline(reader: PdfReader) -> list[tuple[str, int, int]]:
 
     walk(reader.outline, 1)
     return out
+
+
+MM = 72 / 25.4
+
+# What a line may end with only when the next line does not carry on the same quantity.
+UNIT_START = re.compile(r"^(?:g|mg|kg|mL|h|min|days?|weeks?|years?|×10|x10|/µL|/uL|µL|g/kg|mg/kg|mL/h|%)(?![A-Za-z])")
+
+
+def body_zone(page: Any, margins_mm: tuple[float, float, float, float]) -> tuple[float, float]:
+    """(top, bottom) in pt of the page area between the running header and footer."""
+    top, _right, bottom, _left = margins_mm
+    return top * MM, page.height - bottom * MM
+
+
+def lines_of(page: Any) -> list[str]:
+    """The page's text lines, each column read on its own when the page has two."""
+    return (page.extract_text() or "").splitlines()
+
+
+def broken_quantities(lines: list[str]) -> list[str]:
+    """Places where a quantity was split over two lines: "2 g/" | "kg", "24–" | "48 h",
+    "25" | "×10⁹/L", or a minus left at a line end."""
+    found = []
+    for line, following in itertools.pairwise(lines):
+        end, start = line.rstrip(), following.lstrip()
+        split_range_or_unit = re.search(r"\d[–-]$|\d\s?[a-zµ]+/$|\s[−-]$|[<>≤≥]$", end)
+        number_left_alone = re.search(r"(?<![\w.])\d[\d,.]*$", end) and UNIT_START.match(start)
+        if split_range_or_unit or number_left_alone:
+            found.append(f"{end} | {start}")
+    return found

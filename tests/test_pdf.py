@@ -18,8 +18,11 @@ from PIL import Image
 from pypdf import PdfReader
 
 from generator import pdf as pdf_stage
-from generator.calculate import compile_spec, compute, fmt
+from generator.calc import compute
+from generator.calc.display import fmt_plain
+from generator.calc.tables import weight_band_tables
 from generator.cli import cli
+from generator.present import neonatal_regimens
 from generator.validate import load_handbook
 
 pytestmark = pytest.mark.slow
@@ -84,9 +87,9 @@ def make_content(root: Path) -> Path:
         ]
 
     def calculator(data: dict[str, Any]) -> None:
-        data["weight_dose"]["regimens"] += [
-            {"regimen": "alpha-5d"},
-            {"regimen": "alpha-neo", "dosing_weight": "actual", "note": "Newborns: actual body weight."},
+        data["dose"]["regimens"] += [
+            {"regimen": "alpha-5d", "population": {"when": "True", "refuse": "Adults."}},
+            {"regimen": "alpha-neo", "population": {"when": "True", "refuse": "Newborns."}},
         ]
 
     _edit_yaml(content / "topics" / "alpha.yaml", topic)
@@ -106,6 +109,11 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     with pdfplumber.open(target) as document:
         texts = [page.extract_text() or "" for page in document.pages]
     return {"root": root, "content": content, "handbook": handbook, "path": target, "pages": pages, "texts": texts}
+
+
+def plain_html(handbook: Any) -> str:
+    """The printed HTML without the non-breaking spans around quantities (present.keep_together)."""
+    return re.sub(r'<span class="nobr">(.*?)</span>', r"\1", pdf_stage.render_html(handbook))
 
 
 def outline(path: Path) -> list[tuple[str, int, int]]:
@@ -225,64 +233,75 @@ def _band_rows(texts: list[str], pages: range) -> list[list[str]]:
     return rows
 
 
+def _rows(built: dict[str, Any], regimen: str) -> list[Any]:
+    handbook = built["handbook"]
+    program = handbook.programs["ivig-dose"]
+    ranges = {name: (r.from_kg, r.to_kg, r.step_kg) for name, r in CONFIG.weight_bands.items()}
+    neonatal = dict.fromkeys(neonatal_regimens(handbook, program.topic), "neonatal")
+    tables = weight_band_tables(program, ranges, range_for=neonatal)
+    return next(t for t in tables if t.regimen == regimen).rows
+
+
+def _label(row: Any) -> str:
+    low, high = fmt_plain(row.low_kg), fmt_plain(row.high_kg)
+    return low if low == high else f"{low}–{high}"
+
+
 @pytest.mark.parametrize(
-    ("regimen", "weight", "product_cells"),
-    [("alpha-once", 45, 4), ("alpha-5d", 60, 4), ("alpha-5d", 150, 4), ("alpha-neo", 3.5, 4)],
+    ("regimen", "weight"), [("alpha-once", 45), ("alpha-5d", 60), ("alpha-5d", 150), ("alpha-neo", 3.5)]
 )
-def test_weight_band_row_equals_the_engine(
-    built: dict[str, Any], regimen: str, weight: float, product_cells: int
-) -> None:
-    spec = compile_spec(built["handbook"], "ivig-dose")
-    expected = compute(spec, {"weight_kg": weight, "regimen": regimen, "product": "product-x"})
-    assert expected["ok"]
-    html = pdf_stage.render_html(built["handbook"])
+def test_weight_band_row_equals_the_engine(built: dict[str, Any], regimen: str, weight: float) -> None:
+    """The band holding ``weight``: its numbers are the engine's at the band's lightest weight,
+    the same in the HTML the guide is typeset from and on the paper."""
+    row = next(r for r in _rows(built, regimen) if r.low_kg <= weight <= r.high_kg)
+    expected = compute(
+        built["handbook"].programs["ivig-dose"], {"weight_kg": row.low_kg, "regimen": regimen, "product": "product-x"}
+    )
+    assert expected["ok"] and expected["dose_per_day_g"] == row.dose
+    assert expected["dispensed_course_total_g"] == row.dispensed_course
+    html = plain_html(built["handbook"])
     table = re.search(rf'<table class="calc weight-band"[^>]*data-regimen="{regimen}".*?</table>', html, re.S)
     assert table is not None
-    row = re.search(rf'<th scope="row">{fmt(weight)}</th>(.*?)</tr>', table.group(0), re.S)
-    assert row is not None
-    cells = re.findall(r"<td[^>]*>([^<]*)</td>", row.group(1))
-    assert cells[0].rstrip(MARKS) == fmt(expected["dose_per_day_g"])
-    assert cells[1] == fmt(expected["course_total_g"])
-    assert cells[2] == fmt(expected["rounded_dose_per_day_g"])
-    assert cells[4] == fmt(expected["volume_per_day_ml"])
-    # And the same numbers reach the paper: the row as pdfplumber reads it.
-    printed = [r for r in _band_rows(built["texts"], range(built["pages"])) if r[0] == fmt(weight)]
-    assert [fmt(expected["dose_per_day_g"]), fmt(expected["course_total_g"])] in [
-        [r[1].rstrip(MARKS), r[2]] for r in printed
-    ]
+    found = re.search(rf'<th scope="row">{re.escape(_label(row))}</th>(.*?)</tr>', table.group(0), re.S)
+    assert found is not None, _label(row)
+    cells = re.findall(r"<td[^>]*>([^<]*)</td>", found.group(1))
+    assert cells[0].rstrip(MARKS) == fmt_plain(expected["dose_per_day_g"])
+    dispensed = expected["dispensed_dose_g"]  # none when no vial combination fits (3.5 kg: 1.4 g a day)
+    assert cells[2] == ("" if dispensed is None else fmt_plain(dispensed))
+    assert cells[4] == fmt_plain(expected["volume_per_day_ml"])
+    text = "\n".join(built["texts"])
+    assert _label(row) in text
 
 
-@pytest.mark.parametrize(("regimen", "weight", "field"), [("alpha-5d", 150, "regimen"), ("alpha-neo", 1, "weight_kg")])
-def test_engine_warnings_mark_the_row_and_print_under_the_table(
-    built: dict[str, Any], regimen: str, weight: float, field: str
-) -> None:
-    spec = compile_spec(built["handbook"], "ivig-dose")
-    result = compute(spec, {"weight_kg": weight, "regimen": regimen, "product": "product-x"})
-    message = next(w["message"] for w in result["warnings"] if w["field"] == field)
-    html = pdf_stage.render_html(built["handbook"])
-    table = re.search(rf'data-regimen="{regimen}".*?</div>', html, re.S)
+def test_engine_warnings_mark_the_row_and_print_under_the_table(built: dict[str, Any]) -> None:
+    row = _rows(built, "alpha-neo")[0]  # 0.5 kg: below the 2 kg soft limit
+    assert row.warnings and "Weight is below 2 kg: check the value." in row.warnings
+    html = plain_html(built["handbook"])
+    table = re.search(r'data-regimen="alpha-neo".*?</div>', html, re.S)
     assert table is not None
-    note = re.search(rf"<li>([{MARKS}]+) {re.escape(message)}</li>", table.group(0))
-    assert note is not None, message
-    row = re.search(rf'<th scope="row">{fmt(weight)}</th>\s*<td class="num dose">([^<]*)</td>', table.group(0))
-    assert row is not None
-    assert row.group(1).startswith(fmt(result["dose_per_day_g"]))
-    assert note.group(1) in row.group(1)
+    note = re.search(rf"<li>([{MARKS}]+) {re.escape('Weight is below 2 kg: check the value.')}</li>", table.group(0))
+    assert note is not None
+    cell = re.search(
+        rf'<th scope="row">{re.escape(_label(row))}</th>\s*<td class="num dose">([^<]*)</td>', table.group(0)
+    )
+    assert cell is not None and note.group(1) in cell.group(1)
 
 
 def test_neonatal_regimen_uses_the_neonatal_range(built: dict[str, Any]) -> None:
-    html = pdf_stage.render_html(built["handbook"])
+    rows = _rows(built, "alpha-neo")
+    band = CONFIG.weight_bands["neonatal"]
+    assert rows[0].low_kg >= band.from_kg and rows[-1].high_kg <= band.to_kg
+    html = plain_html(built["handbook"])
     table = re.search(r'<table class="calc weight-band"[^>]*data-regimen="alpha-neo".*?</table>', html, re.S)
     assert table is not None
-    weights = re.findall(r'<th scope="row">([^<]*)</th>', table.group(0))
-    assert weights == [fmt(w) for w in CONFIG.weight_bands["neonatal"].weights()]
-    assert "Newborns: actual body weight." in table.group(0)
+    assert re.findall(r'<th scope="row">([^<]*)</th>', table.group(0)) == [_label(r) for r in rows]
 
 
 def test_infusion_rates_come_from_the_engine(built: dict[str, Any]) -> None:
-    spec = compile_spec(built["handbook"], "ivig-dose")
-    result = compute(spec, {"weight_kg": 70, "regimen": "alpha-once", "product": "product-x"})
-    rates = [fmt(step["ml_per_h"]) for step in result["infusion_steps"]]
+    result = compute(
+        built["handbook"].programs["ivig-dose"], {"weight_kg": 70, "regimen": "alpha-once", "product": "product-x"}
+    )
+    rates = [fmt_plain(step["ml_per_h"]) for step in result["infusion_steps"]]
     text = "\n".join(built["texts"])
     assert f"70 {' '.join(rates)}" in text
     assert "Maximum 4 mg/kg/min; 2 mg/kg/min with risk of renal failure or thrombosis." in text.replace("\n", " ")
@@ -319,6 +338,8 @@ def test_no_text_runs_outside_the_page(built: dict[str, Any]) -> None:
         for number, page in enumerate(document.pages, 1):
             assert page.chars, number
             for char in page.chars:
+                if not char["text"].strip():
+                    continue  # a space is not ink
                 where = (number, char["text"], char["x0"], char["top"])
                 assert char["x0"] >= left * MM - 0.5 and char["x1"] <= page.width - right * MM + 0.5, where
                 assert char["top"] >= 0 and char["bottom"] <= page.height, where
@@ -559,3 +580,18 @@ def test_footnote_marks_never_repeat_within_a_table() -> None:
     marks = [pdf_stage.footnote_mark(i) for i in range(12)]
     assert marks[:7] == ["†", "‡", "§", "¶", "#", "††", "‡‡"]
     assert len(set(marks)) == len(marks)
+
+
+@pytest.mark.parametrize(("umask", "mode"), [(0o022, 0o644), (0o077, 0o600), (0o002, 0o664)])
+def test_the_pdf_gets_the_mode_the_umask_gives(built: dict[str, Any], tmp_path: Path, umask: int, mode: int) -> None:
+    """Not mkstemp's 0600: a web server running as another user must be able to read it."""
+    import os
+    import stat
+
+    previous = os.umask(umask)
+    try:
+        target = tmp_path / "guide.pdf"
+        pdf_stage.write_pdf(built["handbook"], target, topic_id="beta")
+    finally:
+        os.umask(previous)
+    assert stat.S_IMODE(target.stat().st_mode) == mode

@@ -14,6 +14,7 @@ from generator.present import (
     fmt_number,
     fmt_quantity,
     fmt_unit,
+    keep_together,
     unit_notation,
 )
 
@@ -103,3 +104,24 @@ def test_calculators_get_the_same_spellings() -> None:
     assert table["/uL"] == ["/µL", "/µL"]
     assert table["units/kg"] == ["unit/kg", "units/kg"]
     assert table["day"] == ["day", "days"]
+
+
+@pytest.mark.parametrize(
+    ("html", "kept"),
+    [
+        ("give 2 g/kg over 24–48 h", 'give <span class="nobr">2 g/kg</span> over <span class="nobr">24–48 h</span>'),
+        ("(40–150 kg)", '(<span class="nobr">40–150 kg</span>)'),
+        ("25 x10^9/L or 25,000 /µL", '<span class="nobr">25 x10^9/L</span> or <span class="nobr">25,000 /µL</span>'),
+        ("&lt; 50 and 25 to &lt; 50", '<span class="nobr">&lt; 50</span> and <span class="nobr">25 to &lt; 50</span>'),
+        ("1 to 2 mg/kg/day", '<span class="nobr">1 to 2 mg/kg/day</span>'),
+        ("(actual weight - IBW)", '(actual weight <span class="nobr">- IBW)</span>'),
+        ("10% and 1991", "10% and 1991"),
+        ('<a href="#t-x-2 g">2 g</a>', '<a href="#t-x-2 g"><span class="nobr">2 g</span></a>'),
+        (
+            "<head><title>2 g</title></head><p>3 days</p>",
+            '<head><title>2 g</title></head><p><span class="nobr">3 days</span></p>',
+        ),
+    ],
+)
+def test_quantities_are_kept_on_one_line(html: str, kept: str) -> None:
+    assert keep_together(html) == kept

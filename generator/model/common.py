@@ -2,23 +2,27 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Iterator
 from enum import Enum, StrEnum
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, model_validator
 
 __all__ = [
     "Cited",
+    "Date",
     "Evidence",
     "Figure",
+    "GuidelineGrade",
     "Id",
     "Model",
     "Problems",
     "Quantity",
     "RefId",
     "Statement",
+    "Strength",
     "Text",
     "Unit",
     "carries_number",
@@ -45,14 +49,51 @@ class Model(BaseModel):
         use_attribute_docstrings=True,
         str_strip_whitespace=True,
         validate_default=False,
+        # "nan" and "inf" (even quoted) are not clinical numbers.
+        allow_inf_nan=False,
     )
+
+
+# Names Windows (and so IIS and shared drives) cannot give a file or folder: an id
+# names a file (content/topics/<id>.yaml) and a folder of the site (topics/<id>/).
+WINDOWS_RESERVED = frozenset({"con", "prn", "aux", "nul", *(f"{p}{n}" for p in ("com", "lpt") for n in range(10))})
+
+
+def _not_reserved(value: str) -> str:
+    if value in WINDOWS_RESERVED:
+        raise ValueError(
+            f"'{value}' is a reserved file name on Windows (con, prn, aux, nul, com0-9, lpt0-9); choose another id"
+        )
+    return value
 
 
 # Lowercase identifier: letters a-z, digits and single hyphens. (No description here:
 # it would override the docstring of every field typed Id in the JSON Schema.)
-Id = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length=80)]
+Id = Annotated[
+    str, StringConstraints(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length=80), AfterValidator(_not_reserved)
+]
 RefId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$")]
 Text = Annotated[str, StringConstraints(min_length=1)]
+
+
+EARLIEST_DATE, LATEST_DATE = dt.date(1900, 1, 1), dt.date(2100, 12, 31)
+
+
+def _date_as_written(value: Any) -> Any:
+    # Pydantic reads a number as seconds since 1970: "last_updated: 0" became 1970-01-01.
+    if isinstance(value, int | float):
+        raise ValueError(f"expected a date as YYYY-MM-DD, got {value!r}")
+    return value
+
+
+def _date_in_range(value: dt.date) -> dt.date:
+    if not EARLIEST_DATE <= value <= LATEST_DATE:
+        raise ValueError(f"date {value.isoformat()} is outside {EARLIEST_DATE.year}-{LATEST_DATE.year}")
+    return value
+
+
+Date = Annotated[dt.date, BeforeValidator(_date_as_written), AfterValidator(_date_in_range)]
+"""A calendar date written YYYY-MM-DD, between 1900 and 2100."""
 
 
 class Unit(StrEnum):
@@ -97,10 +138,40 @@ class Evidence(StrEnum):
     very_low = "very-low"
 
 
+class Strength(StrEnum):
+    """Strength of a recommendation as the guideline states it. GRADE guidelines say
+    strong or conditional (ASH 2011 writes 1 for strong, 2 for weak); a consensus
+    report grades nothing, so its advice is consensus."""
+
+    strong = "strong"
+    conditional = "conditional"
+    consensus = "consensus"
+
+
+class GuidelineGrade(Model):
+    """How the cited guideline itself grades a recommendation, shown next to it."""
+
+    source: RefId
+    """Id of the graded reference (a guideline or consensus report); it must be cited by the statement."""
+    strength: Strength
+    """strong, conditional (weak) or consensus (expert consensus, not graded)."""
+    label: Annotated[str, StringConstraints(min_length=1, max_length=40)] | None = None
+    """The grade or number as published, e.g. 2B (ASH 2011) or "recommendation 1a" (ASH 2019)."""
+
+    def describe(self) -> str:
+        """The grade in words for readers, e.g. "Conditional recommendation (2B)"."""
+        words = {
+            Strength.strong: "Strong recommendation",
+            Strength.conditional: "Conditional recommendation",
+            Strength.consensus: "Expert consensus (not graded)",
+        }[self.strength]
+        return f"{words} ({self.label})" if self.label else words
+
+
 class Quantity(Model):
     """A number with a unit from the controlled vocabulary."""
 
-    value: float = Field(gt=0)
+    value: float = Field(gt=0, le=1e7)
     """The number; must be greater than zero."""
     unit: Unit
     """Unit, from the controlled vocabulary."""
@@ -111,11 +182,11 @@ class Figure(Model):
 
     label: Text
     """What the figure measures, e.g. "time to response"."""
-    value: float | None = None
+    value: float | None = Field(default=None, ge=0, le=1e7)
     """A single value (use either value, or low and/or high)."""
-    low: float | None = None
+    low: float | None = Field(default=None, ge=0, le=1e7)
     """Lower end of a range (inclusive)."""
-    high: float | None = None
+    high: float | None = Field(default=None, ge=0, le=1e7)
     """Upper end of a range (inclusive)."""
     unit: Unit
     """Unit, from the controlled vocabulary."""
@@ -139,7 +210,9 @@ _DIGIT = re.compile(r"\d")
 
 # Fields that hold identifiers, not clinical numbers ("itp-1g-once" names a regimen,
 # it does not state a dose).
-IDENTIFIER_FIELDS = frozenset({"id", "regimen", "band", "condition", "pathway", "calculator", "product"})
+IDENTIFIER_FIELDS = frozenset(
+    {"id", "regimen", "band", "condition", "pathway", "calculator", "product", "when", "actions", "link", "grade"}
+)
 
 
 def texts(value: Any) -> Iterator[str]:
@@ -186,10 +259,18 @@ class Cited(Model):
     cite: list[RefId] = []
     """Ids of entries in content/references.yaml that support this statement."""
     evidence: Evidence | None = None
-    """Certainty of the evidence: high, moderate, low or very-low."""
+    """Certainty of the evidence (GRADE): high, moderate, low or very-low."""
+    grade: GuidelineGrade | None = None
+    """The strength of the recommendation as the cited guideline grades it (shown next to
+    it with the certainty), e.g. {source: neunert-2011, strength: conditional, label: 2B}."""
 
     @model_validator(mode="after")
     def _numbers_are_cited(self) -> Cited:
+        if self.grade is not None and self.grade.source not in self.cite:
+            raise ValueError(
+                f"grade.source '{self.grade.source}' must be one of the statement's citations "
+                f"(cite: [{', '.join(self.cite)}])"
+            )
         if not self.cite:
             skip = IDENTIFIER_FIELDS | {"cite", "evidence"}
             own = {name: getattr(self, name) for name in type(self).model_fields if name not in skip}

@@ -1,0 +1,155 @@
+"""The pocket guide read as a typographer and a clinical editor would: the real knowledge
+base (content/) printed A6, then its glyphs read back with pdfplumber. No quantity split
+over two lines, nothing printed over the running header or footer, no small or grey
+clinical text, no page left mostly blank when the next block could have started there."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pdfplumber
+import pytest
+from pdf_support import MM, body_zone, broken_quantities, lines_of, outline
+from pypdf import PdfReader
+
+from generator import pdf as pdf_stage
+from generator.model.topic import ReviewStatus
+from generator.validate import load_handbook
+
+pytestmark = pytest.mark.slow
+
+CONTENT = Path(__file__).resolve().parent.parent / "content"
+CONFIG = pdf_stage.load_print_config()
+BLACK = {(0.0,), (0.0, 0.0, 0.0), (0.0, 0.0, 0.0, 1.0)}
+STATUS_RED = (0.666667, 0.0, 0.0)  # #a00: the review-status marks, never a dose or a threshold
+CITE_CHARS = set("[]0123456789, ")
+
+
+@pytest.fixture(scope="module")
+def guide(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    handbook = load_handbook(CONTENT)
+    target = tmp_path_factory.mktemp("print") / "pocket-guide.pdf"
+    pdf_stage.write_pdf(handbook, target)
+    document = pdfplumber.open(target)
+    yield {"handbook": handbook, "path": target, "pdf": document, "outline": outline(PdfReader(target))}
+    document.close()
+
+
+def _zones(page: Any) -> tuple[float, float]:
+    return body_zone(page, CONFIG.sizes["a6"].margin_mm)
+
+
+def test_no_quantity_is_split_over_two_lines(guide: dict[str, Any]) -> None:
+    broken = []
+    for number, page in enumerate(guide["pdf"].pages, 1):
+        broken += [f"p{number}: {where}" for where in broken_quantities(lines_of(page))]
+    assert broken == []
+
+
+def test_the_line_checker_sees_a_split_quantity() -> None:
+    """The checker above would find the splits the review found on paper."""
+    assert broken_quantities(["give 2 g/", "kg over", "24–", "48 h and 25", "×10⁹/L, (actual -", "IBW)"]) == [
+        "give 2 g/ | kg over",
+        "24– | 48 h and 25",
+        "48 h and 25 | ×10⁹/L, (actual -",
+        "×10⁹/L, (actual - | IBW)",
+    ]
+
+
+def _bands(chars: list[dict[str, Any]]) -> list[tuple[float, float]]:
+    """Horizontal runs of glyphs, merged where they touch."""
+    runs: list[tuple[float, float]] = []
+    for char in sorted(chars, key=lambda c: c["x0"]):
+        if runs and char["x0"] < runs[-1][1] - 0.3:
+            raise AssertionError(f"glyphs overlap at x={char['x0']:.1f}: {char['text']!r}")
+        runs.append((char["x0"], char["x1"]))
+    return runs
+
+
+def test_nothing_is_printed_over_the_running_header_or_footer(guide: dict[str, Any]) -> None:
+    """The header and footer each sit on one line of their own, with no glyph on top of
+    another; every other glyph lies between them (the glossary's ITP entry once ran
+    over the header when a grid row split across pages)."""
+    for number, page in enumerate(guide["pdf"].pages, 1):
+        top, bottom = _zones(page)
+        head = [c for c in page.chars if c["bottom"] <= top + 0.5]
+        foot = [c for c in page.chars if c["top"] >= bottom - 0.5]
+        body = [c for c in page.chars if c not in head and c not in foot]
+        for zone in (head, foot):
+            baselines = [c["bottom"] for c in zone] or [0]
+            assert max(baselines) - min(baselines) < 2, (number, "".join(c["text"] for c in zone))
+            _bands(zone)
+        for char in body:
+            assert char["top"] >= top - 0.5 and char["bottom"] <= bottom + 0.5, (number, char["text"])
+
+
+def test_clinical_text_is_at_least_6_5_pt_and_black(guide: dict[str, Any]) -> None:
+    """Anything between header and footer: at least 6.5 pt, citation marks at least 5.5 pt;
+    black, except the red review-status marks."""
+    small, grey = [], []
+    for number, page in enumerate(guide["pdf"].pages, 1):
+        top, bottom = _zones(page)
+        for char in page.chars:
+            if char["bottom"] <= top + 0.5 or char["top"] >= bottom - 0.5 or not char["text"].strip():
+                continue
+            floor = 5.5 if char["text"] in CITE_CHARS else 6.5
+            if char["size"] < floor - 0.01:
+                small.append((number, char["text"], round(char["size"], 2)))
+            colour = tuple(round(v, 6) for v in char["non_stroking_color"] or (0.0,))
+            if colour not in BLACK and colour != STATUS_RED:
+                grey.append((number, char["text"], colour))
+    assert small == []
+    assert grey == []
+
+
+def _forced_breaks(guide: dict[str, Any]) -> set[int]:
+    """0-based pages that must start a new page: contents, abbreviations, the first topic of
+    each specialty, and a topic whose review status differs from the one before it."""
+    handbook = guide["handbook"]
+    by_title = {t.title: t for t in handbook.topics.values()}
+    forced: set[int] = set()
+    previous: tuple[str, bool] | None = None
+    for title, page, level in guide["outline"]:
+        if level != 1:
+            continue
+        topic = by_title.get(title)
+        if topic is None:
+            if title in ("Contents", "Abbreviations"):
+                forced.add(page)
+            continue
+        current = (topic.specialty, topic.review.status is ReviewStatus.approved)
+        if current != previous:
+            forced.add(page)
+        previous = current
+    return forced
+
+
+def _first_block_height(page: Any, top: float) -> float:
+    """Height of the first block on a page: from the top of the body to the first gap
+    between lines wider than 3 mm (paragraph and heading spacing is less; a table header
+    row set to its foot can leave 2.6 mm above it)."""
+    lines = sorted({(round(c["top"], 1), round(c["bottom"], 1)) for c in page.chars if c["top"] >= top - 0.5})
+    end = lines[0][1]
+    for line_top, line_bottom in lines[1:]:
+        if line_top - end > 3 * MM:
+            break
+        end = max(end, line_bottom)
+    return end - top
+
+
+def test_no_page_is_more_than_half_blank_unless_the_next_block_could_not_fit(guide: dict[str, Any]) -> None:
+    pages = guide["pdf"].pages
+    forced = _forced_breaks(guide)
+    blank = []
+    for index, page in enumerate(pages[1:-1], 1):  # the cover and the last page are exempt
+        top, bottom = _zones(page)
+        body = [c for c in page.chars if top - 0.5 <= c["top"] and c["bottom"] <= bottom + 0.5]
+        lowest = max(c["bottom"] for c in body)
+        free = bottom - lowest
+        if free <= (bottom - top) / 2 or index + 1 in forced:
+            continue
+        if _first_block_height(pages[index + 1], top) > free:
+            continue
+        blank.append((index + 1, f"{free / (bottom - top):.0%} blank"))
+    assert blank == []
