@@ -36,6 +36,7 @@ from .model import (
 )
 from .model.calculator import Calculator, FormulaLibrary
 from .model.common import Model, Problems
+from .model.handbook import INDEX_PAGES
 from .model.safety import HazardLog
 
 __all__ = ["Handbook", "Located", "load_handbook", "today", "validate_content"]
@@ -357,6 +358,20 @@ def _check_links(where: Located, topic_ids: set[str], calculator_ids: set[str], 
             err(("calculators", i), f"no calculator '{calc}' (no content/calculators/{calc}.yaml)")
 
 
+def _check_start_links(meta: HandbookMeta, where: Located, topic_ids: set[str], report: Report) -> None:
+    """Each home-page button leads to a topic or an index page that the build writes."""
+    assert meta.home is not None
+    for i, start in enumerate(meta.home.start):
+        target = start.link.split("#", 1)[0]
+        if target in topic_ids or target in INDEX_PAGES:
+            continue
+        close = difflib.get_close_matches(target, sorted(topic_ids | set(INDEX_PAGES)), n=1)
+        hint = f" (did you mean '{close[0]}'?)" if close else ""
+        loc = ("home", "start", i, "link")
+        line, col = where.at(*loc)
+        report.error(where.path, line, col, format_loc(loc), f"links to a missing topic or index page '{target}'{hint}")
+
+
 def _check_hazards(log: HazardLog, where: Located, calculator_ids: set[str], report: Report) -> None:
     """Every calculator a hazard names exists."""
     for i, hazard in enumerate(log.hazards):
@@ -551,6 +566,8 @@ def validate_content(
         where = sources.get(f"topics/{path.stem}")
         if where is not None:
             _check_links(where, topic_ids, calculator_ids, report)
+    if meta is not None and meta.home is not None:
+        _check_start_links(meta, sources["handbook"], topic_ids, report)
     for stem, topic in topics.items():
         if meta is not None:
             _check_review(topic, sources[f"topics/{stem}"], meta, report, on)
