@@ -150,6 +150,9 @@ review_policy:
   warn_days: 30
 # Where "report a problem with this page" goes: your team's real mailbox or form.
 report_problem: "mailto:handbook-feedback@example.org"
+# Fields still holding stand-in values: `handbook build --release` refuses them. Replace
+# each value, then take its name off this list.
+placeholders: [organisation, report_problem]
 # Display order of specialties in the navigation; others follow alphabetically.
 specialties: []
 """

@@ -135,3 +135,14 @@ def test_each_build_config_runs_every_hook_of_the_site_configuration(tmp_path: P
     assert "generator/mkdocs_hooks.py" in listed
     for hook in listed:
         assert f"  - '{PACKAGE_DIR / Path(hook).name}'" in text
+
+
+def test_a_new_handbook_is_refused_for_release_until_its_placeholders_are_replaced(tmp_path: Path) -> None:
+    folder = tmp_path / "hb"
+    init_handbook(folder)
+    result = CliRunner().invoke(cli, ["build", "--release", "--project", str(folder)])
+    assert result.exit_code == 1
+    assert "organisation: is a placeholder ('Your organisation (placeholder)')" in result.stderr
+    assert "report_problem: is a placeholder" in result.stderr
+    assert "topic 'example-topic' is draft, not approved" in result.stderr
+    assert not (folder / "site").exists()
