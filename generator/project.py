@@ -65,9 +65,11 @@ HOOKS_FILE = PACKAGE_DIR / "mkdocs_hooks.py"
 
 CACHE_NAME = ".handbook-cache"
 META_FILE = "handbook.yaml"
-CONTENT_FILES = (META_FILE, "references.yaml", "glossary.yaml", "products.yaml")
-"""The files of a handbook's root the validator reads (besides topics/ and calculators/)."""
-CONTENT_FOLDERS = ("topics", "calculators")
+CONTENT_FILES = (META_FILE, "references.yaml", "glossary.yaml", "products.yaml", "formulas.yaml")
+"""The files of a handbook's root the validator reads (besides the folders below)."""
+CONTENT_FOLDERS = ("topics", "calculators", "safety")
+"""The folders of a handbook the validator reads (generator.validate: topics, calculators,
+the hazard log)."""
 
 NOT_FOUND = "no handbook.yaml here or above: run `handbook init`, or pass --project"
 

@@ -65,8 +65,10 @@ def test_init_writes_a_handbook_that_validates_with_its_editor_wiring(tmp_path: 
         "products.yaml",
         "references.yaml",
         "schema/calculator.schema.json",
+        "schema/formulas.schema.json",
         "schema/glossary.schema.json",
         "schema/handbook.schema.json",
+        "schema/hazards.schema.json",
         "schema/products.schema.json",
         "schema/references.schema.json",
         "schema/topic.schema.json",
@@ -133,3 +135,14 @@ def test_each_build_config_runs_every_hook_of_the_site_configuration(tmp_path: P
     assert "generator/mkdocs_hooks.py" in listed
     for hook in listed:
         assert f"  - '{PACKAGE_DIR / Path(hook).name}'" in text
+
+
+def test_a_new_handbook_is_refused_for_release_until_its_placeholders_are_replaced(tmp_path: Path) -> None:
+    folder = tmp_path / "hb"
+    init_handbook(folder)
+    result = CliRunner().invoke(cli, ["build", "--release", "--project", str(folder)])
+    assert result.exit_code == 1
+    assert "organisation: is a placeholder ('Your organisation (placeholder)')" in result.stderr
+    assert "report_problem: is a placeholder" in result.stderr
+    assert "topic 'example-topic' is draft, not approved" in result.stderr
+    assert not (folder / "site").exists()
