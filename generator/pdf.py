@@ -46,17 +46,16 @@ from .present import (
     keep_together,
     template_environment,
 )
+from .print_tables import band_cells, dosing_weight_table, legacy_band_rows
 from .validate import Handbook, today
 
 __all__ = [
-    "FOOTNOTE_MARKS",
     "PDF_VARIANT",
     "PRINT_THEME",
     "PrintConfig",
     "PrintError",
     "build_context",
     "calculator_tables",
-    "footnote_mark",
     "load_print_config",
     "render_document",
     "render_html",
@@ -136,6 +135,8 @@ class PrintConfig:
     sizes: dict[str, PageSize]
     weight_bands: dict[str, WeightRange]
     infusion_weights_kg: tuple[float, ...]
+    lookup_heights_cm: tuple[float, ...]
+    lookup_weights_kg: tuple[float, ...]
     font_family: str
     font_files: dict[str, Path] = field(default_factory=dict)
 
@@ -175,6 +176,8 @@ def load_print_config(path: Path = PRINT_THEME / "config.yaml") -> PrintConfig:
         sizes=sizes,
         weight_bands=bands,
         infusion_weights_kg=tuple(float(w) for w in data["infusion_weights_kg"]),
+        lookup_heights_cm=tuple(float(h) for h in data["dosing_weight_lookup"]["heights_cm"]),
+        lookup_weights_kg=tuple(float(w) for w in data["dosing_weight_lookup"]["weights_kg"]),
         font_family=fonts["family"],
         font_files=files,
     )
@@ -301,16 +304,6 @@ def build_index(handbook: Handbook, topics: list[Topic]) -> list[tuple[str, list
     return sorted(groups.items(), key=lambda kv: (kv[0] == "#", kv[0]))
 
 
-# Marks tying a table row to the engine's warning printed under the table. After the
-# fifth note the symbols double (††, ‡‡, ...), so a mark never stands for two notes.
-FOOTNOTE_MARKS = ("†", "‡", "§", "¶", "#")
-
-
-def footnote_mark(index: int) -> str:
-    """The mark of the ``index``-th (0-based) note under a table."""
-    return FOOTNOTE_MARKS[index % len(FOOTNOTE_MARKS)] * (index // len(FOOTNOTE_MARKS) + 1)
-
-
 def _topic_calculators(handbook: Handbook, topic: Topic) -> list[str]:
     """Calculators whose tables print in this topic: those the topic embeds, and
     those built on this topic that no topic embeds (so no table is lost)."""
@@ -327,68 +320,54 @@ def _neonatal_regimens(handbook: Handbook, calculator_topic: str) -> set[str]:
     return {g.regimen for g in topic.special_populations if g.population == "neonates" and g.regimen}
 
 
-def _vials_text(vials: list[dict[str, Any]] | None, fmt: Callable[[float], str]) -> str:
-    if not vials:
-        return ""
-    return " + ".join(f"{v['count']}×{fmt(v['size_g'])}" for v in vials)
+def _row_groups(cells: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Consecutive rows with the same notes, each group printed as one unbreakable
+    tbody ending with its notes: a note sits under its rows, never on another page."""
+    groups: list[dict[str, Any]] = []
+    for row in cells:
+        notes = [n for n in (row["note"], *row["warnings"]) if n]
+        if groups and groups[-1]["notes"] == notes and notes:
+            groups[-1]["rows"].append(row)
+        else:
+            groups.append({"rows": [row], "notes": notes})
+    return groups
 
 
 def _weight_band_table(
-    spec: dict[str, Any], regimen: dict[str, Any], weights: list[float], product: dict[str, Any] | None, neonatal: bool
+    spec: dict[str, Any], regimen: dict[str, Any], weights: WeightRange, product: dict[str, Any] | None, neonatal: bool
 ) -> dict[str, Any]:
-    """One regimen's weight-band table, every number from the engine."""
-    from .calculate import fmt, weight_band_rows
+    """One regimen's weight-band table: bands of weights that get the same dispensed
+    course, every number from the engine (print_tables formats them)."""
+    from .calculate import fmt
 
-    rows = []
-    footnotes: list[str] = []  # the engine's warnings, each printed once under the table
-    for row in weight_band_rows(spec, regimen["id"], weights, product["id"] if product else None):
-        if not row["ok"]:
-            continue  # outside the calculator's hard limits: the engine refuses, so the paper does too
-        row_marks: list[str] = []
-        for warning in row["warnings"]:
-            if warning["field"] == "height_cm":
-                continue  # no height in a weight-band table: the caption says how to read the weight
-            if warning["message"] not in footnotes:
-                footnotes.append(warning["message"])
-            mark = footnote_mark(footnotes.index(warning["message"]))
-            if mark not in row_marks:
-                row_marks.append(mark)
-        marks = ",".join(row_marks)
-        rows.append(
-            {
-                "weight_kg": fmt(row["dosing_weight_kg"]),
-                "dose_per_day_g": fmt(row["dose_per_day_g"]),
-                "course_total_g": fmt(row["course_total_g"]),
-                "rounded_g": fmt(row["rounded_dose_per_day_g"]) if row["rounded_dose_per_day_g"] is not None else "",
-                "vials": _vials_text(row["vials"], fmt),
-                "volume_ml": fmt(row["volume_per_day_ml"]) if row["volume_per_day_ml"] is not None else "",
-                "marks": marks,
-            }
-        )
+    rows = legacy_band_rows(spec, regimen, product, (weights.from_kg, weights.to_kg, weights.step_kg))
+    cells = [band_cells(row, days=regimen["days"], milligrams=neonatal) for row in rows]
     policy = spec["dosing_weight"]
     if regimen["dosing_weight"] == "actual":
         basis = regimen["note"] or spec["text"]["w_regimen_actual"]
+        basis = basis.rstrip(".") + "."
     else:
         # The policy's own numbers, from content (via the compiled spec).
-        rule, factor = policy["adjust_when"], policy["adjusted"]["factor"]
+        rule = policy["adjust_when"]
         basis = (
-            f"Read the row for the dosing weight: actual body weight; for patients aged "
-            f"{fmt(rule['adult_from_age_years'])} or over with BMI above {fmt(rule['bmi_above'])} kg/m²"
-            f"{' and weight above IBW' if rule['actual_above_ibw'] else ''}, adjusted body weight "
-            f"(IBW + {fmt(factor)} × (actual − IBW)): use the calculator."
+            f"Read the row for the dosing weight: actual body weight; for adults with BMI above "
+            f"{fmt(rule['bmi_above'])} kg/m², the dosing weight from the look-up after the dose tables."
         )
     days = regimen["days"]
-    span = f"{rows[0]['weight_kg']}–{rows[-1]['weight_kg']} kg" if rows else "no weights"
+    span = f"{fmt(rows[0].low_kg)}–{fmt(rows[-1].high_kg)} kg" if rows else "no weights"
     return {
         "kind": "weight-band",
         "calculator": spec["id"],
         "regimen_id": regimen["id"],
         "title": f"{regimen['name']}: {regimen['dose_text']} {'once' if days == 1 else f'daily × {days} days'}"
         f" ({span}{', neonatal' if neonatal else ''})",
-        "note": basis,
+        "note": basis + f" Weights to the nearest {fmt(weights.step_kg / 10)} kg.",
         "product": product,
-        "rows": rows,
-        "footnotes": [f"{footnote_mark(i)} {m}" for i, m in enumerate(footnotes)],
+        "days": days,
+        "unit": "mg" if neonatal else "g",
+        "groups": _row_groups(cells),
+        "rows": cells,
+        "rates": any(c["rate"] for c in cells),
     }
 
 
@@ -462,12 +441,38 @@ def calculator_tables(handbook: Handbook, topic: Topic, config: PrintConfig) -> 
         neonatal_ids = _neonatal_regimens(handbook, spec["topic"])
         for regimen in spec["regimens"]:
             neonatal = regimen["id"] in neonatal_ids
-            weights = config.weight_bands["neonatal" if neonatal else "adult"].weights()
+            weights = config.weight_bands["neonatal" if neonatal else "adult"]
             tables.append(_weight_band_table(spec, regimen, weights, product, neonatal))
+        adjusting = next((r for r in spec["regimens"] if r["dosing_weight"] != "actual"), None)
+        if adjusting is not None:
+            tables.append(_dosing_weight_lookup(spec, adjusting, config))
         if product is not None and product["schedule"] is not None:
             regimen = next((r for r in spec["regimens"] if r["id"] not in neonatal_ids), spec["regimens"][0])
             tables.extend(_infusion_tables(spec, regimen, list(config.infusion_weights_kg), product))
     return tables
+
+
+def _dosing_weight_lookup(spec: dict[str, Any], regimen: dict[str, Any], config: PrintConfig) -> dict[str, Any]:
+    """The dosing weight by height, sex and actual weight, so the weight-band tables serve
+    obese adults too (the policy and its numbers from content, via the compiled spec)."""
+    from .calculate import fmt
+
+    policy = spec["dosing_weight"]
+    rule, factor = policy["adjust_when"], policy["adjusted"]["factor"]
+    heights, weights = list(config.lookup_heights_cm), list(config.lookup_weights_kg)
+    return {
+        "kind": "dosing-weight",
+        "calculator": spec["id"],
+        "title": f"Dosing weight (kg) for adults with BMI above {fmt(rule['bmi_above'])} kg/m²",
+        "note": f"Adjusted body weight = IBW + {fmt(factor)} × (actual − IBW), IBW by the Devine formula. "
+        f"Aged {fmt(rule['adult_from_age_years'])} or over; an empty cell: dose on actual body weight. "
+        "Then read the dose table's row for this weight.",
+        "tables": [
+            {"sex": spec["text"][t.sex], "heights": [fmt(h) for h in t.heights_cm], "cells": t.cells}
+            for t in dosing_weight_table(spec, regimen["id"], heights, weights)
+        ],
+        "weights": [fmt(w) for w in weights],
+    }
 
 
 def decision_units(handbook: Handbook) -> dict[str, list[tuple[str, float]]]:
@@ -537,6 +542,10 @@ def _sections(topic: Topic, *, has_tables: bool = False) -> list[tuple[str, str,
     ]
 
 
+def _pending(topic: Topic) -> bool:
+    return topic.review.status is not ReviewStatus.approved
+
+
 def _build_stamp() -> str:
     """W3C date-time of the build for the PDF metadata: SOURCE_DATE_EPOCH when set,
     so two builds of the same content give the same bytes."""
@@ -570,16 +579,21 @@ def build_context(
         groups.setdefault(topic.specialty, []).append(topic)
 
     pending = [t for t in topics if t.review.status is not ReviewStatus.approved]
-    first_of_group = {group[0].id for group in groups.values()}
     printed = []
+    previous: Topic | None = None
     for topic in topics:
+        # A new page for each specialty (its edge tab) and where the review status changes:
+        # WeasyPrint does not break between different named pages by itself, and a page
+        # must never mix a pending topic (marked on every page) with an approved one.
+        new_page = previous is None or (previous.specialty, _pending(previous)) != (topic.specialty, _pending(topic))
+        previous = topic
         numbers = _reference_numbers(topic)
         tables = calculator_tables(handbook, topic, config)
         printed.append(
             {
                 "topic": topic,
-                "pending": topic.review.status is not ReviewStatus.approved,
-                "first_in_group": topic.id in first_of_group,
+                "pending": _pending(topic),
+                "new_page": new_page,
                 "sections": _sections(topic, has_tables=bool(tables)),
                 "refnum": numbers,
                 "references": [(n, handbook.references[ref_id]) for ref_id, n in numbers.items()],

@@ -3,6 +3,7 @@ small fixture handbook, read back with pypdf, pdfplumber and pdftoppm."""
 
 from __future__ import annotations
 
+import itertools
 import re
 import shutil
 import subprocess
@@ -14,6 +15,7 @@ import pytest
 import yaml
 from click.testing import CliRunner
 from pdf_support import outline as read_outline
+from pdf_support import weight_band_tables
 from PIL import Image
 from pypdf import PdfReader
 
@@ -30,7 +32,6 @@ A6 = (105 * MM, 148 * MM)
 A5 = (148 * MM, 210 * MM)
 EPOCH = "1795000000"  # 2026-11-18T11:06:40Z, a fixed build time for reproducible output
 CONFIG = pdf_stage.load_print_config()
-MARKS = "".join(pdf_stage.FOOTNOTE_MARKS) + ","
 
 
 def _edit_yaml(path: Path, change: Any) -> None:
@@ -106,11 +107,6 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     with pdfplumber.open(target) as document:
         texts = [page.extract_text() or "" for page in document.pages]
     return {"root": root, "content": content, "handbook": handbook, "path": target, "pages": pages, "texts": texts}
-
-
-def plain_html(handbook: Any) -> str:
-    """The printed HTML without the non-breaking spans around quantities (present.keep_together)."""
-    return re.sub(r'<span class="nobr">(.*?)</span>', r"\1", pdf_stage.render_html(handbook))
 
 
 def outline(path: Path) -> list[tuple[str, int, int]]:
@@ -221,67 +217,64 @@ def test_running_header_names_the_topic_and_footer_numbers_the_page(built: dict[
         assert lines[-1] == f"Mini Handbook · edition 2026.1 {page + 1}"
 
 
-def _band_rows(texts: list[str], pages: range) -> list[list[str]]:
-    rows = []
-    for page in pages:
-        for line in texts[page].splitlines():
-            if re.match(r"^\d+(\.\d+)? \d", line):
-                rows.append(line.split(" "))
-    return rows
+def _bands(built: dict[str, Any], regimen: str) -> list[dict[str, Any]]:
+    return weight_band_tables(pdf_stage.render_html(built["handbook"]))[regimen]
 
 
-@pytest.mark.parametrize(
-    ("regimen", "weight", "product_cells"),
-    [("alpha-once", 45, 4), ("alpha-5d", 60, 4), ("alpha-5d", 150, 4), ("alpha-neo", 3.5, 4)],
-)
-def test_weight_band_row_equals_the_engine(
-    built: dict[str, Any], regimen: str, weight: float, product_cells: int
-) -> None:
+@pytest.mark.parametrize("regimen", ["alpha-once", "alpha-5d"])
+def test_weight_bands_give_what_the_engine_dispenses_within_the_maxima(built: dict[str, Any], regimen: str) -> None:
+    """Every band, at its lightest and heaviest weight: the printed daily dose is the
+    engine's supply-rounded dose, or (a row marked max) the highest step within the
+    maximum; the course column is that dose times the days."""
     spec = compile_spec(built["handbook"], "ivig-dose")
-    expected = compute(spec, {"weight_kg": weight, "regimen": regimen, "product": "product-x"})
-    assert expected["ok"]
-    html = plain_html(built["handbook"])
-    table = re.search(rf'<table class="calc weight-band"[^>]*data-regimen="{regimen}".*?</table>', html, re.S)
-    assert table is not None
-    row = re.search(rf'<th scope="row">{fmt(weight)}</th>(.*?)</tr>', table.group(0), re.S)
-    assert row is not None
-    cells = re.findall(r"<td[^>]*>([^<]*)</td>", row.group(1))
-    assert cells[0].rstrip(MARKS) == fmt(expected["dose_per_day_g"])
-    assert cells[1] == fmt(expected["course_total_g"])
-    assert cells[2] == fmt(expected["rounded_dose_per_day_g"])
-    assert cells[4] == fmt(expected["volume_per_day_ml"])
-    # And the same numbers reach the paper: the row as pdfplumber reads it.
-    printed = [r for r in _band_rows(built["texts"], range(built["pages"])) if r[0] == fmt(weight)]
-    assert [fmt(expected["dose_per_day_g"]), fmt(expected["course_total_g"])] in [
-        [r[1].rstrip(MARKS), r[2]] for r in printed
-    ]
+    definition = next(r for r in spec["regimens"] if r["id"] == regimen)
+    rows = _bands(built, regimen)
+    assert rows[0]["low"] == 40 and rows[-1]["high"] == 150
+    for row in rows:
+        for weight in (row["low"], row["high"]):
+            result = compute(spec, {"weight_kg": weight, "regimen": regimen, "product": "product-x"})
+            if row["capped"]:
+                assert row["dose"] <= result["rounded_dose_per_day_g"], (row, weight)
+            else:
+                assert row["dose"] == result["rounded_dose_per_day_g"], (row, weight)
+            cap = definition["max_per_course"]
+            if cap is not None:
+                assert row["dose"] * definition["days"] <= cap["g"] * (weight if cap["per_kg"] else 1) + 1e-9
+        if definition["days"] > 1:
+            assert row["course"] == row["dose"] * definition["days"]
 
 
-@pytest.mark.parametrize(("regimen", "weight", "field"), [("alpha-5d", 150, "regimen"), ("alpha-neo", 1, "weight_kg")])
-def test_engine_warnings_mark_the_row_and_print_under_the_table(
-    built: dict[str, Any], regimen: str, weight: float, field: str
-) -> None:
+def test_bands_cover_every_weight_on_the_grid(built: dict[str, Any]) -> None:
+    """Consecutive bands meet: the next starts one grid step (step / 10) after the last ends."""
+    rows = _bands(built, "alpha-once")
+    for before, after in itertools.pairwise(rows):
+        assert after["low"] == pytest.approx(before["high"] + 0.5)
+
+
+def test_a_capped_row_says_so_in_the_row_with_its_note_beside_it(built: dict[str, Any]) -> None:
+    """alpha-5d: 0.4 g/kg x 5 days, course maximum 180 g: at 150 kg, 60 g x 5 = 300 g."""
+    rows = _bands(built, "alpha-5d")
+    last = rows[-1]
+    assert last["capped"]
+    assert last["dose"] == 35  # 180 g / 5 days = 36 g, down to the 5 g step
+    assert last["cells"][0] == "35 max"
+    # The engine capped the course itself, and its sentence is printed beside the row.
+    assert last["notes"] == ["Course capped at the maximum per course (180 g); daily dose reduced."]
+
+
+def test_neonatal_table_in_mg_with_the_neonatal_range(built: dict[str, Any]) -> None:
+    rows = _bands(built, "alpha-neo")
+    neonatal = CONFIG.weight_bands["neonatal"]
+    assert [r["low"] for r in rows] == neonatal.weights()
     spec = compile_spec(built["handbook"], "ivig-dose")
-    result = compute(spec, {"weight_kg": weight, "regimen": regimen, "product": "product-x"})
-    message = next(w["message"] for w in result["warnings"] if w["field"] == field)
-    html = plain_html(built["handbook"])
-    table = re.search(rf'data-regimen="{regimen}".*?</div>', html, re.S)
-    assert table is not None
-    note = re.search(rf"<li>([{MARKS}]+) {re.escape(message)}</li>", table.group(0))
-    assert note is not None, message
-    row = re.search(rf'<th scope="row">{fmt(weight)}</th>\s*<td class="num dose">([^<]*)</td>', table.group(0))
-    assert row is not None
-    assert row.group(1).startswith(fmt(result["dose_per_day_g"]))
-    assert note.group(1) in row.group(1)
-
-
-def test_neonatal_regimen_uses_the_neonatal_range(built: dict[str, Any]) -> None:
-    html = plain_html(built["handbook"])
-    table = re.search(r'<table class="calc weight-band"[^>]*data-regimen="alpha-neo".*?</table>', html, re.S)
-    assert table is not None
-    weights = re.findall(r'<th scope="row">([^<]*)</th>', table.group(0))
-    assert weights == [fmt(w) for w in CONFIG.weight_bands["neonatal"].weights()]
-    assert "Newborns: actual body weight." in table.group(0)
+    for row in rows:
+        result = compute(spec, {"weight_kg": row["low"], "regimen": "alpha-neo", "product": "product-x"})
+        assert row["cells"][0] == f"{fmt(result['dose_per_day_g'] * 1000)} exact"
+        assert row["cells"][3] == fmt(result["volume_per_day_ml"])
+    assert "Weight is below 2 kg: check the value." in rows[0]["notes"]
+    html = pdf_stage.render_html(built["handbook"])
+    assert "Newborns: actual body weight." in html
+    assert re.search(r'data-regimen="alpha-neo".*?<th scope="col">Give mg/day</th>', html, re.S)
 
 
 def test_infusion_rates_come_from_the_engine(built: dict[str, Any]) -> None:
@@ -560,24 +553,3 @@ def test_structure_tree_tags_headings_tables_and_lists(built: dict[str, Any]) ->
 
     walk(PdfReader(built["path"]).trailer["/Root"]["/StructTreeRoot"])
     assert {"/H1", "/H2", "/Table", "/THead", "/TH", "/TD", "/Caption", "/L", "/LI", "/Link"} <= seen
-
-
-def test_footnote_marks_never_repeat_within_a_table() -> None:
-    marks = [pdf_stage.footnote_mark(i) for i in range(12)]
-    assert marks[:7] == ["†", "‡", "§", "¶", "#", "††", "‡‡"]
-    assert len(set(marks)) == len(marks)
-
-
-@pytest.mark.parametrize(("umask", "mode"), [(0o022, 0o644), (0o077, 0o600), (0o002, 0o664)])
-def test_the_pdf_gets_the_mode_the_umask_gives(built: dict[str, Any], tmp_path: Path, umask: int, mode: int) -> None:
-    """Not mkstemp's 0600: a web server running as another user must be able to read it."""
-    import os
-    import stat
-
-    previous = os.umask(umask)
-    try:
-        target = tmp_path / "guide.pdf"
-        pdf_stage.write_pdf(built["handbook"], target, topic_id="beta")
-    finally:
-        os.umask(previous)
-    assert stat.S_IMODE(target.stat().st_mode) == mode

@@ -5,6 +5,7 @@ clinical text, no page left mostly blank when the next block could have started 
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,7 @@ pytestmark = pytest.mark.slow
 CONTENT = Path(__file__).resolve().parent.parent / "content"
 CONFIG = pdf_stage.load_print_config()
 BLACK = {(0.0,), (0.0, 0.0, 0.0), (0.0, 0.0, 0.0, 1.0)}
+WHITE_ON_BLACK = (1.0, 1.0, 1.0)  # a capped dose-table row, reversed
 STATUS_RED = (0.666667, 0.0, 0.0)  # #a00: the review-status marks, never a dose or a threshold
 CITE_CHARS = set("[]0123456789, ")
 
@@ -97,7 +99,7 @@ def test_clinical_text_is_at_least_6_5_pt_and_black(guide: dict[str, Any]) -> No
             if char["size"] < floor - 0.01:
                 small.append((number, char["text"], round(char["size"], 2)))
             colour = tuple(round(v, 6) for v in char["non_stroking_color"] or (0.0,))
-            if colour not in BLACK and colour != STATUS_RED:
+            if colour not in BLACK and colour not in (STATUS_RED, WHITE_ON_BLACK):
                 grey.append((number, char["text"], colour))
     assert small == []
     assert grey == []
@@ -153,3 +155,48 @@ def test_no_page_is_more_than_half_blank_unless_the_next_block_could_not_fit(gui
             continue
         blank.append((index + 1, f"{free / (bottom - top):.0%} blank"))
     assert blank == []
+
+
+def _maxima(handbook: Any) -> dict[str, tuple[int, Any, Any]]:
+    """Regimen name -> (days, per-dose maximum, per-course maximum) of the compiled regimens."""
+    from generator.calculate import compile_spec
+
+    out = {}
+    for calc in handbook.calculators.values():
+        if calc.kind == "weight-dose":
+            for regimen in compile_spec(handbook, calc.id)["regimens"]:
+                out[regimen["name"]] = (regimen["days"], regimen["max_per_dose"], regimen["max_per_course"])
+    return out
+
+
+ROW = re.compile(r"^(\d+(?:\.\d+)?)(?: to (\d+(?:\.\d+)?))? (\d+(?:\.\d+)?)( max| exact)?(?: (\d+(?:\.\d+)?))?(?=\s)")
+
+
+def test_no_dose_table_row_dispenses_more_than_its_maximum(guide: dict[str, Any]) -> None:
+    """Read off the paper: under each weight-band table's caption, every row's daily dose
+    and course (grams) against the regimen's maxima at the band's lightest weight."""
+    maxima = _maxima(guide["handbook"])
+    checked, current = 0, None
+    for page in guide["pdf"].pages:
+        for line in lines_of(page):
+            named = next((name for name in maxima if line.startswith(f"{name}: ")), None)
+            if named is not None:
+                current = named
+                continue
+            if line.startswith(("Dosing weight", "Infusion rates", "Height cm")):
+                current = None
+            if "Give mg" in line:
+                current = None  # a neonatal table, in mg: its own test reads it from the HTML
+            match = ROW.match(line)
+            if current is None or match is None:
+                continue
+            days, per_dose, per_course = maxima[current]
+            lightest, daily = float(match.group(1)), float(match.group(3))
+            course = float(match.group(5)) if days > 1 else daily
+            if days > 1:
+                assert course == daily * days, line
+            for cap, given in ((per_dose, daily), (per_course, course)):
+                if cap is not None:
+                    assert given <= cap["g"] * (lightest if cap["per_kg"] else 1) + 1e-9, (current, line)
+            checked += 1
+    assert checked > 40
