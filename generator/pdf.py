@@ -359,6 +359,7 @@ def _weight_band_table(
         "kind": "weight-band",
         "calculator": spec["id"],
         "regimen_id": regimen["id"],
+        "short_title": f"{regimen['name']}, {regimen['dose_text']}",
         "title": f"{regimen['name']}: {regimen['dose_text']} {'once' if days == 1 else f'daily × {days} days'}"
         f" ({span}{', neonatal' if neonatal else ''})",
         "note": basis + f" Weights to the nearest {fmt(weights.step_kg / 10)} kg.",
@@ -449,6 +450,8 @@ def calculator_tables(handbook: Handbook, topic: Topic, config: PrintConfig) -> 
         if product is not None and product["schedule"] is not None:
             regimen = next((r for r in spec["regimens"] if r["id"] not in neonatal_ids), spec["regimens"][0])
             tables.extend(_infusion_tables(spec, regimen, list(config.infusion_weights_kg), product))
+    for number, table in enumerate(tables):
+        table["key"] = table.get("regimen_id") or f"{table['kind']}-{number}"
     return tables
 
 
@@ -542,6 +545,39 @@ def _sections(topic: Topic, *, has_tables: bool = False) -> list[tuple[str, str,
     ]
 
 
+def quick_reference(handbook: Handbook, printed: list[dict[str, Any]]) -> dict[str, Any]:
+    """What the page after the cover carries, found in the printed topics: the emergency
+    pathway of the first topic that has one and dose tables (other emergency sections by
+    page), the grade bands of the first decision table a calculator reads, and the first
+    weight-band table (the first regimen of the first dose calculator, as the calculator
+    offers it first)."""
+    emergencies = [item for item in printed if item["topic"].emergency]
+    main = next((item for item in emergencies if item["tables"]), emergencies[0] if emergencies else None)
+    grades = None
+    printed_ids = {item["topic"].id for item in printed}
+    for calc in handbook.calculators.values():
+        if calc.decision is not None and calc.topic in printed_ids:
+            table = next((t for t in handbook.topics[calc.topic].decision_tables if t.id == calc.decision.table), None)
+            if table is not None:
+                grades = {"topic": calc.topic, "table": table}
+                break
+    dose = next(((item["topic"].id, t) for item in printed for t in item["tables"] if t["kind"] == "weight-band"), None)
+    return {
+        "emergency": main,
+        "other_emergencies": [item["topic"] for item in emergencies if item is not main],
+        "grades": grades,
+        "dose": {"topic": dose[0], "table": dose[1]} if dose else None,
+        "dose_tables": [
+            (item["topic"].id, t) for item in printed for t in item["tables"] if t["kind"] == "weight-band"
+        ],
+    }
+
+
+def table_anchor(topic_id: str, table: dict[str, Any]) -> str:
+    """Fragment id of one printed calculator table (contents, quick reference, index)."""
+    return anchor(topic_id, f"table-{table['key']}")
+
+
 def _pending(topic: Topic) -> bool:
     return topic.review.status is not ReviewStatus.approved
 
@@ -618,6 +654,7 @@ def build_context(
         "products": handbook.products,
         "single_topic": topic_id is not None,
         "decision_units": decision_units(handbook),
+        "quick": quick_reference(handbook, printed),
     }
 
 
@@ -640,6 +677,7 @@ def _environment() -> jinja2.Environment:
     )
     env.globals.update(
         anchor=anchor,
+        table_anchor=table_anchor,
         is_model=lambda v: isinstance(v, BaseModel),
         field_names=lambda v: list(type(v).model_fields),
         not_covered_text=NOT_COVERED_TEXT,

@@ -200,3 +200,33 @@ def test_no_dose_table_row_dispenses_more_than_its_maximum(guide: dict[str, Any]
                     assert given <= cap["g"] * (lightest if cap["per_kg"] else 1) + 1e-9, (current, line)
             checked += 1
     assert checked > 40
+
+
+def test_quick_reference_follows_the_cover_with_page_references(guide: dict[str, Any]) -> None:
+    """Page 2 carries the emergency pathway, the platelet-count grades and the single high
+    dose table, each heading with the page of the full section; the contents' "Find fast"
+    lines lead to the emergency sections and every dose table."""
+    pages = [lines_of(page) for page in guide["pdf"].pages]
+    quick = pages[1]
+    assert quick[1] == "Quick reference"
+    heads = {
+        line.rsplit(" p. ", 1)[0]: int(line.rsplit(" p. ", 1)[1]) for line in quick if re.search(r" p\. \d+$", line)
+    }
+    ivig = guide["handbook"].topics["ivig-in-itp"]
+    emergency = heads[f"Emergency: {ivig.title}"]
+    assert "Emergency" in pages[emergency - 1]
+    assert any(line.startswith("• In life-threatening bleeding, give a platelet transfusion") for line in quick)
+    grades = heads["Platelet count: grade (CTCAE v5.0)"]
+    assert "Decision table" in pages[grades - 1] or "Decision table" in pages[grades - 2]
+    assert any(line.startswith("Grade 4 < 25 < 25,000") for line in quick)
+    single = heads["Single high dose: 1 g/kg once (40–150 kg)"]
+    assert "Single high dose: 1 g/kg once (40–150 kg)" in pages[single - 1]
+    assert "40 to 42 40 1×40 400 12–96" in quick
+    contents = next(page for title, page, level in guide["outline"] if title == "Contents")
+    find = [re.match(r"^((?:Emergency|Dose table): .*?)\.{3,}\s*(\d+)$", line) for line in pages[contents]]
+    found = {m.group(1): int(m.group(2)) for m in find if m}
+    assert len([e for e in found if e.startswith("Dose table:")]) == 4
+    for entry, number in found.items():
+        kind, _, name = entry.partition(": ")
+        expected = "Emergency" if kind == "Emergency" else name.split(",")[0]
+        assert any(line.startswith(expected) for line in pages[number - 1]), entry
