@@ -14,9 +14,18 @@ Each size runs in its own process (so peak memory is that size's alone):
   ``ratio_to_plain`` = total_s / plain_mkdocs_s.
 * ``peak_rss_mb``: ``resource.getrusage(RUSAGE_SELF).ru_maxrss`` of the process that
   ran our build (imports + load + render + MkDocs).
+* ``corpus``: which synthetic handbook (benchmarks/synth.py ``CORPORA``: mixed, one-specialty,
+  varied); after each corpus a line ``{"corpus": ..., "budgets": ...}`` checks issue 20's budgets.
 * sizes: the site, the topic page ``ivig-in-itp`` (raw and gzip), the search index,
   and ``first_visit_gzip_bytes``: everything a phone fetched on its first view of that
-  page (Chromium, served on 127.0.0.1 with gzip; bytes counted by the server).
+  page (Chromium, served on 127.0.0.1 with gzip; bytes counted by the server), with
+  the offline app held back (it starts only once the page is loaded and idle).
+* the offline app (issue 16): ``app_precache_gzip_bytes``, what a phone stores at
+  install by the handbook's ``app.offline_budget_kb`` (the whole site when it fits,
+  ``app_whole_site``; else the shell, ``app_shell_gzip_bytes``), and
+  ``app_install_gzip_bytes``, what the phone downloaded in the background after its
+  first visit, measured in Chromium. A first line gives the same for the sample
+  handbook (content/), marked ``"sample": "content/"``.
 * ``edit_to_refresh_s``: ``handbook serve`` runs; one topic's YAML is edited; the
   time until the server returns the page with the edit.
 * ``pdf_s_per_page``: benchmarks/pdf_bench.py on the same content (skipped above
@@ -48,6 +57,8 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
+from benchmarks.synth import CORPORA
+
 ROOT = Path(__file__).resolve().parent.parent
 TOPIC = "ivig-in-itp"  # the real topic page, with its calculator: the heaviest kind
 CHROMIUM = "/usr/bin/chromium"  # Debian's; Playwright cannot download browsers here
@@ -67,6 +78,13 @@ __all__ = ["main"]
 
 def _gzip_size(data: bytes) -> int:
     return len(gzip.compress(data, compresslevel=6, mtime=0))
+
+
+def _chrome_gzip_bytes(page: bytes) -> int:
+    """What a topic page weighs beyond its own content (navigation, header, footer,
+    scripts): the gzip size of the page less that of its <article>."""
+    start, end = page.find(b"<article"), page.rfind(b"</article>")
+    return _gzip_size(page) - _gzip_size(page[start:end]) if start >= 0 and end > start else _gzip_size(page)
 
 
 def _tree_bytes(root: Path) -> int:
@@ -162,12 +180,16 @@ def _page_weight(site: Path, lighthouse: bool) -> dict[str, Any]:
         else:
             with sync_playwright() as playwright:
                 browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-                page = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True).new_page()
+                phone = {"viewport": {"width": 390, "height": 844}, "is_mobile": True}
+                # The page as the reader gets it: the offline app, which starts once the
+                # page is loaded and idle, is measured on its own below.
+                page = browser.new_context(**phone, service_workers="block").new_page()
                 server.reset()
                 page.goto(f"{server.url}topics/{TOPIC}/")
                 page.wait_for_load_state("networkidle")
                 page.wait_for_timeout(500)  # anything fetched lazily after load
                 sent = dict(server.sent)
+                out["app_install_gzip_bytes"] = _app_install(browser.new_context(**phone).new_page(), server, sent)
                 browser.close()
             out["first_visit_gzip_bytes"] = sum(sent.values())
             out["first_visit_requests"] = len(sent)
@@ -178,6 +200,51 @@ def _page_weight(site: Path, lighthouse: bool) -> dict[str, Any]:
         elif out["lighthouse"] is None:
             out["lighthouse_reason"] = "Lighthouse was not found (set LIGHTHOUSE, or npm install lighthouse)"
     return out
+
+
+def _app_install(page: Any, server: Any, first_visit: dict[str, int]) -> int | None:
+    """What the offline app downloads in the background after a first visit (its worker
+    and the files it stores): everything sent until the worker controls the page and the
+    network is quiet, less the first visit itself."""
+    server.reset()
+    page.goto(f"{server.url}topics/{TOPIC}/")
+    try:
+        page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=300_000)
+    except Exception:  # reported as a missing figure, not a crash
+        return None
+    page.wait_for_load_state("networkidle")
+    page.wait_for_timeout(500)
+    return sum(server.sent.values()) - sum(first_visit.values())
+
+
+def app_figures(site: Path, content: Path) -> dict[str, Any]:
+    """What the offline app stores at install (generator/offline_app.py), by the
+    handbook's own budget: gzip bytes of the shell and of the whole precache."""
+    import yaml
+
+    from generator.model.handbook import AppSettings
+    from generator.offline_app import WORKER_NAME, plan_edition
+
+    settings = yaml.safe_load((content / "handbook.yaml").read_text(encoding="utf-8")).get("app") or {}
+    budget_kb = AppSettings.model_validate(settings).offline_budget_kb
+    plan = plan_edition(site, budget_kb * 1024)
+    return {
+        "app_budget_kb": budget_kb,
+        "app_whole_site": plan.whole_site,
+        "app_shell_gzip_bytes": plan.shell_gzip_bytes,
+        "app_precache_gzip_bytes": plan.precache_gzip_bytes,
+        "app_precache_files": len(plan.precache),
+        "app_worker_gzip_bytes": _gzip_size((site / WORKER_NAME).read_bytes()),
+    }
+
+
+def sample_app(work: Path) -> dict[str, Any]:
+    """The offline app's precache for the sample handbook (content/)."""
+    from generator.build import build_site
+
+    shutil.rmtree(work, ignore_errors=True)
+    build_site(ROOT / "content", work / "site", docs_dir=work / "docs", pdf=False)
+    return {"sample": "content/", **app_figures(work / "site", ROOT / "content")}
 
 
 LOCAL_LIGHTHOUSE = Path("/tmp/lh/node_modules/.bin/lighthouse")
@@ -325,13 +392,15 @@ def _stage(stage: str, *args: str) -> dict[str, Any]:
     return json.loads(run.stdout.strip().splitlines()[-1])
 
 
-def measure(topics: int, work: Path, *, lighthouse: bool, pdf_max: int, edit: bool) -> dict[str, Any]:
-    """Every figure for one size (see the module docstring)."""
+def measure(
+    topics: int, work: Path, *, lighthouse: bool, pdf_max: int, edit: bool, corpus: str = "mixed"
+) -> dict[str, Any]:
+    """Every figure for one corpus and size (see the module docstring)."""
     from benchmarks.synth import make_synthetic_content
 
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
-    content = make_synthetic_content(topics, work / "content")
+    content = make_synthetic_content(topics, work / "content", corpus=corpus)
     ours = _stage("ours", str(content), str(work))
     config = _plain_config(work)
     plain = _stage("plain", str(config))
@@ -339,6 +408,7 @@ def measure(topics: int, work: Path, *, lighthouse: bool, pdf_max: int, edit: bo
     page = (site / "topics" / TOPIC / "index.html").read_bytes()
     index = site / "search" / "search_index.json"
     result: dict[str, Any] = {
+        "corpus": corpus,
         "topics": topics,
         **{k: v for k, v in ours.items() if k != "pages"},
         "generate_ms_per_topic": round(ours["generate_s"] / topics * 1000, 2),
@@ -350,9 +420,11 @@ def measure(topics: int, work: Path, *, lighthouse: bool, pdf_max: int, edit: bo
         "topic_page": f"topics/{TOPIC}/",
         "topic_html_bytes": len(page),
         "topic_html_gzip_bytes": _gzip_size(page),
+        "topic_chrome_gzip_bytes": _chrome_gzip_bytes(page),
         "search_index_bytes": index.stat().st_size,
         "search_index_gzip_bytes": _gzip_size(index.read_bytes()),
     }
+    result.update(app_figures(site, content))
     result.update(_page_weight(site, lighthouse))
     if edit:
         result.update(_edit_to_refresh(work))
@@ -375,6 +447,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-lighthouse", action="store_true")
     parser.add_argument("--no-edit", action="store_true", help="skip the edit-to-refresh measurement")
     parser.add_argument("--pdf-max", type=int, help="largest size the PDF is benchmarked at (500; --quick: 20)")
+    parser.add_argument(
+        "--corpus",
+        choices=sorted(CORPORA),
+        nargs="+",
+        help="synthetic handbooks to build (default: all three; --quick: mixed and one-specialty)",
+    )
     parser.add_argument("--stage", help=argparse.SUPPRESS)
     parser.add_argument("stage_args", nargs="*", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -386,17 +464,51 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(_plain(Path(args.stage_args[0]))))
         return 0
 
+    if args.stage == "sample":
+        print(json.dumps(sample_app(Path(args.stage_args[0]))))
+        return 0
+
     sizes = args.sizes or ([20, 60] if args.quick else [200, 2000])
-    for topics in sizes:
-        result = measure(
-            topics,
-            args.work / f"n{topics}",
-            lighthouse=not args.no_lighthouse,
-            pdf_max=args.pdf_max if args.pdf_max is not None else (20 if args.quick else 500),
-            edit=not args.no_edit,
-        )
-        print(json.dumps(result), flush=True)
+    corpora = args.corpus or (["mixed", "one-specialty"] if args.quick else list(CORPORA))
+    print(json.dumps(_stage("sample", str(args.work / "sample"))), flush=True)
+    for corpus in corpora:
+        results = []
+        for topics in sizes:
+            result = measure(
+                topics,
+                args.work / f"{corpus}-n{topics}",
+                lighthouse=not args.no_lighthouse,
+                pdf_max=args.pdf_max if args.pdf_max is not None else (20 if args.quick else 500),
+                edit=not args.no_edit and corpus == "mixed",
+                corpus=corpus,
+            )
+            results.append(result)
+            print(json.dumps(result), flush=True)
+        print(json.dumps({"corpus": corpus, "budgets": budgets(results)}), flush=True)
     return 0
+
+
+def budgets(results: list[dict[str, Any]]) -> dict[str, Any]:
+    """Issue 20's budgets for one corpus, each with its figure and whether it holds:
+    the build at most 1.15x plain MkDocs; the largest size's cost at most 11x the
+    smallest's (per 10x topics); a topic page at most 12 KB gzip beyond its own content
+    (its <article>); a phone's first visit at most 120 KB gzip, growing at most 10%."""
+    first, last = results[0], results[-1]
+    out: dict[str, Any] = {
+        "ratio_to_plain": [r["ratio_to_plain"] for r in results],
+        "ratio_to_plain_ok": all(r["ratio_to_plain"] <= 1.15 for r in results),
+    }
+    if len(results) > 1:
+        scale = last["topics"] / first["topics"]
+        growth = last["total_s"] / first["total_s"]
+        out["growth"] = round(growth, 2)
+        out["growth_ok"] = growth <= 1.1 * scale
+    out["topic_chrome_gzip_bytes"] = [r["topic_chrome_gzip_bytes"] for r in results]
+    out["topic_chrome_ok"] = all(r["topic_chrome_gzip_bytes"] <= 12 * 1024 for r in results)
+    visits = [r["first_visit_gzip_bytes"] for r in results if r.get("first_visit_gzip_bytes") is not None]
+    if visits:
+        out["first_visit_ok"] = max(visits) <= 120 * 1024 and visits[-1] <= 1.1 * visits[0]
+    return out
 
 
 if __name__ == "__main__":

@@ -23,16 +23,32 @@ SPECIALTIES = 40
 __all__ = ["make_synthetic_content"]
 
 
-def _vary(topic: dict[str, Any], copy: int, ids: set[str]) -> dict[str, Any]:
+CORPORA = {
+    # name: (specialties, copies keep their calculators)
+    "mixed": (SPECIALTIES, False),
+    "one-specialty": (1, False),
+    "varied": (SPECIALTIES, True),
+}
+"""The handbooks the benchmark builds (issue 20): ``mixed`` spreads the copies over 40
+specialties; ``one-specialty`` puts them all in one (a hospital's antimicrobial section);
+``varied`` is mixed with every copy keeping its topic's calculators, so pages carry the
+calculators of the real topics they copy."""
+
+
+def _vary(
+    topic: dict[str, Any], copy: int, ids: set[str], specialties: int = SPECIALTIES, calculators: bool = False
+) -> dict[str, Any]:
     out = dict(topic)
     suffix = f"-s{copy:04d}"
     out["id"] = topic["id"] + suffix
     out["title"] = f"{topic['title']} (synthetic {copy})"
-    out["specialty"] = f"Specialty {copy % SPECIALTIES:02d}"
+    out["specialty"] = f"Specialty {copy % specialties:02d}"
     out["related"] = [r + suffix for r in topic.get("related", []) if r in ids]
-    # Calculators refer to the real topic's regimens: only the real topic embeds them.
-    out.pop("calculators", None)
-    factor = 1 + (copy % 7) / 100  # 1.00 .. 1.06: varied numbers, still positive
+    # Calculators refer to the real topic's regimens, which a copy keeps unchanged only
+    # in the varied corpus (there the doses are not scaled).
+    if not calculators:
+        out.pop("calculators", None)
+    factor = 1 if calculators else 1 + (copy % 7) / 100  # 1.00 .. 1.06: varied numbers
     regimens = []
     for regimen in topic.get("regimens", []):
         regimen = dict(regimen)
@@ -43,8 +59,16 @@ def _vary(topic: dict[str, Any], copy: int, ids: set[str]) -> dict[str, Any]:
     return out
 
 
-def make_synthetic_content(topic_count: int, target: Path, source: Path = ROOT / "content") -> Path:
-    """Write a content folder of ``topic_count`` topics into ``target`` (replaced)."""
+def make_synthetic_content(
+    topic_count: int, target: Path, source: Path = ROOT / "content", specialties: int = SPECIALTIES, corpus: str = ""
+) -> Path:
+    """Write a content folder of ``topic_count`` topics into ``target`` (replaced).
+    ``specialties=1`` puts every copy in one specialty: the large section a hospital's
+    antimicrobial or paediatric handbook has. ``corpus`` names one of :data:`CORPORA`
+    instead."""
+    calculators = False
+    if corpus:
+        specialties, calculators = CORPORA[corpus]
     if target.exists():
         shutil.rmtree(target)
     shutil.copytree(source, target, ignore=shutil.ignore_patterns("topics"))
@@ -61,7 +85,7 @@ def make_synthetic_content(topic_count: int, target: Path, source: Path = ROOT /
         for topic in real:
             if written >= topic_count:
                 break
-            varied = _vary(topic, copy, ids)
+            varied = _vary(topic, copy, ids, specialties, calculators)
             if set(topic.get("related", [])) - ids:
                 varied["related"] = []
             text = yaml.safe_dump(varied, sort_keys=False, allow_unicode=True, width=100)

@@ -4,9 +4,10 @@ The stages, in order (``build_site``):
 
 1. validate the knowledge base into one :class:`Handbook` (nothing is written if it fails);
 2. render Markdown into ``docs_dir`` (only changed files are rewritten);
-3. ``mkdocs build`` into a temporary folder beside the target;
+3. ``mkdocs build`` into this build's private folder beside the target;
 4. write ``manifest.json`` (and the pocket PDF when generator.pdf provides it);
-5. swap the new site into place: a failed build leaves the previous site whole.
+5. swap the new site into place in one atomic step: a failed build leaves the
+   previous site whole (generator.safe_output: what may be replaced, and how).
 
 Builds are deterministic: the build date comes from ``SOURCE_DATE_EPOCH`` or, when
 it is unset, from the content itself (the latest of the edition date and the
@@ -25,20 +26,22 @@ import hashlib
 import json
 import logging
 import os
-import shutil
-import tempfile
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .csp import write_headers
 from .diagnostics import ContentError
-from .render import TEMPLATE_DIR, RenderOptions, RenderResult, render_handbook
+from .project import THEME_DIR, content_files, project_of, site_config
+from .render import TEMPLATE_DIR, RenderOptions, RenderResult, forget_docs, render_handbook
+from .safe_output import check_site_target, swap_in, sweep, work_folder
 from .validate import Handbook, load_handbook
 
 __all__ = [
     "PDF_NAME",
+    "THEME_DIR",
     "BuildContext",
     "BuildError",
     "BuildResult",
@@ -53,8 +56,6 @@ __all__ = [
 ]
 
 PDF_NAME = "pocket-guide.pdf"
-REPO_ROOT = Path(__file__).resolve().parent.parent
-THEME_DIR = REPO_ROOT / "theme"
 
 log = logging.getLogger("handbook.build")
 
@@ -89,6 +90,8 @@ class BuildResult:
     written: int
     seconds: dict[str, float] = field(default_factory=dict)
     pdf: Path | None = None
+    unfinished_drafts: dict[str, str] = field(default_factory=dict)
+    """Drafts left out because they do not validate yet (``exclude_drafts``)."""
 
 
 # --------------------------------------------------------------------------- dates
@@ -209,13 +212,14 @@ def active_context() -> BuildContext | None:
     return _active
 
 
-def _stamp(*folders: Path) -> tuple[tuple[str, int, int], ...]:
+def _stamp(content_dir: Path, template_dir: Path) -> tuple[tuple[str, int, int], ...]:
+    """What the content files and templates are now; only the files the validator
+    reads count (a handbook's folder also holds its cache and site)."""
     stamps = []
-    for folder in folders:
-        for path in sorted(folder.rglob("*")):
-            if path.is_file():
-                info = path.stat()
-                stamps.append((str(path), info.st_mtime_ns, info.st_size))
+    for path in [*content_files(content_dir), *sorted(template_dir.rglob("*"))]:
+        if path.is_file():
+            info = path.stat()
+            stamps.append((str(path), info.st_mtime_ns, info.st_size))
     return tuple(stamps)
 
 
@@ -250,7 +254,7 @@ def prepare(
         return cached
     started = time.perf_counter()
     with _gc_paused():
-        handbook = load_handbook(content_dir, strict=strict)
+        handbook = load_handbook(content_dir, strict=strict, skip_unfinished_drafts=exclude_drafts)
     if exclude_drafts:
         from .editorial import exclude_drafts as drop_drafts
 
@@ -346,22 +350,9 @@ def write_manifest(context: BuildContext, site_dir: Path) -> Path:
 # --------------------------------------------------------------------------- build
 
 
-def config_file() -> Path:
-    local = Path("mkdocs.yml")
-    return local if local.is_file() else REPO_ROOT / "mkdocs.yml"
-
-
-def _swap(new: Path, target: Path) -> None:
-    """Put ``new`` where ``target`` is: two renames on the same file system, so a
-    reader (or a web server) sees either the old site or the new one."""
-    old = None
-    if target.exists():
-        old = Path(tempfile.mkdtemp(dir=target.parent, prefix=f"{target.name}.old-"))
-        old.rmdir()
-        target.rename(old)
-    new.rename(target)
-    if old is not None:
-        shutil.rmtree(old)
+def config_file(content_dir: Path = Path("content")) -> Path:
+    """The MkDocs configuration of ``content_dir``'s builds (generator.project)."""
+    return site_config(project_of(content_dir))
 
 
 def build_site(
@@ -382,81 +373,30 @@ def build_site(
     ``progress`` gets a line per stage; ``live`` gets a status line to redraw in
     place ("\\r"-prefixed, no newline: PDF pages laid out, HTML pages written).
     Raises :class:`ContentError` (invalid content: nothing written) or
-    :class:`BuildError` (MkDocs or PDF failed: the previous site is whole)."""
-    from mkdocs.commands.build import build as mkdocs_build
-    from mkdocs.config import load_config
-    from mkdocs.exceptions import MkDocsException
-
+    :class:`BuildError` (MkDocs or PDF failed: the previous site is whole) or
+    :class:`generator.safe_output.OutputRefused` (``site_dir`` is not ours to replace).
+    Each build renders into its own private folder unless ``docs_dir`` is given."""
     say = progress or (lambda _message: None)
     seconds: dict[str, float] = {}
-    config_path = config_file()
-    docs_dir = Path(docs_dir) if docs_dir else config_path.parent / ".docs"
-    site_dir = Path(site_dir).resolve()
-
-    global _active
-    started = time.perf_counter()
-    say("validate + render")
-    context = prepare(content_dir, docs_dir, pdf=pdf, strict=strict, exclude_drafts=exclude_drafts, since=since)
-    seconds["render"] = time.perf_counter() - started
-    say(
-        f"  {len(context.handbook.topics)} topics, {len(context.result.files)} pages "
-        f"({len(context.result.written)} written, {len(context.result.removed)} removed)"
-    )
-
-    site_dir.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(dir=site_dir.parent, prefix=f"{site_dir.name}.tmp-"))
-    # mkdtemp makes the folder private (0700); a web server's user must read the site.
-    staging.chmod(0o755)
-    epoch = str(int(build_date(context.handbook).timestamp()))
-    cleanup: list[Path] = []
-    try:
-        # The PDF is printed first, into a scratch folder: MkDocs then copies it
-        # like any docs file (the home page links to it; --strict checks the link).
-        pdf_path = None
-        if pdf:
-            from .pdf import write_pdf
-
-            say("pdf")
-            started = time.perf_counter()
-            scratch = Path(tempfile.mkdtemp(dir=site_dir.parent, prefix=f"{site_dir.name}.pdf-"))
-            cleanup.append(scratch)
-            pdf_path = scratch / PDF_NAME
-            with _environ(SOURCE_DATE_EPOCH=epoch):
-                write_pdf(context.handbook, pdf_path, quiet=live is None, log=live)
-            seconds["pdf"] = time.perf_counter() - started
-        say("mkdocs build")
-        started = time.perf_counter()
-        with _environ(
-            SOURCE_DATE_EPOCH=epoch,
-            NO_MKDOCS_2_WARNING="1",
-            HANDBOOK_OFFLINE="true" if offline else "false",
-            HANDBOOK_SITE_URL=site_url if site_url is not None else os.environ.get("HANDBOOK_SITE_URL"),
-        ):
-            _active = context
-            context.pdf_file = pdf_path
-            context.page_built = _page_counter(len(context.result.files), live) if live else None
-            try:
-                config = load_config(
-                    str(config_path), docs_dir=str(context.docs_dir), site_dir=str(staging), strict=strict
-                )
-                mkdocs_build(config)
-            except (MkDocsException, SystemExit) as exc:
-                raise BuildError(f"mkdocs build failed: {exc}") from exc
-            finally:
-                _active = None
-                context.pdf_file = None
-                context.page_built = None
-                if live:
-                    live("\r\033[K")
-        seconds["mkdocs"] = time.perf_counter() - started
-        write_manifest(context, staging)
-        _swap(staging, site_dir)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    finally:
-        for folder in cleanup:
-            shutil.rmtree(folder, ignore_errors=True)
+    config_path = config_file(content_dir)
+    project_dirs = (project_of(content_dir).home, config_path.resolve().parent)
+    site_dir = check_site_target(site_dir, content_dir=content_dir, project_dirs=project_dirs)
+    sweep(site_dir)
+    with work_folder(site_dir) as work:
+        context, pdf_path = _build_into(
+            work,
+            content_dir,
+            site_dir,
+            Path(docs_dir) if docs_dir else work / "docs",
+            config_path=config_path,
+            project_dirs=project_dirs,
+            options=_Options(strict, offline, pdf, site_url, exclude_drafts, since),
+            say=say,
+            live=live,
+            seconds=seconds,
+        )
+    if not docs_dir:
+        forget_docs(work / "docs")
     pages = sum(1 for _ in site_dir.rglob("*.html"))
     say(f"  {pages} HTML pages in {site_dir}")
     return BuildResult(
@@ -465,7 +405,102 @@ def build_site(
         written=len(context.result.written),
         seconds=seconds,
         pdf=site_dir / PDF_NAME if pdf_path else None,
+        unfinished_drafts=context.handbook.unfinished_drafts,
     )
+
+
+@dataclass(frozen=True)
+class _Options:
+    strict: bool
+    offline: bool
+    pdf: bool
+    site_url: str | None
+    exclude_drafts: bool
+    since: str | None
+
+
+def _build_into(
+    work: Path,
+    content_dir: Path,
+    site_dir: Path,
+    docs_dir: Path,
+    *,
+    config_path: Path,
+    project_dirs: tuple[Path, ...],
+    options: _Options,
+    say: Callable[[str], None],
+    live: Callable[[str], None] | None,
+    seconds: dict[str, float],
+) -> tuple[BuildContext, Path | None]:
+    """Every stage of one build inside its private folder ``work`` (see
+    generator.safe_output): Markdown, PDF and site are this build's alone."""
+    from mkdocs.commands.build import build as mkdocs_build
+    from mkdocs.config import load_config
+    from mkdocs.exceptions import MkDocsException
+
+    global _active
+    started = time.perf_counter()
+    say("validate + render")
+    context = prepare(
+        content_dir,
+        docs_dir,
+        pdf=options.pdf,
+        strict=options.strict,
+        exclude_drafts=options.exclude_drafts,
+        since=options.since,
+    )
+    seconds["render"] = time.perf_counter() - started
+    say(
+        f"  {len(context.handbook.topics)} topics, {len(context.result.files)} pages "
+        f"({len(context.result.written)} written, {len(context.result.removed)} removed)"
+    )
+    staging = work / "site"
+    staging.mkdir()
+    staging.chmod(0o755)  # the build folder is private (0700); a web server's user must read the site
+    epoch = str(int(build_date(context.handbook).timestamp()))
+    # The PDF is printed first: MkDocs then copies it like any docs file (the home
+    # page links to it; --strict checks the link).
+    pdf_path = None
+    if options.pdf:
+        from .pdf import write_pdf
+
+        say("pdf")
+        started = time.perf_counter()
+        pdf_path = work / "pdf" / PDF_NAME
+        with _environ(SOURCE_DATE_EPOCH=epoch):
+            write_pdf(context.handbook, pdf_path, quiet=live is None, log=live)
+        seconds["pdf"] = time.perf_counter() - started
+    say("mkdocs build")
+    started = time.perf_counter()
+    with _environ(
+        SOURCE_DATE_EPOCH=epoch,
+        NO_MKDOCS_2_WARNING="1",
+        HANDBOOK_OFFLINE="true" if options.offline else "false",
+        HANDBOOK_SITE_URL=options.site_url if options.site_url is not None else os.environ.get("HANDBOOK_SITE_URL"),
+    ):
+        _active = context
+        context.pdf_file = pdf_path
+        context.page_built = _page_counter(len(context.result.files), live) if live else None
+        try:
+            config = load_config(
+                str(config_path), docs_dir=str(context.docs_dir), site_dir=str(staging), strict=options.strict
+            )
+            mkdocs_build(config)
+        except (MkDocsException, SystemExit) as exc:
+            raise BuildError(f"mkdocs build failed: {exc}") from exc
+        finally:
+            _active = None
+            context.pdf_file = None
+            context.page_built = None
+            if live:
+                live("\r\033[K")
+    seconds["mkdocs"] = time.perf_counter() - started
+    write_headers(staging)  # the Content-Security-Policy of exactly this site (generator.csp)
+    write_manifest(context, staging)
+    # Checked again at the last moment: something may have appeared there meanwhile.
+    check_site_target(site_dir, content_dir=content_dir, project_dirs=project_dirs)
+    swap_in(staging, site_dir, work)
+    return context, pdf_path
 
 
 def _page_counter(total: int, live: Callable[[str], None]) -> Callable[[], None]:
@@ -492,7 +527,7 @@ def hook_context(config: Any) -> BuildContext:
 
     if _active is not None:
         return _active
-    root = Path(config.config_file_path or config_file()).resolve().parent
+    root = Path(config.config_file_path or "mkdocs.yml").resolve().parent
     content_dir = Path(os.environ.get("HANDBOOK_CONTENT", root / "content"))
     try:
         return prepare(content_dir, Path(config.docs_dir))

@@ -9,35 +9,56 @@ from pathlib import Path
 import click
 
 from . import __version__
+from .cli_errors import DEBUG_KEY, HandbookGroup
 from .diagnostics import Report
 
 __all__ = ["cli", "main"]
 
+
+def _find_handbook(_ctx: click.Context, _param: click.Parameter, value: Path | None) -> Path:
+    """The folder holding handbook.yaml: --project DIR, else the nearest handbook from
+    the current folder upwards (generator.project). None found: exit 2, saying what to do."""
+    from .project import NoProject, find_project
+
+    try:
+        return find_project(value).content_dir
+    except NoProject as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+
+
 CONTENT_OPTION = click.option(
+    "--project",
     "--content",
     "content_dir",
     type=click.Path(file_okay=False, path_type=Path),
-    default=Path("content"),
-    show_default=True,
-    help="Folder holding handbook.yaml, topics/, calculators/...",
+    default=None,
+    callback=_find_handbook,
+    help="The handbook's folder (default: the nearest folder from here upwards holding handbook.yaml"
+    " or content/handbook.yaml).",
 )
 
 
 def print_report(report: Report, *, strict: bool = False) -> None:
     """Every diagnostic, each followed by the authoring-guide section that explains it."""
-    from .guide import with_guide_link
+    from .guide import guide_link, guide_location
+    from .messages import report_lines
 
-    for diagnostic in report.sorted():
-        click.echo(with_guide_link(diagnostic), err=True)
+    guide = guide_location()
+    for line in report_lines(report.diagnostics, lambda diagnostic: guide_link(diagnostic, guide=guide)):
+        click.echo(line, err=True)
     if report.diagnostics:
         errors = len(report.errors) + (len(report.warnings) if strict else 0)
         click.echo(f"{errors} error(s), {len(report.warnings)} warning(s)", err=True)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=HandbookGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "--version", prog_name="handbook")
-def cli() -> None:
+@click.option("--debug", is_flag=True, help="Show the Python traceback of an unexpected failure.")
+@click.pass_context
+def cli(ctx: click.Context, debug: bool) -> None:
     """Build a clinical handbook (site and pocket PDF) from a YAML knowledge base."""
+    ctx.meta[DEBUG_KEY] = debug
 
 
 @cli.command()
@@ -63,16 +84,45 @@ def validate(content_dir: Path, strict: bool) -> None:
     "-o",
     "--output",
     type=click.Path(file_okay=False, path_type=Path),
-    default=Path("schema"),
-    show_default=True,
-    help="Folder to write the JSON Schema files into.",
+    default=None,
+    help="Folder to write the JSON Schema files into (default: schema/ in the handbook's folder).",
 )
-def schema(output: Path) -> None:
+@CONTENT_OPTION
+def schema(output: Path | None, content_dir: Path) -> None:
     """Write the JSON Schema of every content file type (for editor autocompletion)."""
+    from .project import project_of
     from .schema import write_schemas
 
+    output = output or project_of(content_dir).schema_dir
     for path in write_schemas(output):
         click.echo(str(path))
+
+
+@cli.command()
+def guide() -> None:
+    """Print where the authoring guide is (every validation message names a section of it)."""
+    from .guide import guide_location
+
+    click.echo(guide_location())
+
+
+@cli.command()
+@click.argument("folder", type=click.Path(file_okay=True, path_type=Path))
+@click.option("--from-sample", is_flag=True, help="Copy the sample handbook (the IVIG edition) instead of the starter.")
+def init(folder: Path, from_sample: bool) -> None:
+    """Start a handbook in FOLDER (new or empty): handbook.yaml with placeholders, empty
+    references, glossary and products, an example topic, editor schemas and settings."""
+    from .scaffold import InitRefused, init_handbook
+
+    try:
+        init_handbook(folder, from_sample=from_sample)
+    except InitRefused as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    click.echo(
+        f'wrote a new handbook in {folder}: replace each "(placeholder)" in handbook.yaml, then\n'
+        f"  cd {folder} && handbook validate && handbook serve"
+    )
 
 
 @cli.command()
@@ -86,11 +136,16 @@ def new(content_dir: Path, kind: str, content_id: str) -> None:
     An existing file is never overwritten (exit 1).
     """
     from .editorial import ID_PATTERN, SkeletonExists, write_skeleton
+    from .model.common import WINDOWS_RESERVED
 
     if not ID_PATTERN.match(content_id):
         raise click.BadParameter(
             f"'{content_id}' is not a valid id (expected lowercase a-z, 0-9 and single hyphens, e.g. ivig-in-itp)",
             param_hint="ID",
+        )
+    if content_id in WINDOWS_RESERVED:
+        raise click.BadParameter(
+            f"'{content_id}' is a reserved file name on Windows; choose another id", param_hint="ID"
         )
     try:
         path = write_skeleton(content_dir, kind, content_id)
@@ -106,9 +161,8 @@ def new(content_dir: Path, kind: str, content_id: str) -> None:
     "-o",
     "--output",
     type=click.Path(dir_okay=False, path_type=Path),
-    default=Path("build/pocket-guide.pdf"),
-    show_default=True,
-    help="Where to write the PDF.",
+    default=None,
+    help="Where to write the PDF (default: build/pocket-guide.pdf in the handbook's folder).",
 )
 @click.option("--size", type=click.Choice(["a6", "a5"]), default="a6", show_default=True, help="Page size.")
 @click.option("--topic", "topic_id", metavar="ID", help="Print only this topic.")
@@ -121,8 +175,10 @@ def pdf(content_dir: Path, output: Path, size: str, topic_id: str | None, quiet:
     import time
 
     from .pdf import PrintError, write_pdf
+    from .project import project_of
     from .validate import validate_content
 
+    output = output or project_of(content_dir).pdf_file
     handbook, report = validate_content(content_dir)
     print_report(report)
     if handbook is None or report.failed():
@@ -131,6 +187,7 @@ def pdf(content_dir: Path, output: Path, size: str, topic_id: str | None, quiet:
         raise click.BadParameter(
             f"no topic '{topic_id}' (expected one of {', '.join(handbook.topics)})", param_hint="--topic"
         )
+    output = _pdf_target(output, content_dir)
     started = time.perf_counter()
     try:
         pages = write_pdf(handbook, output, size=size, topic_id=topic_id, quiet=quiet)
@@ -139,6 +196,17 @@ def pdf(content_dir: Path, output: Path, size: str, topic_id: str | None, quiet:
         sys.exit(1)
     if not quiet:
         click.echo(f"wrote {output} ({pages} pages, {size.upper()}, {time.perf_counter() - started:.1f} s)")
+
+
+def _pdf_target(output: Path, content_dir: Path) -> Path:
+    """The PDF path, refused (exit 2) when it would replace a file handbook did not print."""
+    from .safe_output import OutputRefused, check_pdf_target
+
+    try:
+        return check_pdf_target(output, content_dir=content_dir, project_dirs=(content_dir.resolve().parent,))
+    except OutputRefused as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
 
 
 @cli.command()
@@ -168,10 +236,14 @@ def diff(old: str, new: str, as_json: bool, as_markdown: bool, content_path: str
     if as_json and as_markdown:
         raise click.UsageError("choose one of --json and --markdown")
     try:
-        comparison = compare(load_edition(old, content=content_path), load_edition(new, content=content_path))
+        editions = load_edition(old, content=content_path), load_edition(new, content=content_path)
+        comparison = compare(*editions)
     except DiffError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)
+    for edition in editions:
+        if edition.handbook is not None:
+            _say_unfinished(edition.handbook.unfinished_drafts)
     if as_json:
         click.echo(render_json(comparison), nl=False)
     elif as_markdown:
@@ -226,9 +298,9 @@ def calc(calculator_id: str, content_dir: Path, input_json: str | None, show_spe
     "--output",
     "site_dir",
     type=click.Path(file_okay=False, path_type=Path),
-    default=Path("site"),
-    show_default=True,
-    help="Folder of the built site (replaced whole, only when the build succeeds).",
+    default=None,
+    help="Folder of the built site (default: site/ in the handbook's folder), replaced whole, only "
+    "when the build succeeds, and only when it is new, empty or a site handbook built.",
 )
 @click.option("--strict", is_flag=True, help="Warnings (content and MkDocs) are errors.")
 @click.option("--offline", is_flag=True, help="A site that works from file://, search included.")
@@ -262,7 +334,11 @@ def build(
     from .build import BuildError, build_site
     from .diagnostics import ContentError
     from .diff import DiffError
+    from .pdf import PrintError
+    from .project import project_of
+    from .safe_output import OutputRefused
 
+    site_dir = site_dir or project_of(content_dir).site_dir
     if release:
         _refuse_unreleasable(content_dir, strict=strict, exclude_drafts=exclude_drafts)
 
@@ -293,14 +369,24 @@ def build(
     except DiffError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)
-    except BuildError as exc:
+    except (BuildError, PrintError) as exc:
         click.echo(f"error: {exc}; the previous site was left in place", err=True)
         sys.exit(1)
+    except OutputRefused as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
     finally:
         mkdocs_log.removeHandler(handler)
+    _say_unfinished(result.unfinished_drafts)
     if show:
         timings = ", ".join(f"{name} {seconds:.1f} s" for name, seconds in result.seconds.items())
         click.echo(f"built {result.site_dir} in {time.perf_counter() - started:.1f} s ({timings})", err=True)
+
+
+def _say_unfinished(unfinished: dict[str, str]) -> None:
+    """Drafts a build or a comparison left out because they do not validate yet."""
+    for topic_id, where in unfinished.items():
+        click.echo(f"note: draft topic '{topic_id}' left out: it does not validate yet, {where}", err=True)
 
 
 def _refuse_unreleasable(content_dir: Path, *, strict: bool, exclude_drafts: bool) -> None:
@@ -311,7 +397,7 @@ def _refuse_unreleasable(content_dir: Path, *, strict: bool, exclude_drafts: boo
     from .validate import load_handbook, today
 
     try:
-        handbook = load_handbook(content_dir, strict=strict)
+        handbook = load_handbook(content_dir, strict=strict, skip_unfinished_drafts=exclude_drafts)
     except ContentError as exc:
         print_report(exc.report, strict=strict)
         sys.exit(1)
@@ -356,11 +442,12 @@ def serve(content_dir: Path, dev_addr: str, docs_dir: Path | None, full: bool) -
     logging.getLogger("mkdocs").setLevel(logging.INFO)
     os.environ["HANDBOOK_CONTENT"] = str(content_dir.resolve())
     os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
-    config_file = find_config_file()
+    config_file = find_config_file(content_dir)
     try:
         # Called as a function, not through mkdocs' click command, so live reload
-        # is on whatever click version is installed (mkdocs#4032).
-        watch = [str(content_dir), str(config_file.parent / "theme")]
+        # is on whatever click version is installed (mkdocs#4032). What is watched
+        # is in the site configuration (generator.project.site_config).
+        watch: list[str] = []
         # "dirty": MkDocs rebuilds only pages whose Markdown is newer than their
         # HTML; the render stage rewrites only files whose bytes changed, so one
         # edited topic rebuilds one page (issue 7; about 1 s instead of 20 s at 2,000).

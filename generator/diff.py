@@ -161,7 +161,9 @@ def edition_from_handbook(handbook: Handbook, label: str) -> Edition:
 
 
 def _validated(root: Path, label: str) -> Handbook:
-    handbook, report = validate_content(root)
+    """The edition in ``root``, without the drafts that do not validate yet (listed in
+    ``Handbook.unfinished_drafts``): a comparison is of what would be published."""
+    handbook, report = validate_content(root, skip_unfinished_drafts=True)
     if handbook is None:
         errors = report.sorted()
         first = next((str(d) for d in errors if d.severity == "error"), "")

@@ -299,6 +299,7 @@ def exclude_drafts(handbook: Handbook) -> Handbook:
     """The handbook without draft topics. Links from the remaining topics to a removed
     draft are dropped too (they would point at a page that is not built)."""
     drafts = {tid for tid, topic in handbook.topics.items() if topic.review.status is ReviewStatus.draft}
+    drafts |= set(handbook.unfinished_drafts)
     if not drafts:
         return handbook
     topics = {

@@ -14,12 +14,26 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
 from .diagnostics import Diagnostic
 
-__all__ = ["GUIDE", "RULES", "Rule", "guide_anchor", "guide_link", "with_guide_link"]
+__all__ = ["GUIDE", "RULES", "Rule", "guide_anchor", "guide_link", "guide_location", "with_guide_link"]
 
 GUIDE = "docs/authoring.md"
+"""The guide's place in this repository; the installed tool carries it (generator.project)."""
+
+
+def guide_location() -> str:
+    """The authoring guide the installed tool carries, as a reader at this terminal can
+    open it: relative to the current folder when it is inside it (in this repository:
+    docs/authoring.md), else its absolute path."""
+    from .project import GUIDE_FILE
+
+    try:
+        return GUIDE_FILE.relative_to(Path.cwd()).as_posix()
+    except ValueError:
+        return str(GUIDE_FILE)
 
 
 @dataclass(frozen=True)
@@ -63,10 +77,10 @@ def guide_anchor(diagnostic: Diagnostic) -> str:
     return "error-messages"
 
 
-def guide_link(diagnostic: Diagnostic, *, guide: str = GUIDE) -> str:
-    return f"{guide}#{guide_anchor(diagnostic)}"
+def guide_link(diagnostic: Diagnostic, *, guide: str | None = None) -> str:
+    return f"{guide or guide_location()}#{guide_anchor(diagnostic)}"
 
 
-def with_guide_link(diagnostic: Diagnostic, *, guide: str = GUIDE) -> str:
+def with_guide_link(diagnostic: Diagnostic, *, guide: str | None = None) -> str:
     """The diagnostic as printed, with a second line naming the guide section."""
     return f"{diagnostic}\n  see {guide_link(diagnostic, guide=guide)}"

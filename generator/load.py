@@ -22,6 +22,14 @@ from yaml.constructor import SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from .diagnostics import Diagnostic, Report
+from .escape import describe_forbidden, forbidden_text, link_problems
+from .limits import (
+    MAX_DEPTH,
+    MAX_EXPANDED_NODES,
+    check_date,
+    check_number,
+    read_content_file,
+)
 from .workers import map_in_order
 
 __all__ = ["LoadedFile", "SourceMap", "load_yaml_file", "load_yaml_files", "load_yaml_text"]
@@ -58,6 +66,7 @@ class _Composer(_BaseComposer):  # type: ignore[misc,valid-type]
 
 # Tags that plain YAML resolves by itself. Anything else (``!!python/object``,
 # ``!include``...) is refused: content is data, never code.
+_NUMBER_TAGS = frozenset({"tag:yaml.org,2002:int", "tag:yaml.org,2002:float"})
 _ALLOWED_TAGS = {
     "tag:yaml.org,2002:str",
     "tag:yaml.org,2002:int",
@@ -150,7 +159,12 @@ class _Builder:
         tag = node.tag
         if tag == _STR:
             if type(node) is ScalarNode:
-                return node.value  # the common case, and the hot path of large handbooks
+                value = node.value
+                # The common case, and the hot path of large handbooks: two substring
+                # tests. Escapes ("\x01") exist only in double-quoted scalars.
+                if "](" in value or node.style == '"':
+                    self._check_text(node, loc, value)
+                return value
         elif tag not in _ALLOWED_TAGS:
             self._error(
                 node,
@@ -159,15 +173,43 @@ class _Builder:
                 "(expected plain YAML values: text, numbers, lists, mappings)",
             )
             return None
+        if isinstance(node, MappingNode | SequenceNode) and len(loc) >= MAX_DEPTH:
+            self._error(node, loc, f"values are nested more than {MAX_DEPTH} levels deep (content never needs that)")
+            return None
         if isinstance(node, MappingNode):
             return self._mapping(node, loc)
         if isinstance(node, SequenceNode):
             return [self.build(item, (*loc, i)) for i, item in enumerate(node.value)]
-        value = self._scalars.construct_object(node)
+        return self._scalar(node, loc)
+
+    def _scalar(self, node: Node, loc: Loc) -> Any:
+        """A number, date, boolean or null, as a person reading the file means it."""
+        if node.tag in _NUMBER_TAGS:
+            problem = check_number(node.value, node.tag)
+            if problem:
+                self._error(node, loc, problem)
+                return None
+        try:
+            value = self._scalars.construct_object(node)
+        except ValueError:  # 2026-02-30, 2026-13-01: PyYAML's date constructor
+            self._error(node, loc, f"'{node.value}' is not a real calendar date (expected YYYY-MM-DD)")
+            return None
         if isinstance(value, _dt.datetime):
             # A date with a time: keep it as written so the model can refuse it.
             return node.value
+        if isinstance(value, _dt.date):
+            problem = check_date(value)
+            if problem:
+                self._error(node, loc, problem)
+                return None
         return value
+
+    def _check_text(self, node: Node, loc: Loc, value: str) -> None:
+        found = forbidden_text(value)
+        if found:
+            self._error(node, loc, describe_forbidden(found))
+        for problem in link_problems(value):
+            self._error(node, loc, problem)
 
     def _mapping(self, node: MappingNode, loc: Loc) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -201,6 +243,8 @@ class _Builder:
 
 def load_yaml_text(text: str, path: str, report: Report) -> LoadedFile:
     """Parse ``text`` (named ``path`` in messages); problems go to ``report``."""
+    if _report_forbidden(text, path, report):
+        return LoadedFile(path, None, ok=False, text=text)
     try:
         root = yaml.compose(text, Loader=_Composer)
     except yaml.MarkedYAMLError as exc:
@@ -217,6 +261,8 @@ def load_yaml_text(text: str, path: str, report: Report) -> LoadedFile:
     if root is None:
         report.error(path, 1, 1, "<file>", "file is empty (expected a YAML mapping)")
         return LoadedFile(path, None, ok=False, text=text)
+    if "&" in text and not _bounded(root, path, report):
+        return LoadedFile(path, None, ok=False, text=text)
     builder = _Builder(path, report)
     data = builder.build(root, ())
     if not isinstance(data, dict) and () not in builder.reported:
@@ -224,6 +270,69 @@ def load_yaml_text(text: str, path: str, report: Report) -> LoadedFile:
     ok = isinstance(data, dict)
     digest = hashlib.sha1(text.encode("utf-8"), usedforsecurity=False).hexdigest()
     return LoadedFile(path, data, ok=ok, reported=frozenset(builder.reported), digest=digest, text=text)
+
+
+def _report_forbidden(text: str, path: str, report: Report) -> bool:
+    """Report each line holding a control character or a Markdown placeholder
+    marker, at its line and column (the YAML reader would say 1:1, or nothing)."""
+    found = forbidden_text(text)
+    if found is None:
+        return False
+    shown = 0
+    while found is not None and shown < 20:
+        line = text.count("\n", 0, found.start()) + 1
+        col = found.start() - (text.rfind("\n", 0, found.start()) + 1) + 1
+        report.error(path, line, col, "<text>", describe_forbidden(found))
+        shown += 1
+        next_line = text.find("\n", found.end())
+        found = forbidden_text(text, next_line) if next_line != -1 else None
+    return True
+
+
+def _bounded(root: Node, path: str, report: Report) -> bool:
+    """False (reported) when aliases would expand ``root`` beyond
+    MAX_EXPANDED_NODES values or refer to themselves: a 22 KB "billion laughs"
+    file otherwise expands to billions of values. One pass over the distinct
+    nodes, each alias costing what its target holds (memoised)."""
+    sizes: dict[int, int] = {}
+    stack: list[tuple[Node, bool]] = [(root, False)]
+    open_nodes: set[int] = set()
+    while stack:
+        node, done = stack.pop()
+        key = id(node)
+        if done:
+            open_nodes.discard(key)
+            children = _children(node)
+            sizes[key] = 1 + sum(sizes[id(child)] for child in children)
+            if sizes[key] > MAX_EXPANDED_NODES:
+                line, col = node.start_mark.line + 1, node.start_mark.column + 1
+                report.error(
+                    path,
+                    line,
+                    col,
+                    "<yaml>",
+                    f"YAML aliases expand this file to more than {MAX_EXPANDED_NODES:,} values (refused unread)",
+                )
+                return False
+            continue
+        if key in sizes:
+            continue
+        if key in open_nodes:
+            line, col = node.start_mark.line + 1, node.start_mark.column + 1
+            report.error(path, line, col, "<yaml>", "a YAML alias refers to the value that contains it")
+            return False
+        open_nodes.add(key)
+        stack.append((node, True))
+        stack.extend((child, False) for child in _children(node) if id(child) not in sizes)
+    return True
+
+
+def _children(node: Node) -> list[Node]:
+    if isinstance(node, SequenceNode):
+        return list(node.value)
+    if isinstance(node, MappingNode):
+        return [part for pair in node.value for part in pair]
+    return []
 
 
 # Files that loaded without a problem, by name (each keeps the exact text it was
@@ -241,18 +350,17 @@ def _load_one(item: tuple[str, str]) -> tuple[LoadedFile, list[Diagnostic]]:
     return loaded, report.diagnostics
 
 
-def load_yaml_files(files: Sequence[tuple[Path, str]], report: Report) -> list[LoadedFile]:
+def load_yaml_files(files: Sequence[tuple[Path, str]], report: Report, *, root: Path | None = None) -> list[LoadedFile]:
     """Load every ``(path, display name)`` of ``files``, in order; problems go to
     ``report``. Files unchanged since this process last loaded them cleanly are
     not parsed again; when many changed (a cold build), they are parsed in worker
-    processes (generator.workers)."""
+    processes (generator.workers). Files are read by generator.limits: bounded in
+    size, and a symbolic link only when it leads to a file inside ``root``."""
     out: list[LoadedFile | None] = [None] * len(files)
     todo: list[tuple[int, str, str]] = []
     for i, (path, name) in enumerate(files):
-        try:
-            text = path.read_text(encoding="utf-8")
-        except UnicodeDecodeError as exc:
-            report.error(name, 1, 1, "<file>", f"file is not UTF-8 text ({exc.reason} at byte {exc.start})")
+        text = read_content_file(path, name, report, root=root)
+        if text is None:
             out[i] = LoadedFile(name, None, ok=False)
             continue
         cached = _CLEAN.get(name)
@@ -273,6 +381,6 @@ def load_yaml_files(files: Sequence[tuple[Path, str]], report: Report) -> list[L
     return [loaded for loaded in out if loaded is not None]
 
 
-def load_yaml_file(path: Path, report: Report, *, display: str | None = None) -> LoadedFile:
+def load_yaml_file(path: Path, report: Report, *, display: str | None = None, root: Path | None = None) -> LoadedFile:
     """Load one file (see :func:`load_yaml_files`)."""
-    return load_yaml_files([(path, display or str(path))], report)[0]
+    return load_yaml_files([(path, display or str(path))], report, root=root)[0]

@@ -15,6 +15,7 @@ from mkdocs.plugins import event_priority
 from mkdocs.structure.files import File, Files
 
 from generator import build
+from generator.escape import config_text
 
 __all__ = ["on_config", "on_env", "on_files", "on_post_build", "on_post_page", "on_serve"]
 
@@ -44,7 +45,8 @@ def on_config(config: Any) -> Any:
     context = _context = build.hook_context(config)
     meta = context.handbook.meta
     config.nav = context.result.nav
-    config.site_name = meta.title
+    # Material prints site_name unescaped (header, drawer, <title>): given escaped.
+    config.site_name = config_text(meta.title)
     config.extra["handbook"] = footer_data(meta, context.options.build_date)
     # The offline plugin loads iframe-worker from unpkg.com; the intranet has no
     # internet, so serve the bundled copy of the same file instead.
@@ -157,7 +159,10 @@ def _keep_search_entries(config: Any) -> None:
 
 
 def on_serve(server: Any, config: Any, builder: Any) -> Any:
-    """Watch content/ and theme/ (mkdocs.yml ``watch:``), not the generated
-    docs_dir: every rebuild re-renders it, and watching it would rebuild twice."""
+    """Watch the content and the theme (``watch:``), not the generated docs_dir:
+    every rebuild re-renders it, and watching it would rebuild twice. The handbook's
+    own folder is watched without descending into it (handbook.yaml, references.yaml...):
+    its cache and site may sit inside it."""
     server.unwatch(config.docs_dir)
+    server.watch(str(_this_build(config).content_dir), recursive=False)
     return server

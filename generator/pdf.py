@@ -47,6 +47,7 @@ from .present import (
     template_environment,
 )
 from .print_tables import band_cells, dosing_weight_table, legacy_band_rows
+from .project import THEME_DIR
 from .validate import Handbook, today
 
 __all__ = [
@@ -63,7 +64,7 @@ __all__ = [
     "write_pdf",
 ]
 
-PRINT_THEME = Path(__file__).resolve().parent.parent / "theme" / "print"
+PRINT_THEME = THEME_DIR / "print"
 PDF_VARIANT = "pdf/ua-1"
 
 # Topic fields the templates lay out with their own block, in the order a
@@ -701,13 +702,27 @@ def _fetcher() -> Any:
 
     class LocalFetcher(URLFetcher):
         def fetch(self, url: str, headers: Any = None) -> Any:
-            if url.startswith("file://"):
-                path = Path(url.removeprefix("file://").split("?")[0]).resolve()
-                if any(path.is_relative_to(root.resolve()) for root in allowed):
-                    return super().fetch(url, headers)
+            path = local_path(url)
+            if path is not None and any(path.is_relative_to(root.resolve()) for root in allowed):
+                return super().fetch(path.as_uri(), headers)
             raise ValueError(f"the pocket guide fetches only its theme and fonts (refused {url})")
 
     return LocalFetcher(allowed_protocols={"file"}, fail_on_errors=True)
+
+
+def local_path(url: str) -> Path | None:
+    """The real file a ``file:`` URL names, decoded (``%2e%2e`` is "..") and resolved
+    (links followed) before any check; None for another scheme, a host, or a
+    path that still carries a "%" or a backslash after decoding."""
+    from urllib.parse import unquote, urlsplit
+
+    parts = urlsplit(url)
+    if parts.scheme != "file" or parts.netloc not in ("",):
+        return None
+    decoded = unquote(parts.path)
+    if "%" in decoded or "\\" in decoded or "\x00" in decoded or not decoded.startswith("/"):
+        return None
+    return Path(decoded).resolve()
 
 
 @contextlib.contextmanager

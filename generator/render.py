@@ -15,10 +15,8 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import functools
 import json
 import os
-import re
 import tempfile
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
@@ -30,10 +28,14 @@ import jinja2
 from markupsafe import Markup, escape
 
 from .calculate import fmt as fmt_computed
+from .escape import abbreviation, md_prose, md_text
+from .escape import attr as _attr
 from .model import Reference, Topic
 from .model.common import Cited
 from .model.topic import NOT_COVERED_TEXT, DecisionTable, Regimen
+from .navigation import specialty_index_path, specialty_nav
 from .present import fmt_band, fmt_figure_value, fmt_number, fmt_quantity, fmt_unit, template_environment
+from .project import THEME_DIR
 from .validate import Handbook
 from .workers import map_in_order
 
@@ -42,13 +44,14 @@ __all__ = [
     "Citations",
     "RenderOptions",
     "RenderResult",
+    "forget_docs",
     "md_prose",
     "md_text",
     "render_handbook",
     "write_tree",
 ]
 
-TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "theme" / "templates"
+TEMPLATE_DIR = THEME_DIR / "templates"
 
 # Clinical order of a topic page's sections (template block names).
 SECTION_ORDER = (
@@ -70,96 +73,7 @@ SECTION_ORDER = (
 )
 
 # --------------------------------------------------------------------------- escaping
-
-# Characters with inline meaning in Python-Markdown and the enabled extensions
-# (tables use "|", attr_list uses "{}"). "<" and "&" become entities.
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]{}|!#])")
-# Only what could start a list or a quote at the start of a line; each is
-# escaped with a backslash Python-Markdown understands ("\2" would stay visible).
-_LEADING_BLOCK = re.compile(r"^(\s*)(?:([+\->])|(\d+)([.)]))")
-_SPACE = re.compile(r"\s+")
-_LINK = re.compile(r"\[([^\[\]\n]+)\]\(([^()\s]+)\)")
-_SAFE_URL = re.compile(r"^(https?://|mailto:|#|\.{0,2}/|[\w-]+\.md(#[\w-]*)?$)", re.IGNORECASE)
-
-
-_PROSE_SPECIAL = re.compile(r"([\[\]{}|!\\])")
-
-
-def _backslash(match: re.Match[str]) -> str:
-    # A function, not the template r"\\\1": re expands a template on every match.
-    return "\\" + match.group(1)
-
-
-def _entities(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
-
-
-def _one_line(text: str) -> str:
-    # Author text is inline: collapsing newlines rules out block syntax (headings,
-    # lists, abbreviation or link definitions, raw HTML blocks).
-    return _SPACE.sub(" ", str(text)).strip()
-
-
-def _escape_leading(text: str) -> str:
-    def fix(match: re.Match[str]) -> str:
-        if match.group(2):
-            return f"{match.group(1)}\\{match.group(2)}"
-        return f"{match.group(1)}{match.group(3)}\\{match.group(4)}"
-
-    return _LEADING_BLOCK.sub(fix, text, count=1)
-
-
-def md_text(value: Any) -> Markup:
-    """Author text shown exactly as written: Markdown and HTML are inert."""
-    return _md_text(str(value))
-
-
-# Memoised: index pages repeat every title and summary, and a preview rebuild
-# formats the same strings again (strings in, immutable Markup out).
-@functools.lru_cache(maxsize=65536)
-def _md_text(value: str) -> Markup:
-    text = _entities(_one_line(value))
-    return Markup(_escape_leading(_MD_SPECIAL.sub(r"\\\1", text)))
-
-
-def _prose_plain(text: str) -> str:
-    # Inside prose, emphasis (* _) and code (`) keep their meaning; everything
-    # that could open a link, an image, an attribute list or a table cell does not.
-    return _PROSE_SPECIAL.sub(_backslash, _entities(text))
-
-
-def md_prose(value: Any) -> Markup:
-    """Author prose as a Markdown subset: emphasis, code, and links to
-    http(s), mailto, in-page anchors or relative pages. Anything else is text."""
-    return _md_prose(str(value))
-
-
-@functools.lru_cache(maxsize=65536)
-def _md_prose(value: str) -> Markup:
-    text = _one_line(value)
-    out: list[str] = []
-    last = 0
-    for match in _LINK.finditer(text):
-        out.append(_prose_plain(text[last : match.start()]))
-        label, url = match.group(1), match.group(2)
-        if _SAFE_URL.match(url):
-            out.append(f"[{_prose_plain(label)}]({_entities(url)})")
-        else:
-            out.append(_prose_plain(match.group(0)))
-        last = match.end()
-    out.append(_prose_plain(text[last:]))
-    return Markup(_escape_leading("".join(out)))
-
-
-def _attr(value: Any) -> Markup:
-    """A value for an HTML attribute or element we write ourselves."""
-    return _attr_text(str(value))
-
-
-@functools.lru_cache(maxsize=65536)
-def _attr_text(value: str) -> Markup:
-    return escape(_one_line(value))
-
+# Every escaping rule lives in generator/escape.py, one function per boundary.
 
 # --------------------------------------------------------------------------- numbers
 # Clinical numbers and units are formatted by generator/present.py, shared with
@@ -330,12 +244,8 @@ def _front_matter(**fields: Any) -> str:
 def _glossary_block(handbook: Handbook) -> str:
     # Python-Markdown's abbr extension: *[ITP]: immune thrombocytopenia. The
     # extension writes the title attribute through ElementTree, which escapes it.
-    lines = []
-    for entry in handbook.glossary.terms:
-        abbr = _one_line(entry.abbr)
-        if "]" in abbr:
-            continue  # cannot be written as an abbreviation definition
-        lines.append(f"*[{abbr}]: {_one_line(entry.term)}")
+    lines = [abbreviation(entry.abbr, entry.term) for entry in handbook.glossary.terms]
+    lines = [line for line in lines if line is not None]  # refused by validation; never written
     return "\n" + "\n".join(lines) + "\n" if lines else ""
 
 
@@ -493,7 +403,7 @@ def _index_page(
     full_key = (name, title, key) if key is not None else None
     page = _INDEX_CACHE.get(full_key) if full_key is not None else None
     if page is None:
-        meta = _front_matter(title=title, hb_kind="index", search={"exclude": True})
+        meta = _front_matter(title=str(_attr(title)), hb_kind="index", search={"exclude": True})
         page = meta + env.get_template(name).render(**context)
     if full_key is not None:
         _INDEX_CACHE_NEXT[full_key] = page
@@ -549,6 +459,13 @@ def build_pages(handbook: Handbook, options: RenderOptions | None = None) -> Ren
     files["calculators.md"] = _index_page(env, "calculators.md.j2", "Calculators", uses=calculator_uses, **common)
     files["recent.md"] = _index_page(env, "recent.md.j2", "Recently updated", recent=recent, **common)
     files["glossary.md"] = _index_page(env, "glossary.md.j2", "Glossary", **common)
+    group_size = handbook.meta.nav_group_size
+    for specialty in specialties:
+        if len(by_specialty[specialty]) > group_size:
+            files[specialty_index_path(specialty)] = _index_page(
+                env, "specialty.md.j2", specialty, specialty=specialty, topics=by_specialty[specialty], **common
+            )
+
     _INDEX_CACHE.clear()
     _INDEX_CACHE.update(_INDEX_CACHE_NEXT)
     _INDEX_CACHE_NEXT.clear()
@@ -572,9 +489,12 @@ def build_pages(handbook: Handbook, options: RenderOptions | None = None) -> Ren
     _TOPIC_CACHE.clear()
     _TOPIC_CACHE.update(cache)
 
+    def entry(topic: Topic) -> dict[str, str]:
+        return {str(_attr(topic.title)): topic_path(topic.id)}
+
     nav: list[Any] = [{"Home": "index.md"}]
     for specialty in specialties:
-        nav.append({str(_attr(specialty)): [{str(_attr(t.title)): topic_path(t.id)} for t in by_specialty[specialty]]})
+        nav.append({str(_attr(specialty)): specialty_nav(specialty, by_specialty[specialty], group_size, entry)})
     nav.append(
         {
             "Indexes": [
@@ -647,6 +567,12 @@ def write_tree(docs_dir: Path, files: dict[str, bytes]) -> tuple[list[str], list
         if folder != root and not os.listdir(folder):  # deepest first: nested empty folders go too
             os.rmdir(folder)
     return written, removed
+
+
+def forget_docs(docs_dir: Path) -> None:
+    """Drop what :func:`write_tree` remembers of a docs folder that is gone (a
+    build's private folder): memory stays flat over many builds."""
+    _WRITTEN.pop(str(docs_dir), None)
 
 
 def _read(path: str) -> bytes:

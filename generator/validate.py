@@ -75,6 +75,9 @@ class Handbook:
     sources: dict[str, Located] = field(default_factory=dict)
     """Where each file came from, keyed by "topics/<id>", "calculators/<id>", "references"..."""
     warnings: list[str] = field(default_factory=list)
+    unfinished_drafts: dict[str, str] = field(default_factory=dict)
+    """Draft topics left out because they do not validate yet (``skip_unfinished_drafts``):
+    topic id -> the file and how many errors it has."""
 
 
 # --------------------------------------------------------------------------- messages
@@ -184,6 +187,8 @@ def _message(error: Any, root_model: type[BaseModel]) -> tuple[Loc, str, bool]:
         return loc, f"expected a mapping of fields, got {got}", False
     if kind == "list_type":
         return loc, f"expected a list, got {got}", False
+    if kind == "finite_number":
+        return loc, f"expected a finite number, got {got}", False
     if kind in ("float_parsing", "float_type", "int_parsing", "int_type", "int_from_float"):
         expected = "a whole number" if kind.startswith("int") else "a number"
         return loc, f"expected {expected}, got {got}", False
@@ -259,18 +264,18 @@ _CITES: dict[str, list[tuple[Loc, Any]]] = {}
 
 
 def _load(path: Path, report: Report) -> LoadedFile | None:
-    if not path.is_file():
+    if not path.is_file() and not path.is_symlink():
         report.error(_display(path), 1, 1, "<file>", "file is missing (expected it in the content folder)")
         return None
-    loaded = load_yaml_file(path, report, display=_display(path))
+    loaded = load_yaml_file(path, report, display=_display(path), root=path.parent)
     return loaded if loaded.ok else None
 
 
-def _load_folder(paths: list[Path], report: Report) -> list[LoadedFile | None]:
+def _load_folder(paths: list[Path], report: Report, root: Path) -> list[LoadedFile | None]:
     """The files of one content folder (topics, calculators), all at once: a cold
     build parses them in worker processes (generator.load)."""
     folder = _display(paths[0].parent) if paths else ""
-    loaded = load_yaml_files([(path, str(Path(folder, path.name))) for path in paths], report)
+    loaded = load_yaml_files([(path, str(Path(folder, path.name))) for path in paths], report, root=root)
     return [file if file.ok else None for file in loaded]
 
 
@@ -343,9 +348,14 @@ def _check_review(topic: Topic, where: Located, meta: HandbookMeta, report: Repo
         )
 
 
-def validate_content(root: Path, *, on: dt.date | None = None) -> tuple[Handbook | None, Report]:
+def validate_content(
+    root: Path, *, on: dt.date | None = None, skip_unfinished_drafts: bool = False
+) -> tuple[Handbook | None, Report]:
     """Load and check everything under ``root``. Returns the handbook (None when
-    there are errors) and the report of every error and warning."""
+    there are errors) and the report of every error and warning.
+    ``skip_unfinished_drafts`` (builds without drafts, comparisons): a draft topic that
+    does not validate yet is left out, its errors unreported, and listed in
+    ``Handbook.unfinished_drafts``; links to it are not errors."""
     report = Report()
     on = on or today()
     root = Path(root)
@@ -366,12 +376,18 @@ def validate_content(root: Path, *, on: dt.date | None = None) -> tuple[Handbook
     topic_paths = sorted((root / TOPIC_DIR).glob("*.yaml"))
     calculator_paths = sorted((root / CALCULATOR_DIR).glob("*.yaml"))
     topics: dict[str, Topic] = {}
-    for path, loaded in zip(topic_paths, _load_folder(topic_paths, report), strict=True):
+    unfinished: dict[str, str] = {}
+    for path, loaded in zip(topic_paths, _load_folder(topic_paths, report, root), strict=True):
+        if skip_unfinished_drafts and loaded and _is_draft(loaded):
+            draft_report = Report()
+            if _parse(Topic, loaded, draft_report) is None or draft_report.errors:
+                unfinished[path.stem] = f"{loaded.path} ({len(draft_report.errors)} error(s))"
+                continue
         topic = parse(f"topics/{path.stem}", path, Topic, loaded) if loaded else None
         if topic is not None:
             topics[path.stem] = topic
     calculators: dict[str, Calculator] = {}
-    for path, loaded in zip(calculator_paths, _load_folder(calculator_paths, report), strict=True):
+    for path, loaded in zip(calculator_paths, _load_folder(calculator_paths, report, root), strict=True):
         calculator = parse(f"calculators/{path.stem}", path, Calculator, loaded) if loaded else None
         if calculator is not None:
             calculators[path.stem] = calculator
@@ -470,13 +486,20 @@ def validate_content(root: Path, *, on: dt.date | None = None) -> tuple[Handbook
         products=products,
         calculators=dict(sorted(calculators.items())),
         sources=sources,
+        unfinished_drafts=unfinished,
     )
     return handbook, report
 
 
-def load_handbook(root: Path, *, strict: bool = False) -> Handbook:
+def _is_draft(loaded: LoadedFile) -> bool:
+    data = loaded.data
+    review = data.get("review") if isinstance(data, dict) else None
+    return isinstance(review, dict) and review.get("status") == "draft"
+
+
+def load_handbook(root: Path, *, strict: bool = False, skip_unfinished_drafts: bool = False) -> Handbook:
     """Validated handbook, or :class:`ContentError` carrying every problem."""
-    handbook, report = validate_content(root)
+    handbook, report = validate_content(root, skip_unfinished_drafts=skip_unfinished_drafts)
     if handbook is None or report.failed(strict=strict):
         raise ContentError(report)
     handbook.warnings = [str(d) for d in report.sorted() if d.severity == "warning"]

@@ -28,6 +28,8 @@ FIELDS = {
     "topic_html_bytes",
     "topic_html_gzip_bytes",
     "first_visit_gzip_bytes",
+    "app_precache_gzip_bytes",
+    "app_install_gzip_bytes",
     "search_index_bytes",
     "edit_to_refresh_s",
     "pdf_s_per_page",
@@ -46,16 +48,37 @@ def test_quick_benchmark_prints_one_json_object_per_size(tmp_path: Path) -> None
         check=False,
     )
     assert run.returncode == 0, run.stderr[-2000:]
-    results = [json.loads(line) for line in run.stdout.splitlines()]
-    assert [r["topics"] for r in results] == [20, 60]
+    lines = [json.loads(line) for line in run.stdout.splitlines()]
+    sample, results = lines[0], [line for line in lines[1:] if "budgets" not in line]
+    budgets = {line["corpus"]: line["budgets"] for line in lines[1:] if "budgets" in line}
+    # Issue 20: the quick run builds the mixed corpus and the one with a single large specialty.
+    assert sorted(budgets) == ["mixed", "one-specialty"]
+    for figures in budgets.values():
+        assert {"ratio_to_plain_ok", "growth", "growth_ok", "topic_chrome_gzip_bytes", "topic_chrome_ok"} <= set(
+            figures
+        )
+    # The sample handbook's offline app: small enough to be stored whole.
+    assert sample["sample"] == "content/" and sample["app_whole_site"] is True
+    assert 0 < sample["app_shell_gzip_bytes"] < sample["app_precache_gzip_bytes"] <= sample["app_budget_kb"] * 1024
+    assert [(r["corpus"], r["topics"]) for r in results] == [
+        ("mixed", 20),
+        ("mixed", 60),
+        ("one-specialty", 20),
+        ("one-specialty", 60),
+    ]
     for result in results:
         assert set(result) >= FIELDS, FIELDS - set(result)
-        assert result["html_pages"] == result["topics"] + 8  # 7 index pages and 404
+        # 7 index pages and 404, and the index page of a specialty too large to list flat.
+        grouped = result["corpus"] == "one-specialty" and result["topics"] > 40
+        assert result["html_pages"] == result["topics"] + 8 + grouped
         assert result["total_s"] >= result["generate_s"] > 0
         assert result["lighthouse"] is None and result["lighthouse_reason"]
         # The first view of a topic page must not download the search index.
         if result["first_visit_gzip_bytes"] is not None:
             assert result["first_visit_fetched_search_index"] is False
+        if result["corpus"] != "mixed":
+            assert result["edit_to_refresh_s"] is None  # measured on the mixed corpus only
+            continue
         # One edited summary: its page and the topics showing it under "Related
         # topics"; the indexes list titles only, so none of them is rewritten.
         assert result["edit_to_refresh_s"] is not None, result.get("edit_reason")

@@ -208,11 +208,42 @@ def test_grade_and_pathway(page: Any, specs: dict[str, dict[str, Any]]) -> None:
     assert calc.locator("[data-calc=recommendation]").text_content() == spec["not_covered_text"]
 
 
-@pytest.mark.parametrize("width", [390, 360])
-def test_calculators_fit_a_phone_with_44_px_targets(
-    browser: Any, site_url: str, specs: dict[str, dict[str, Any]], width: int
-) -> None:
-    context, page, errors = _open(browser, site_url + TOPIC + "/", width)
+# Phones from the smallest in use (320) to the largest (430), and a phone on its side.
+VIEWPORTS = {"320": (320, 844), "360": (360, 800), "390": (390, 844), "430": (430, 932), "landscape": (844, 390)}
+
+# Every number followed by its unit in the calculators' output (result, messages, working):
+# the pair is one token for the reader, and the test below finds each one's line boxes.
+QUANTITY = (
+    r"\d+(?:\.\d+)?[ \u00a0\u202f]?"
+    r"(?:[×x]10(?:⁹|\^9)/L|/[uµ]L|mg/kg/min|mg/kg/day|mg/kg|mL/h|mL|kg/m²|g/kg|g/mL|kg|g|cm|in|lb|min|mg)"
+    r"(?![\w/²⁹^])"
+)
+
+# The quantities split across lines, as "number unit | top of each line box" (an empty list
+# is the pass); the count of pairs checked comes first so a test cannot pass on nothing.
+SPLIT_QUANTITIES = """([pattern]) => {
+  const quantity = new RegExp(pattern, "gu"), split = [];
+  let checked = 0;
+  for (const area of document.querySelectorAll(".calc-result, .calc-status, .calc-working, .calc-sources")) {
+    const walker = document.createTreeWalker(area, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      for (const match of node.data.matchAll(quantity)) {
+        const range = document.createRange();
+        range.setStart(node, match.index);
+        range.setEnd(node, match.index + match[0].length);
+        const tops = new Set([...range.getClientRects()].filter(r => r.width > 0).map(r => Math.round(r.bottom)));
+        checked += 1;
+        if (tops.size !== 1) split.push(match[0] + " | " + [...tops].join(","));
+      }
+    }
+  }
+  return [checked, split];
+}"""
+
+
+def fill_both_calculators(page: Any, specs: dict[str, dict[str, Any]]) -> None:
+    """The registrar's patient on the septic regimen (three days: every result row shows),
+    and a count of 12 before a procedure; every working and sources list opened."""
     calc = calculator(page, "ivig-dose")
     registrar_types_her_patient(calc, specs["ivig-dose"])
     calc.get_by_label(specs["ivig-dose"]["text"]["regimen"], exact=True).select_option("septic-400mg-3d")
@@ -221,16 +252,48 @@ def test_calculators_fit_a_phone_with_44_px_targets(
     grade.get_by_text("At risk of bleeding (e.g. before a procedure)", exact=True).tap()
     for details in page.locator(".calc details summary").all():
         details.tap()
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("viewport", list(VIEWPORTS))
+def test_calculators_fit_a_phone_with_44_px_targets(
+    browser: Any, site_url: str, specs: dict[str, dict[str, Any]], viewport: str, scheme: str
+) -> None:
+    width, height = VIEWPORTS[viewport]
+    context = browser.new_context(**{**PHONE, "viewport": {"width": width, "height": height}, "color_scheme": scheme})
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(site_url + TOPIC + "/")
+    assert page.locator("body").get_attribute("data-md-color-scheme") == ("slate" if scheme == "dark" else "default")
+    fill_both_calculators(page, specs)
     assert page.evaluate("document.documentElement.scrollWidth") <= width
     overflowing = page.locator(".calc, .calc *").evaluate_all(
         "els => els.filter(e => e.scrollWidth > e.clientWidth + 1 && getComputedStyle(e).overflowX === 'visible')"
         ".map(e => e.className || e.tagName)"
     )
     assert overflowing == []
+    checked, split = page.evaluate(SPLIT_QUANTITIES, [QUANTITY])
+    assert checked >= 25 and split == []
+    if width < 600:
+        # Labels above values: each value has the result's whole width.
+        widths = page.locator(".calc-result dl").evaluate_all(
+            "dls => dls.map(dl => [...dl.children].map(c => Math.round(c.getBoundingClientRect().width)))"
+            ".map(ws => Math.min(...ws) / Math.max(...ws))"
+        )
+        assert widths and min(widths) == 1
     for control in page.locator(".calc input[type=text], .calc select, .calc-radios label, .calc-check label").all():
+        control.scroll_into_view_if_needed()
         box = control.bounding_box()
-        assert box is not None and box["height"] >= 44, control.evaluate("e => e.outerHTML")
-        assert box["x"] >= 0 and box["x"] + box["width"] <= width, control.evaluate("e => e.outerHTML")
+        where = control.evaluate("e => e.outerHTML")
+        assert box is not None and box["height"] >= 44, where
+        assert box["x"] >= 0 and box["x"] + box["width"] <= width, where
+        # The reader's finger lands on the control itself, not on a neighbour drawn over it.
+        assert control.evaluate(
+            "e => { const r = e.getBoundingClientRect();"
+            " const hit = document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2);"
+            " return hit === e || e.contains(hit); }"
+        ), where
     page.evaluate("HandbookCalculator.mountAll(); HandbookCalculator.mountAll();")
     assert page.locator(".calc form").count() == 2
     assert errors == []

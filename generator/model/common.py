@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Iterator
 from enum import Enum, StrEnum
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, model_validator
 
 __all__ = [
     "Cited",
+    "Date",
     "Evidence",
     "Figure",
     "Id",
@@ -45,14 +47,51 @@ class Model(BaseModel):
         use_attribute_docstrings=True,
         str_strip_whitespace=True,
         validate_default=False,
+        # "nan" and "inf" (even quoted) are not clinical numbers.
+        allow_inf_nan=False,
     )
+
+
+# Names Windows (and so IIS and shared drives) cannot give a file or folder: an id
+# names a file (content/topics/<id>.yaml) and a folder of the site (topics/<id>/).
+WINDOWS_RESERVED = frozenset({"con", "prn", "aux", "nul", *(f"{p}{n}" for p in ("com", "lpt") for n in range(10))})
+
+
+def _not_reserved(value: str) -> str:
+    if value in WINDOWS_RESERVED:
+        raise ValueError(
+            f"'{value}' is a reserved file name on Windows (con, prn, aux, nul, com0-9, lpt0-9); choose another id"
+        )
+    return value
 
 
 # Lowercase identifier: letters a-z, digits and single hyphens. (No description here:
 # it would override the docstring of every field typed Id in the JSON Schema.)
-Id = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length=80)]
+Id = Annotated[
+    str, StringConstraints(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length=80), AfterValidator(_not_reserved)
+]
 RefId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$")]
 Text = Annotated[str, StringConstraints(min_length=1)]
+
+
+EARLIEST_DATE, LATEST_DATE = dt.date(1900, 1, 1), dt.date(2100, 12, 31)
+
+
+def _date_as_written(value: Any) -> Any:
+    # Pydantic reads a number as seconds since 1970: "last_updated: 0" became 1970-01-01.
+    if isinstance(value, int | float):
+        raise ValueError(f"expected a date as YYYY-MM-DD, got {value!r}")
+    return value
+
+
+def _date_in_range(value: dt.date) -> dt.date:
+    if not EARLIEST_DATE <= value <= LATEST_DATE:
+        raise ValueError(f"date {value.isoformat()} is outside {EARLIEST_DATE.year}-{LATEST_DATE.year}")
+    return value
+
+
+Date = Annotated[dt.date, BeforeValidator(_date_as_written), AfterValidator(_date_in_range)]
+"""A calendar date written YYYY-MM-DD, between 1900 and 2100."""
 
 
 class Unit(StrEnum):
@@ -100,7 +139,7 @@ class Evidence(StrEnum):
 class Quantity(Model):
     """A number with a unit from the controlled vocabulary."""
 
-    value: float = Field(gt=0)
+    value: float = Field(gt=0, le=1e7)
     """The number; must be greater than zero."""
     unit: Unit
     """Unit, from the controlled vocabulary."""
@@ -111,11 +150,11 @@ class Figure(Model):
 
     label: Text
     """What the figure measures, e.g. "time to response"."""
-    value: float | None = None
+    value: float | None = Field(default=None, ge=0, le=1e7)
     """A single value (use either value, or low and/or high)."""
-    low: float | None = None
+    low: float | None = Field(default=None, ge=0, le=1e7)
     """Lower end of a range (inclusive)."""
-    high: float | None = None
+    high: float | None = Field(default=None, ge=0, le=1e7)
     """Upper end of a range (inclusive)."""
     unit: Unit
     """Unit, from the controlled vocabulary."""

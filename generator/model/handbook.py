@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from enum import StrEnum
 
-from pydantic import AnyUrl, Field, model_validator
+from pydantic import AnyUrl, Field, field_validator, model_validator
 
-from .common import Cited, Id, Model, Quantity, Text, Unit
+from ..escape import abbreviation_problem
+from .common import Cited, Date, Id, Model, Quantity, Text, Unit
 
 __all__ = [
+    "AppSettings",
     "Edition",
     "GlossaryEntry",
     "GlossaryFile",
@@ -30,8 +31,27 @@ class Edition(Model):
 
     name: Text
     """Edition name or version, e.g. "2026.1"."""
-    date: dt.date
+    date: Date
     """Publication date of the edition (YYYY-MM-DD)."""
+    withdrawn: Text | None = None
+    """Set only to recall this edition: why it must not be used and what to use instead.
+    Every page of a withdrawn build, and every phone holding the offline app once it
+    next reaches the server, shows this as a blocking notice until a new edition is
+    published (README, "Recall an edition")."""
+
+
+class AppSettings(Model):
+    """The installable offline app (web app manifest and service worker; README, "For hospital IT")."""
+
+    short_name: Text | None = Field(default=None, max_length=30)
+    """Name under the icon on a phone's home screen (12 characters or fewer show whole);
+    the handbook's title when empty."""
+    offline_budget_kb: int = Field(default=4096, ge=0, le=1_048_576)
+    """Largest download, in KB as served gzip-compressed, that the app stores on a phone
+    at install. It always stores its shell (styles, scripts, calculator programs, the
+    home and calculators pages); then the pages with an emergency section while this
+    budget lasts; and every page when the whole site fits. Otherwise pages are stored
+    as the reader opens them or keeps them offline."""
 
 
 class ReviewPolicy(Model):
@@ -62,6 +82,13 @@ class HandbookMeta(Model):
     """Where "report a problem with this page" goes: a mailto: or https: address."""
     specialties: list[Text] = []
     """Display order of specialties in the navigation; others follow alphabetically."""
+    nav_group_size: int = Field(default=40, ge=5, le=500)
+    """Most links one level of the navigation lists. A specialty with more topics than
+    this is split into alphabetical groups (groups of groups when needed) and gets an
+    index page listing all its topics, so a page's sidebar stays short whatever the
+    size of the specialty."""
+    app: AppSettings = AppSettings()
+    """The installable offline app: its short name and how much it stores on a phone."""
 
     @model_validator(mode="after")
     def _report_target(self) -> HandbookMeta:
@@ -131,8 +158,9 @@ class Reference(Model):
 class ReferencesFile(Model):
     """content/references.yaml."""
 
-    references: list[Reference] = Field(min_length=1)
-    """The bibliography, one entry per source."""
+    references: list[Reference]
+    """The bibliography, one entry per source (empty in a new handbook: a statement
+    that carries a number must still cite one)."""
 
 
 class GlossaryEntry(Model):
@@ -145,20 +173,28 @@ class GlossaryEntry(Model):
     definition: Text | None = None
     """A short explanation."""
 
+    @field_validator("abbr")
+    @classmethod
+    def _writable(cls, abbr: str) -> str:
+        problem = abbreviation_problem(abbr)
+        if problem:
+            raise ValueError(problem)
+        return abbr
+
 
 class GlossaryFile(Model):
     """content/glossary.yaml."""
 
-    terms: list[GlossaryEntry] = Field(min_length=1)
-    """Abbreviations and terms."""
+    terms: list[GlossaryEntry]
+    """Abbreviations and terms (may be empty)."""
 
 
 class InfusionStep(Model):
     """One step of an infusion-rate schedule."""
 
-    rate: float = Field(gt=0)
+    rate: float = Field(gt=0, le=100)
     """Rate in mg/kg/min."""
-    minutes: int | None = Field(default=None, ge=1)
+    minutes: int | None = Field(default=None, ge=1, le=1440)
     """How long this step lasts before the next; empty for the last step (continue to the end)."""
 
 
@@ -169,9 +205,9 @@ class InfusionSchedule(Cited):
     """The indication the schedule applies to, e.g. ITP."""
     steps: list[InfusionStep] = Field(min_length=1)
     """Rate steps in mg/kg/min, in order."""
-    max_rate: float = Field(gt=0)
+    max_rate: float = Field(gt=0, le=100)
     """Maximum rate in mg/kg/min."""
-    max_rate_at_risk: float | None = Field(default=None, gt=0)
+    max_rate_at_risk: float | None = Field(default=None, gt=0, le=100)
     """Lower maximum rate (mg/kg/min) for patients at risk of renal failure or thrombosis."""
 
     @model_validator(mode="after")
@@ -206,8 +242,8 @@ class Product(Cited):
 
     @model_validator(mode="after")
     def _sizes(self) -> Product:
-        if any(size <= 0 for size in self.vial_sizes_g):
-            raise ValueError("vial sizes must be greater than zero")
+        if any(not 0.1 <= size <= 1000 for size in self.vial_sizes_g):
+            raise ValueError("vial sizes are between 0.1 g and 1000 g")
         if len(set(self.vial_sizes_g)) != len(self.vial_sizes_g):
             raise ValueError("vial sizes are listed twice")
         if self.concentration.unit is not Unit.percent:
@@ -222,5 +258,5 @@ class Product(Cited):
 class ProductsFile(Model):
     """content/products.yaml."""
 
-    products: list[Product] = Field(min_length=1)
-    """Products."""
+    products: list[Product]
+    """Products (may be empty)."""

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from enum import StrEnum
 from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from .common import Cited, Figure, Id, Model, Problems, Quantity, Statement, Text, Unit
+from .common import Cited, Date, Figure, Id, Model, Problems, Quantity, Statement, Text, Unit
 
 __all__ = [
     "DOSE_UNITS",
@@ -52,11 +51,11 @@ class Review(Model):
     """People who wrote the topic."""
     reviewers: list[Text] = []
     """Clinicians who reviewed the topic (required once approved)."""
-    last_updated: dt.date
+    last_updated: Date
     """Date of the last change to the content (YYYY-MM-DD)."""
-    last_reviewed: dt.date | None = None
+    last_reviewed: Date | None = None
     """Date of the last clinical review (YYYY-MM-DD); empty when never reviewed."""
-    next_review_due: dt.date
+    next_review_due: Date
     """Date by which the topic must be reviewed again (YYYY-MM-DD)."""
 
     @model_validator(mode="after")
@@ -95,6 +94,10 @@ class Indication(Cited):
 
 # Units a dose amount may take.
 DOSE_UNITS = frozenset({Unit.g_per_kg, Unit.mg_per_kg, Unit.g, Unit.mg, Unit.units_per_kg})
+# Largest amount per unit: ten times the largest single doses in use (IVIG 2 g/kg,
+# 30 mg/kg methylprednisolone, 80 units/kg heparin) would still pass; a dose
+# of 100,000 g/kg made the vial search run for minutes.
+DOSE_LIMITS = {Unit.g_per_kg: 10, Unit.mg_per_kg: 10_000, Unit.g: 1_000, Unit.mg: 100_000, Unit.units_per_kg: 100_000}
 
 
 class Dose(Model):
@@ -112,6 +115,17 @@ class Dose(Model):
             allowed = ", ".join(sorted(u.value for u in DOSE_UNITS))
             raise ValueError(f"unit '{unit.value}' is not a dose unit (expected one of {allowed})")
         return unit
+
+    @model_validator(mode="after")
+    def _plausible(self) -> Dose:
+        # A bound far above any real dose: it catches a slipped decimal point and
+        # keeps every computation on the dose (vial counts) small.
+        limit = DOSE_LIMITS[self.unit]
+        if self.amount > limit:
+            raise ValueError(
+                f"dose {self.amount:g} {self.unit.value} is implausibly large (above {limit:g} {self.unit.value})"
+            )
+        return self
 
     @property
     def per_kg(self) -> bool:
@@ -144,8 +158,8 @@ class Regimen(Cited):
     """Dose given each day (or each time, for single doses)."""
     frequency: Literal["once", "daily", "twice-daily"]
     """How often a dose is given."""
-    days: int = Field(ge=1)
-    """Number of days the dose is given (1 for a single dose)."""
+    days: int = Field(ge=1, le=365)
+    """Number of days the dose is given (1 for a single dose; at most 365)."""
     repeat: Text | None = None
     """When the course may be repeated, if at all."""
     max_per_dose: Quantity | None = None

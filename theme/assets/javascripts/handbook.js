@@ -90,11 +90,65 @@
     });
   }
 
+  /* A number and its unit are one thing to the reader: "180.63 mL/h" must never end one
+   * line with "180.63" and start the next with "mL/h". The calculators write plain text
+   * (calculator.js, textContent); each number-unit pair they write is wrapped here in
+   * <span class="calc-qty"> (white-space: nowrap in calculator.css). The text itself is
+   * unchanged, and a pair the calculator already marked is left alone. */
+  var QUANTITY = new RegExp(
+    "\\d+(?:\\.\\d+)?[ \\u00a0\\u202f]?" +
+      "(?:[×x]10(?:⁹|\\^9)/L|/[uµ]L|mg/kg/min|mg/kg/day|mg/kg|mL/h|mL|kg/m²|g/kg|g/mL|kg|g|cm|in|lb|min|mg)" +
+      "(?![\\w/²⁹^])",
+    "g"
+  );
+
+  function wrapQuantities(text) {
+    var data = text.data, last = 0, match, pieces = [];
+    QUANTITY.lastIndex = 0;
+    while ((match = QUANTITY.exec(data))) {
+      if (match.index > last) pieces.push(document.createTextNode(data.slice(last, match.index)));
+      var pair = document.createElement("span");
+      pair.className = "calc-qty";
+      pair.textContent = match[0];
+      pieces.push(pair);
+      last = match.index + match[0].length;
+    }
+    if (!pieces.length) return;
+    if (last < data.length) pieces.push(document.createTextNode(data.slice(last)));
+    for (var i = 0; i < pieces.length; i++) text.parentNode.insertBefore(pieces[i], text);
+    text.parentNode.removeChild(text);
+  }
+
+  function keepQuantitiesWhole(el) {
+    var walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT, {
+      acceptNode: function (node) {
+        var parent = node.parentNode;
+        return parent.closest(".calc-qty, input, select, option, label, legend, summary")
+          ? NodeFilter.FILTER_REJECT
+          : NodeFilter.FILTER_ACCEPT;
+      }
+    });
+    var texts = [];
+    for (var node = walker.nextNode(); node; node = walker.nextNode()) texts.push(node);
+    texts.forEach(wrapQuantities);
+  }
+
+  /* Each time a calculator redraws its result; the observer's callback runs before the
+   * next paint, so the reader never sees the unwrapped text. */
+  function mountQuantities(el) {
+    keepQuantitiesWhole(el);
+    new MutationObserver(function () {
+      keepQuantitiesWhole(el);
+    }).observe(el, { childList: true, subtree: true, characterData: true });
+  }
+
   function mount() {
     var toggles = document.querySelectorAll("[data-hb-audience-toggle]");
     for (var i = 0; i < toggles.length; i++) mountAudienceToggle(toggles[i]);
     var dues = document.querySelectorAll("[data-hb-due]");
     for (var j = 0; j < dues.length; j++) mountReviewDue(dues[j]);
+    var calculators = document.querySelectorAll("[data-md-component='calculator']");
+    for (var k = 0; k < calculators.length; k++) mountQuantities(calculators[k]);
     applyAudience(readAudience());
   }
 
