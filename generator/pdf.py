@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import gc
+import io
 import logging
 import os
 import re
@@ -598,8 +599,10 @@ def build_context(
     topic_id: str | None = None,
     build_date: dt.date | None = None,
     config: PrintConfig | None = None,
+    marks: bool = False,
 ) -> dict[str, Any]:
-    """Everything the print templates need, computed before any HTML is written."""
+    """Everything the print templates need, computed before any HTML is written.
+    ``marks``: the print-shop variant, with 3 mm bleed and crop marks."""
     config = config or load_print_config()
     if size not in config.sizes:
         raise PrintError(f"unknown page size '{size}' (expected one of {', '.join(config.sizes)})")
@@ -631,6 +634,7 @@ def build_context(
                 "topic": topic,
                 "pending": _pending(topic),
                 "new_page": new_page,
+                "tab_index": list(groups).index(topic.specialty),
                 "sections": _sections(topic, has_tables=bool(tables)),
                 "refnum": numbers,
                 "references": [(n, handbook.references[ref_id]) for ref_id, n in numbers.items()],
@@ -649,12 +653,16 @@ def build_context(
         "titles": {t.id: t.title for t in handbook.topics.values()},
         "printed_ids": {t.id for t in topics},
         "pending_count": len(pending),
+        # The edition is due for review when its first topic is: the cover says so.
+        "next_review_due": min((t.review.next_review_due for t in topics), default=None),
+        "withdrawn": getattr(handbook.meta.edition, "withdrawn", None),
         "topic_count": len(topics),
         "index": build_index(handbook, topics),
         "glossary": sorted(handbook.glossary.terms, key=lambda g: g.abbr.casefold()),
         "products": handbook.products,
         "single_topic": topic_id is not None,
         "decision_units": decision_units(handbook),
+        "marks": marks,
         "quick": quick_reference(handbook, printed),
     }
 
@@ -837,6 +845,8 @@ def write_pdf(
     topic_id: str | None = None,
     quiet: bool = True,
     log: Callable[[str], None] | None = None,
+    marks: bool = False,
+    booklet: bool = False,
 ) -> int:
     """Render the pocket guide to ``path`` (PDF/UA-1) and return its page count.
 
@@ -849,7 +859,7 @@ def write_pdf(
     if show:
         say("\rpdf: laying out pages...")
     with _page_progress(say if show else None, started):
-        document = render_document(handbook, size=size, topic_id=topic_id)
+        document = render_document(handbook, size=size, topic_id=topic_id, marks=marks)
     pages = len(document.pages)
     if show:
         say(f"\r\033[Kpdf: {pages} pages laid out ({time.perf_counter() - started:.1f} s), writing...")
@@ -859,7 +869,15 @@ def write_pdf(
     handle, temp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
     try:
         with os.fdopen(handle, "wb") as out:
-            write_document(document, out)
+            if booklet:
+                # Imposed from the finished guide, so its pages are the same as the reading copy's.
+                from .impose import impose_booklet
+
+                reading = io.BytesIO()
+                write_document(document, reading)
+                impose_booklet(reading.getvalue(), out)
+            else:
+                write_document(document, out)
             out.flush()
             os.fsync(out.fileno())
         # mkstemp creates the file 0600; a web server running as another user would then

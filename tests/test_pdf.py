@@ -224,7 +224,10 @@ def test_running_header_names_the_topic_and_footer_numbers_the_page(built: dict[
     for page in _topic_pages(built, "Alpha treatment in ITP"):
         lines = built["texts"][page].splitlines()
         assert lines[0].startswith("Alpha treatment in ITP")
-        assert lines[-1] == f"Mini Handbook · edition 2026.1 {page + 1}"
+        # Mirrored pages: the folio is on the outer edge (right on odd pages, left on even).
+        folio = page + 1
+        expected = f"Mini Handbook · edition 2026.1 {folio}" if folio % 2 else f"{folio} Mini Handbook · edition 2026.1"
+        assert lines[-1] == expected
 
 
 def _bands(built: dict[str, Any], regimen: str) -> list[dict[str, Any]]:
@@ -322,20 +325,22 @@ def test_index_points_to_the_topic_pages(built: dict[str, Any]) -> None:
 def test_no_text_runs_outside_the_page(built: dict[str, Any]) -> None:
     """Every glyph lies on the page, and left and right within the page margins
     (a table too wide for A6 would push its last column past them)."""
-    _top, right, _bottom, left = CONFIG.sizes["a6"].margin_mm
+    _top, outer, _bottom, inner = CONFIG.sizes["a6"].margin_mm
     with pdfplumber.open(built["path"]) as document:
         for number, page in enumerate(document.pages, 1):
+            left, right = (inner, outer) if number % 2 else (outer, inner)  # mirrored: the gutter is inside
             assert page.chars, number
             for char in page.chars:
-                if not char["text"].strip():
-                    continue  # a space is not ink
+                if not char["text"].strip() or char["non_stroking_color"] == (1.0, 1.0, 1.0):
+                    continue  # a space is not ink; white letters are on the thumb tab or the reversed band
                 where = (number, char["text"], char["x0"], char["top"])
                 assert char["x0"] >= left * MM - 0.5 and char["x1"] <= page.width - right * MM + 0.5, where
                 assert char["top"] >= 0 and char["bottom"] <= page.height, where
 
 
 def test_rendered_pages_have_blank_borders(built: dict[str, Any], tmp_path: Path) -> None:
-    """The outer 2 mm of each page image is white: nothing is cut off at the edge."""
+    """The outer 2 mm of each page image is white: nothing is cut off at the edge; only the
+    thumb tab, on the outer edge, is meant to run to it."""
     subprocess.run(
         ["pdftoppm", "-png", "-r", "100", "-f", "1", "-l", "6", str(built["path"]), str(tmp_path / "page")],
         check=True,
@@ -343,15 +348,11 @@ def test_rendered_pages_have_blank_borders(built: dict[str, Any], tmp_path: Path
     images = sorted(tmp_path.glob("page-*.png"))
     assert len(images) == 6
     border = round(2 / 25.4 * 100)
-    for path in images:
+    for number, path in enumerate(images, 1):
         image = Image.open(path).convert("L")
         width, height = image.size
-        for box in (
-            (0, 0, width, border),
-            (0, height - border, width, height),
-            (0, 0, border, height),
-            (width - border, 0, width, height),
-        ):
+        inner = (0, 0, border, height) if number % 2 else (width - border, 0, width, height)
+        for box in ((0, 0, width, border), (0, height - border, width, height), inner):
             assert image.crop(box).getextrema()[0] >= 250, (path.name, box)
 
 
@@ -563,3 +564,94 @@ def test_structure_tree_tags_headings_tables_and_lists(built: dict[str, Any]) ->
 
     walk(PdfReader(built["path"]).trailer["/Root"]["/StructTreeRoot"])
     assert {"/H1", "/H2", "/Table", "/THead", "/TH", "/TD", "/Caption", "/L", "/LI", "/Link"} <= seen
+
+
+def test_booklet_order_pads_to_four_and_backs_the_right_pages() -> None:
+    from generator.impose import booklet_order
+
+    # 8 pages: sheet 1 front 8|1, back 2|7; sheet 2 front 6|3, back 4|5 (1-based).
+    assert booklet_order(8) == [(7, 0), (1, 6), (5, 2), (3, 4)]
+    assert booklet_order(5) == [(None, 0), (1, None), (None, 2), (3, 4)]
+
+
+def test_cli_booklet_imposes_two_pages_a_side_in_folding_order(built: dict[str, Any], tmp_path: Path) -> None:
+    target = tmp_path / "booklet.pdf"
+    result = CliRunner().invoke(cli, ["pdf", "--content", str(built["content"]), "-o", str(target), "--booklet", "-q"])
+    assert result.exit_code == 0, result.output
+    pages = built["pages"]
+    total = -(-pages // 4) * 4
+    with pdfplumber.open(target) as document:
+        assert len(document.pages) == total // 2
+        for number, side in enumerate(document.pages):
+            assert side.width == pytest.approx(2 * A6[0], abs=1) and side.height == pytest.approx(A6[1], abs=1)
+            halves = [
+                side.crop((0, 0, side.width / 2, side.height)),
+                side.crop((side.width / 2, 0, side.width, side.height)),
+            ]
+            folios = []
+            for half in halves:
+                text = (half.extract_text() or "").strip()
+                found = re.search(
+                    r"(?:^|\n)(?:(\d+) Mini Handbook · edition 2026\.1|Mini Handbook · edition 2026\.1 (\d+))$", text
+                )
+                folios.append(
+                    int(found.group(1) or found.group(2)) if found else (1 if "Mini Handbook" in text else None)
+                )
+            sheet, back = divmod(number, 2)
+            expected = (2 * sheet + 2, total - 1 - 2 * sheet) if back else (total - 2 * sheet, 2 * sheet + 1)
+            # Blank padding pages carry no folio.
+            assert folios == [n if n <= pages else None for n in expected], (number, folios)
+
+
+def test_cli_marks_adds_bleed_and_crop_marks(built: dict[str, Any], tmp_path: Path) -> None:
+    target = tmp_path / "marks.pdf"
+    result = CliRunner().invoke(cli, ["pdf", "--content", str(built["content"]), "-o", str(target), "--marks", "-q"])
+    assert result.exit_code == 0, result.output
+    bleed = 3 * MM
+    for page in PdfReader(target).pages:
+        trim, media = page.trimbox, page.mediabox
+        assert float(trim.width) == pytest.approx(A6[0], abs=1)
+        assert float(media.width) == pytest.approx(A6[0] + 2 * bleed, abs=1)
+        assert float(trim.left) - float(media.left) == pytest.approx(bleed, abs=0.5)
+    with pdfplumber.open(target) as document:
+        page = document.pages[3]
+        x0, top = page.bbox[0], page.bbox[1]
+        # Crop marks: strokes in the bleed, outside the trimmed page.
+        marks = [line for line in page.lines if line["x0"] < x0 + bleed - 0.5 or line["top"] < top + bleed - 0.5]
+        assert len(marks) >= 4
+
+
+def test_marks_and_booklet_do_not_combine(built: dict[str, Any], tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        cli, ["pdf", "--content", str(built["content"]), "-o", str(tmp_path / "x.pdf"), "--marks", "--booklet"]
+    )
+    assert result.exit_code == 2
+    assert "--marks and --booklet do not combine" in result.output
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_pending_pages_carry_a_reversed_band_that_survives_a_mono_printer(built: dict[str, Any]) -> None:
+    """White text on a black box in the header of every pending page: no colour needed."""
+    with pdfplumber.open(built["path"]) as document:
+        for index in _topic_pages(built, "Alpha treatment in ITP"):
+            page = document.pages[index]
+            band = [c for c in page.chars if c["top"] < 11 * MM and c["non_stroking_color"] == (1.0, 1.0, 1.0)]
+            assert "".join(c["text"] for c in band).replace(" ", "") == "PENDINGREVIEW:NOTFORCLINICALUSE"
+            boxes = [r for r in page.rects if r["fill"] and r["non_stroking_color"] in ((0.0,), (0.0, 0.0, 0.0))]
+            assert any(r["x0"] <= band[0]["x0"] and r["x1"] >= band[-1]["x1"] for r in boxes)
+
+
+def test_cover_states_edition_date_and_next_review(built: dict[str, Any]) -> None:
+    cover = built["texts"][0].replace("\n", " ")
+    assert "DRAFT: NOT FOR CLINICAL USE. 1 of 2 topics not yet approved by a clinical reviewer." in cover
+    earliest = min(t.review.next_review_due for t in built["handbook"].topics.values())
+    assert f"Next review due {earliest.day} {earliest.strftime('%B %Y')}: check for a newer edition" in cover
+
+
+def test_topic_pages_carry_a_thumb_tab_on_the_outer_edge(built: dict[str, Any]) -> None:
+    with pdfplumber.open(built["path"]) as document:
+        for index in _topic_pages(built, "Alpha treatment in ITP"):
+            page = document.pages[index]
+            tabs = [r for r in page.rects if r["fill"] and r["height"] > 10 * MM and r["width"] > 3 * MM]
+            outer = page.width if (index + 1) % 2 else 0
+            assert any(abs((r["x1"] if outer else r["x0"]) - outer) < 1 for r in tabs), index
