@@ -130,13 +130,13 @@ def _environ(**values: str | None) -> Iterator[None]:
 # --------------------------------------------------------------------------- optional stages
 
 
-def weight_bands() -> dict[str, list[float]]:
-    """Weights of the weight-band tables by range name, read the way the PDF reads
-    them (theme/print/config.yaml), so the page's fallback tables and the printed
-    ones list the same rows."""
+def weight_bands() -> dict[str, tuple[float, float, float]]:
+    """Weight ranges (from, to, step kg) of the weight-band tables by name, read the way
+    the PDF reads them (theme/print/config.yaml), so the page's fallback tables and the
+    printed ones list the same rows."""
     from .pdf import load_print_config
 
-    return {name: band.weights() for name, band in load_print_config().weight_bands.items()}
+    return {name: (b.from_kg, b.to_kg, b.step_kg) for name, b in load_print_config().weight_bands.items()}
 
 
 # --------------------------------------------------------------------------- prepare (validate + render)
@@ -259,13 +259,16 @@ def prepare(
         from .editorial import exclude_drafts as drop_drafts
 
         handbook = drop_drafts(handbook)
-    from .calculate import compile_spec, weight_band_rows
+    from .calc import program_json
+    from .calc.tables import weight_band_tables
+    from .calc.validation import vectors_dir
 
     options = RenderOptions(
         pdf_href=PDF_NAME if pdf else None,
         build_date=build_date(handbook).date(),
-        calculator_specs=compile_spec,
-        weight_band_rows=weight_band_rows,
+        calculator_specs=program_json,
+        weight_band_tables=weight_band_tables,
+        vectors_dir=vectors_dir(content_dir),
         weight_bands_kg=weight_bands(),
     )
     result = render_handbook(handbook, docs_dir, options)

@@ -263,40 +263,60 @@ def diff(old: str, new: str, as_json: bool, as_markdown: bool, content_path: str
         click.echo(render_text(comparison), nl=False)
 
 
-@cli.command()
+@cli.command(
+    epilog="Example:\n\n\b\n  handbook calc ivig-dose --input "
+    '\'{"weight_kg": 70, "regimen": "itp-1g-once", "product": "privigen"}\''
+)
 @click.argument("calculator_id", metavar="ID")
 @CONTENT_OPTION
-@click.option("--input", "input_json", metavar="JSON", help="Inputs as a JSON object, e.g. '{\"weight_kg\": 70}'.")
-@click.option("--spec", "show_spec", is_flag=True, help="Print the compiled spec the page embeds instead.")
-def calc(calculator_id: str, content_dir: Path, input_json: str | None, show_spec: bool) -> None:
-    """Run calculator ID on --input and print the result as JSON (exit 0 ok, 1 inputs
-    refused, 2 unknown calculator), or print its compiled spec with --spec."""
+@click.option("--input", "input_json", metavar="JSON", help="Inputs as a JSON object of input names and values.")
+@click.option("--describe", is_flag=True, help="List the inputs, units, choices and regimens.")
+@click.option(
+    "--validate", "run_vectors", is_flag=True, help="Run tests/vectors/ID.json through both engines (needs node)."
+)
+@click.option("--spec", "show_spec", is_flag=True, help="Print the compiled program the page embeds.")
+def calc(
+    calculator_id: str, content_dir: Path, input_json: str | None, describe: bool, run_vectors: bool, show_spec: bool
+) -> None:
+    """Run calculator ID on --input and print the result as JSON: exit 0 when ok, 1 when
+    the inputs are refused (or --validate finds a mismatch), 2 for an unknown calculator."""
     import json
 
-    from .calculate import compile_spec, compute
+    from .calc.cli_calc import describe_program, unknown_key_hints
+    from .calc.engine import compute
     from .validate import validate_content
 
-    if show_spec == (input_json is not None):
-        raise click.UsageError("give exactly one of --input JSON and --spec")
+    if sum((input_json is not None, describe, run_vectors, show_spec)) != 1:
+        raise click.UsageError("give exactly one of --input JSON, --describe, --validate and --spec")
     handbook, report = validate_content(content_dir)
     if handbook is None:
         print_report(report)
         sys.exit(1)
-    if calculator_id not in handbook.calculators:
-        known = ", ".join(handbook.calculators) or "none"
+    program = handbook.programs.get(calculator_id)
+    if program is None:
+        known = ", ".join(handbook.programs) or "none"
         click.echo(f"error: no calculator '{calculator_id}' (known: {known})", err=True)
         sys.exit(2)
-    spec = compile_spec(handbook, calculator_id)
     if show_spec:
-        click.echo(json.dumps(spec, indent=2, ensure_ascii=False))
+        click.echo(json.dumps(program.to_json(), indent=2, ensure_ascii=False))
         return
+    if describe:
+        click.echo(describe_program(program), nl=False)
+        return
+    if run_vectors:
+        from .calc.validation import validate_vectors, vectors_dir
+
+        outcome = validate_vectors(program, vectors_dir(content_dir) / f"{calculator_id}.json")
+        click.echo(outcome.report(), nl=False)
+        sys.exit(0 if outcome.passed else 1)
     try:
         inputs = json.loads(input_json or "")
     except json.JSONDecodeError as exc:
         raise click.UsageError(f"--input is not valid JSON: {exc}") from exc
     if not isinstance(inputs, dict):
         raise click.UsageError("--input must be a JSON object of input names and values")
-    result = compute(spec, inputs)
+    result = compute(program, inputs)
+    unknown_key_hints(program, result)
     click.echo(json.dumps(result, indent=2, ensure_ascii=False))
     if not result["ok"]:
         sys.exit(1)
@@ -504,3 +524,7 @@ def main() -> None:
     except WorkerError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)
+
+
+if __name__ == "__main__":  # `python3 -m generator.cli ...` runs the CLI too (the issue briefs use it)
+    main()

@@ -269,7 +269,16 @@ def _band_range(low: float | None, below: float | None, unit: str) -> str:
 def _cell_value(cell: Cell) -> str:
     if cell.not_covered:
         return "not covered by the sources"
-    return f"{cell.action} (pathway: {cell.pathway})"
+    actions = ", ".join(a.value for a in cell.actions)
+    return f"{cell.action} (pathway: {cell.pathway}; actions: {actions})"
+
+
+def _cells_by_combination(table: DecisionTable | None) -> list[tuple[str, Cell]]:
+    """(combination in words, the cell that covers it) for every combination: two
+    editions compare combination by combination, whatever way their cells group them."""
+    if table is None:
+        return []
+    return [(table.describe(combo), table.cell_for(combo)) for combo in table.combinations()]
 
 
 def _steps(schedule: InfusionSchedule) -> str:
@@ -329,13 +338,11 @@ def _table_changes(old: DecisionTable | None, new: DecisionTable | None, table_i
         a = _band_range(after.min, after.below, new.unit.value) if after and new else None
         if b != a:
             out.append(Change("threshold", f"table {table_id} band {band_id}", b, a))
-    for (band, condition), before, after in _pairs(
-        old.cells if old else [], new.cells if new else [], lambda c: (c.band, c.condition)
-    ):
-        b = _cell_value(before) if before else None
-        a = _cell_value(after) if after else None
+    for where, before, after in _pairs(_cells_by_combination(old), _cells_by_combination(new), lambda pair: pair[0]):
+        b = _cell_value(before[1]) if before else None
+        a = _cell_value(after[1]) if after else None
         if b != a:
-            out.append(Change("cell", f"table {table_id} cell {band} / {condition}", b, a))
+            out.append(Change("cell", f"table {table_id} cell ({where})", b, a))
     return out
 
 

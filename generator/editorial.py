@@ -176,6 +176,10 @@ def _field_lines(name: str, info: FieldInfo, path: str, indent: str, key_prefix:
         # Empty until the editor cites; the validator demands a citation as soon as the
         # statement carries a number.
         return [*lines, f"{key} []"]
+    if name == "grade" and path:
+        # Every cited statement may carry its guideline's grade; spelling it out under
+        # each would bury the skeleton. Empty means "not graded".
+        return [*lines, *_comment("e.g. {source: reference-id, strength: conditional, label: 2B}", indent), key]
     if not required and info.default is not None and _is_choice(annotation):
         # A switch or a choice the model defaults (not_covered: false, dosing_weight:
         # policy) is shown with that default: writing it equals leaving it out. Numbers
@@ -188,7 +192,8 @@ def _field_lines(name: str, info: FieldInfo, path: str, indent: str, key_prefix:
             if not required:
                 lines += _comment(f"No {name}? Delete the entry below and write `{name}: []`.", indent)
             return [*lines, key, *_model_lines(item, dotted, indent + "    ", first_prefix=indent + "  - ")]
-        if required or _min_length(info):
+        if required or _min_length(info) or _is_choice(item):
+            # A list of choices (a cell's actions) gets one empty entry to pick for.
             return [*lines, key, f"{indent}  -"]
         return [*lines, f"{key} []"]
     if _is_model(annotation):
@@ -265,7 +270,7 @@ def release_problems(handbook: Handbook, *, on: dt.date) -> list[str]:
     the edition may be published."""
     from .validate import validate_content
 
-    problems: list[str] = []
+    problems: list[str] = [*_placeholder_problems(handbook), *_hazard_log_problems(handbook)]
     overdue_paths: set[str] = set()
     for topic_id, topic in handbook.topics.items():
         path = _topic_path(handbook, topic_id)
@@ -287,6 +292,43 @@ def release_problems(handbook: Handbook, *, on: dt.date) -> list[str]:
         if diagnostic.path in overdue_paths and diagnostic.field == "review.next_review_due":
             continue
         problems.append(f"{diagnostic} (warnings block a release)")
+    return problems
+
+
+def _placeholder_problems(handbook: Handbook) -> list[str]:
+    """A stand-in organisation name or feedback address must not reach the wards."""
+    where = handbook.sources.get("handbook")
+    problems = []
+    for name in handbook.meta.placeholders:
+        value = getattr(handbook.meta, name)
+        at = f"{where.path}:{':'.join(map(str, where.at(name)))}" if where else "content/handbook.yaml"
+        problems.append(
+            f"{at}: {name}: is a placeholder ('{value}'); put in the real value and remove '{name}' from placeholders"
+        )
+    return problems
+
+
+def _hazard_log_problems(handbook: Handbook) -> list[str]:
+    """Every calculator has a hazard entry, and a clinical safety officer signed the log."""
+    from .validate import HAZARD_LOG
+
+    log = handbook.hazards
+    where = handbook.sources.get("hazards")
+    path = where.path if where else str(Path("content") / HAZARD_LOG)
+    if log is None:
+        return [f"{path}: no hazard log (expected {path} listing the hazards of every calculator)"]
+    problems = []
+    covered = {calc for hazard in log.hazards for calc in hazard.calculators}
+    for calc_id in handbook.calculators:
+        if calc_id not in covered:
+            problems.append(
+                f"{path}: calculator '{calc_id}' has no hazard entry (expected calculators: [{calc_id}] "
+                "on at least one hazard)"
+            )
+    if log.sign_off is None:
+        problems.append(
+            f"{path}: the hazard log has no clinical safety officer sign-off (expected sign_off: name, role, date)"
+        )
     return problems
 
 

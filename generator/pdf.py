@@ -4,7 +4,7 @@ The stage reads the whole handbook into one print context (cover, contents,
 topics, calculator tables, index), renders it to HTML with the Jinja2 templates
 in ``theme/print/`` and lays it out with WeasyPrint as a tagged PDF (PDF/UA-1).
 Every number printed comes from content/, either as written or through the
-calculator engine (:mod:`generator.calculate`); this module only formats.
+calculator engine (:mod:`generator.calc.tables`); this module only formats.
 
 The file is written next to its target and moved into place only when the
 render succeeded, so a failed build never leaves half a PDF behind.
@@ -47,7 +47,7 @@ from .present import (
     keep_together,
     template_environment,
 )
-from .print_tables import band_cells, dosing_weight_table, legacy_band_rows
+from .print_tables import band_cells, dosing_weight_table
 from .project import THEME_DIR
 from .validate import Handbook, today
 
@@ -316,18 +316,19 @@ def _topic_calculators(handbook: Handbook, topic: Topic) -> list[str]:
     return [c for c in dict.fromkeys(ids) if handbook.calculators[c].topic in handbook.topics]
 
 
-def _neonatal_regimens(handbook: Handbook, calculator_topic: str) -> set[str]:
-    """Regimens the topic assigns to neonates (special_populations[].regimen)."""
-    topic = handbook.topics[calculator_topic]
-    return {g.regimen for g in topic.special_populations if g.population == "neonates" and g.regimen}
+def _common_notes(cells: list[dict[str, Any]]) -> list[str]:
+    """Notes the engine gives for every row of a table (a licence warning): printed once,
+    under the caption, rather than under each row."""
+    notes = [[n for n in (row["note"], *row["warnings"]) if n] for row in cells]
+    return [n for n in notes[0] if all(n in other for other in notes[1:])] if notes else []
 
 
-def _row_groups(cells: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _row_groups(cells: list[dict[str, Any]], common: list[str]) -> list[dict[str, Any]]:
     """Consecutive rows with the same notes, each group printed as one unbreakable
     tbody ending with its notes: a note sits under its rows, never on another page."""
     groups: list[dict[str, Any]] = []
     for row in cells:
-        notes = [n for n in (row["note"], *row["warnings"]) if n]
+        notes = [n for n in (row["note"], *row["warnings"]) if n and n not in common]
         if groups and groups[-1]["notes"] == notes and notes:
             groups[-1]["rows"].append(row)
         else:
@@ -335,92 +336,83 @@ def _row_groups(cells: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return groups
 
 
-def _weight_band_table(
-    spec: dict[str, Any], regimen: dict[str, Any], weights: WeightRange, product: dict[str, Any] | None, neonatal: bool
-) -> dict[str, Any]:
-    """One regimen's weight-band table: bands of weights that get the same dispensed
-    course, every number from the engine (print_tables formats them)."""
-    from .calculate import fmt
+def _weight_band_table(program: Any, table: Any, neonatal: bool, step_kg: float) -> dict[str, Any]:
+    """One regimen's weight-band table for the template: bands of weights that get the
+    same dispensed course, computed by the engine (generator.calc.tables); this stage
+    only formats the cells (print_tables) and lays them out."""
+    from .calc.display import fmt
 
-    rows = legacy_band_rows(spec, regimen, product, (weights.from_kg, weights.to_kg, weights.step_kg))
-    cells = [band_cells(row, days=regimen["days"], milligrams=neonatal) for row in rows]
-    policy = spec["dosing_weight"]
-    if regimen["dosing_weight"] == "actual":
-        basis = regimen["note"] or spec["text"]["w_regimen_actual"]
-        basis = basis.rstrip(".") + "."
+    show = program.display
+    cells = [band_cells(program, table, row, milligrams=neonatal) for row in table.rows]
+    constants = dict(program.constants)
+    if neonatal or "adjust_bmi_above" not in constants:
+        basis = "Dosed on actual body weight."
     else:
-        # The policy's own numbers, from content (via the compiled spec).
-        rule = policy["adjust_when"]
         basis = (
             f"Read the row for the dosing weight: actual body weight; for adults with BMI above "
-            f"{fmt(rule['bmi_above'])} kg/m², the dosing weight from the look-up after the dose tables."
+            f"{fmt(constants['adjust_bmi_above'], show, None)} kg/m², the dosing weight from the look-up "
+            "after the dose tables."
         )
-    days = regimen["days"]
-    span = f"{fmt(rows[0].low_kg)}–{fmt(rows[-1].high_kg)} kg" if rows else "no weights"
+    days = table.days
+    span = f"{cells[0]['weight'].split('–')[0]}–{cells[-1]['weight'].split('–')[-1]} kg" if cells else "no weights"
     return {
         "kind": "weight-band",
-        "calculator": spec["id"],
-        "regimen_id": regimen["id"],
-        "short_title": f"{regimen['name']}, {regimen['dose_text']}",
-        "title": f"{regimen['name']}: {regimen['dose_text']} {'once' if days == 1 else f'daily × {days} days'}"
+        "calculator": table.calculator,
+        "regimen_id": table.regimen,
+        "short_title": f"{table.regimen_name}, {table.dose_text}",
+        "title": f"{table.regimen_name}: {table.dose_text} {'once' if days == 1 else f'daily × {days} days'}"
         f" ({span}{', neonatal' if neonatal else ''})",
-        "note": basis + f" Weights to the nearest {fmt(weights.step_kg / 10)} kg.",
-        "product": product,
+        "note": f"{basis} Weights to the nearest {fmt(step_kg / 10, show, 'kg')} kg; rates and shortest times"
+        " are those of the band's lightest weight.",
+        "product": {"id": table.product, "name": table.product_name} if table.product else None,
         "days": days,
-        "unit": "mg" if neonatal else "g",
-        "groups": _row_groups(cells),
+        "unit": "mg" if neonatal and table.unit == "g" else table.unit,
+        "groups": _row_groups(cells, _common_notes(cells)),
+        "common_notes": _common_notes(cells),
         "rows": cells,
         "rates": any(c["rate"] for c in cells),
     }
 
 
-def _infusion_tables(
-    spec: dict[str, Any], regimen: dict[str, Any], weights: list[float], product: dict[str, Any]
-) -> list[dict[str, Any]]:
-    """Infusion-rate steps in mL/h by dosing weight; a second table when the lower
-    maximum for renal or thrombotic risk changes the steps."""
-    from .calculate import compute, fmt
+def _infusion_tables(program: Any, regimen: str, weights: list[float], product: Any) -> list[dict[str, Any]]:
+    """Infusion-rate steps in mL/h by dosing weight (rows from generator.calc.tables); a
+    second table when the lower maximum for renal or thrombotic risk changes the steps."""
+    from .calc.display import fmt
+    from .calc.tables import infusion_rows
 
+    show = program.display
     tables = []
     previous: list[Any] | None = None
     for risk in (False, True):
-        rows, header = [], None
-        for weight in weights:
-            inputs = {"weight_kg": weight, "regimen": regimen["id"], "product": product["id"]}
-            if risk:
-                inputs["renal_or_thrombotic_risk"] = True
-            result = compute(spec, inputs)
-            if not result["ok"] or not result["infusion_steps"]:
-                continue
-            steps = result["infusion_steps"]
-            header = header or [
-                {
-                    "mg_per_kg_min": fmt(step["mg_per_kg_min"]),
-                    "minutes": step["minutes"],
-                    "maximum": step["maximum"],
-                }
-                for step in steps
-            ]
-            rows.append({"weight_kg": fmt(result["dosing_weight_kg"]), "rates": [fmt(s["ml_per_h"]) for s in steps]})
-        if not rows or header == previous:
+        rows = infusion_rows(program, regimen, product.id, weights, at_risk=risk)
+        if not rows:
+            continue
+        header = [
+            {"mg_per_kg_min": fmt(rate, show, "mg/kg/min"), "minutes": minutes, "maximum": is_max}
+            for rate, minutes, is_max, _ in rows[0].steps
+        ]
+        if header == previous:
             continue
         previous = header
-        title = f"Infusion rates, {product['name']} {fmt(product['concentration_percent'])}% (mL/h)"
-        schedule = product["schedule"]
-        # Both maxima as content states them: the engine's last step is only the one in force for this table.
-        maximum = f"Maximum {fmt(schedule['max_rate'])} mg/kg/min"
-        if schedule["max_rate_at_risk"] is not None:
-            maximum += f"; {fmt(schedule['max_rate_at_risk'])} mg/kg/min with risk of renal failure or thrombosis"
+        schedule = product.schedule
+        maximum = f"Maximum {fmt(schedule.max_rate, show, None)} mg/kg/min"
+        if schedule.max_rate_at_risk is not None:
+            at_risk = fmt(schedule.max_rate_at_risk, show, None)
+            maximum += f"; {at_risk} mg/kg/min with risk of renal failure or thrombosis"
         else:
             maximum += "; no lower maximum for renal or thrombotic risk is recorded: follow the product label"
         tables.append(
             {
                 "kind": "infusion",
-                "calculator": spec["id"],
-                "title": title + (": risk of renal failure or thrombosis" if risk else ""),
+                "calculator": program.id,
+                "title": f"Infusion rates, {product.name} (mL/h)"
+                + (": risk of renal failure or thrombosis" if risk else ""),
                 "note": f"By dosing weight; start at the first step and increase as tolerated. {maximum}.",
                 "steps": header,
-                "rows": rows,
+                "rows": [
+                    {"weight_kg": fmt(r.weight_kg, show, "kg"), "rates": [fmt(st[3], show, "mL/h") for st in r.steps]}
+                    for r in rows
+                ],
                 "footnotes": [],
             }
         )
@@ -428,72 +420,75 @@ def _infusion_tables(
 
 
 def calculator_tables(handbook: Handbook, topic: Topic, config: PrintConfig) -> list[dict[str, Any]]:
-    """Printed tables of the topic's calculators: a weight-band table per regimen of
-    each weight-dose calculator and its infusion-rate steps. Every number is
-    computed by :mod:`generator.calculate`; this stage only chooses the rows."""
-    try:
-        from .calculate import compile_spec
-    except ImportError:  # the engine is not part of this build yet
-        return []
+    """Printed tables of the topic's calculators: a weight-band table per regimen of each
+    dose calculator and its infusion-rate steps. Every number is computed by
+    generator.calc.tables; this stage only chooses the ranges and lays out the rows."""
+    from .calc.tables import weight_band_tables
+    from .present import neonatal_regimens
+
+    ranges = {name: (r.from_kg, r.to_kg, r.step_kg) for name, r in config.weight_bands.items()}
     tables: list[dict[str, Any]] = []
     for calc_id in _topic_calculators(handbook, topic):
-        spec = compile_spec(handbook, calc_id)
-        if spec["kind"] != "weight-dose":
+        program = handbook.programs.get(calc_id)
+        if program is None or program.dose is None:
             continue
-        product = spec["products"][0] if spec["products"] else None  # the first offered is the default
-        neonatal_ids = _neonatal_regimens(handbook, spec["topic"])
-        for regimen in spec["regimens"]:
-            neonatal = regimen["id"] in neonatal_ids
-            weights = config.weight_bands["neonatal" if neonatal else "adult"]
-            tables.append(_weight_band_table(spec, regimen, weights, product, neonatal))
-        adjusting = next((r for r in spec["regimens"] if r["dosing_weight"] != "actual"), None)
+        neonatal = neonatal_regimens(handbook, program.topic)
+        for table in weight_band_tables(program, ranges, range_for=dict.fromkeys(neonatal, "neonatal")):
+            band = config.weight_bands["neonatal" if table.regimen in neonatal else "adult"]
+            tables.append(_weight_band_table(program, table, table.regimen in neonatal, band.step_kg))
+        adjusting = next((r.id for r in program.dose.regimens if r.id not in neonatal), None)
         if adjusting is not None:
-            tables.append(_dosing_weight_lookup(spec, adjusting, config))
-        if product is not None and product["schedule"] is not None:
-            regimen = next((r for r in spec["regimens"] if r["id"] not in neonatal_ids), spec["regimens"][0])
-            tables.extend(_infusion_tables(spec, regimen, list(config.infusion_weights_kg), product))
+            lookup = _dosing_weight_lookup(program, adjusting, config)
+            if lookup is not None:
+                tables.append(lookup)
+        products = program.dose.products
+        if products and products[0].schedule is not None:
+            regimen = next((r.id for r in program.dose.regimens if r.id not in neonatal), program.dose.regimens[0].id)
+            tables.extend(_infusion_tables(program, regimen, list(config.infusion_weights_kg), products[0]))
     for number, table in enumerate(tables):
         table["key"] = table.get("regimen_id") or f"{table['kind']}-{number}"
     return tables
 
 
-def _dosing_weight_lookup(spec: dict[str, Any], regimen: dict[str, Any], config: PrintConfig) -> dict[str, Any]:
+def _dosing_weight_lookup(program: Any, regimen: str, config: PrintConfig) -> dict[str, Any] | None:
     """The dosing weight by height, sex and actual weight, so the weight-band tables serve
-    obese adults too (the policy and its numbers from content, via the compiled spec)."""
-    from .calculate import fmt
+    obese adults too; every cell is the engine's dosing weight for an adult."""
+    from .calc.display import fmt
 
-    policy = spec["dosing_weight"]
-    rule, factor = policy["adjust_when"], policy["adjusted"]["factor"]
+    constants = dict(program.constants)
+    if "adjust_bmi_above" not in constants or "adult_age" not in constants:
+        return None
+    show = program.display
     heights, weights = list(config.lookup_heights_cm), list(config.lookup_weights_kg)
+    parts = dosing_weight_table(program, regimen, constants["adult_age"], heights, weights)
+    if not parts:
+        return None
+    factor = constants.get("adjusted_body_weight_fraction")
+    formula = f"Adjusted body weight = IBW + {fmt(factor, show, None)} × (actual − IBW), IBW by the Devine formula. "
     return {
         "kind": "dosing-weight",
-        "calculator": spec["id"],
-        "title": f"Dosing weight (kg) for adults with BMI above {fmt(rule['bmi_above'])} kg/m²",
-        "note": f"Adjusted body weight = IBW + {fmt(factor)} × (actual − IBW), IBW by the Devine formula. "
-        f"Aged {fmt(rule['adult_from_age_years'])} or over; an empty cell: dose on actual body weight. "
+        "calculator": program.id,
+        "title": f"Dosing weight (kg) for adults with BMI above {fmt(constants['adjust_bmi_above'], show, None)} kg/m²",
+        "note": (formula if factor is not None else "")
+        + f"Aged {fmt(constants['adult_age'], show, None)} or over; an empty cell: dose on actual body weight. "
         "Then read the dose table's row for this weight.",
         "tables": [
-            {"sex": spec["text"][t.sex], "heights": [fmt(h) for h in t.heights_cm], "cells": t.cells}
-            for t in dosing_weight_table(spec, regimen["id"], heights, weights)
+            {"sex": t.sex, "heights": [fmt(h, show, "cm") for h in t.heights_cm], "cells": t.cells} for t in parts
         ],
-        "weights": [fmt(w) for w in weights],
+        "weights": [fmt(w, show, "kg") for w in weights],
     }
 
 
 def decision_units(handbook: Handbook) -> dict[str, list[tuple[str, float]]]:
     """For each decision table a calculator reads: the other units readers may
     count in, with how many of them make one of the table's unit."""
-    from .model.calculator import CONVERTIBLE_UNITS
-
     out: dict[str, list[tuple[str, float]]] = {}
-    for calc in handbook.calculators.values():
-        if calc.decision is None:
+    for program in handbook.programs.values():
+        if program.decision is None:
             continue
-        table = next((t for t in handbook.topics[calc.topic].decision_tables if t.id == calc.decision.table), None)
-        if table is None:
-            continue
-        others = [(fmt_unit(u), CONVERTIBLE_UNITS[(table.unit, u)]) for u in calc.decision.units if u != table.unit]
-        out[f"{calc.topic}/{table.id}"] = others
+        measure = next(i for i in program.inputs if i.id == program.decision.measure)
+        others = [(fmt_unit(a.unit), 1 / a.factor) for a in measure.alternatives if a.field is None]
+        out[f"{program.topic}/{program.decision.table}"] = others
     return out
 
 

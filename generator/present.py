@@ -3,7 +3,7 @@
 One module for both outputs: a dose must never read "0.0125 g/kg" on a page and
 "0.013 g/kg" in the pocket guide. Numbers an author wrote are shown exactly as
 written; numbers derived at build time (a band converted to /uL) are rounded here.
-Numbers the calculator computes are formatted by the engine (``calculate.fmt``).
+Numbers the calculator computes are formatted by the engine (``generator.calc.display``).
 Both outputs also set up their Jinja templates the same way (:func:`template_environment`).
 """
 
@@ -170,3 +170,11 @@ def keep_together(html: str) -> str:
             part = _QUANTITY.sub(_join, part)
             out.append(_MINUS.sub(lambda m: f'<span class="nobr">{m.group(0)}</span>', part))
     return "".join(out)
+
+
+def neonatal_regimens(handbook: Any, topic_id: str) -> frozenset[str]:
+    """Regimens the topic assigns to neonates (special_populations[].regimen): their printed
+    and fallback weight-band tables use the neonatal weight range."""
+    topic = handbook.topics.get(topic_id)
+    groups = topic.special_populations if topic is not None else []
+    return frozenset(g.regimen for g in groups if g.population == "neonates" and g.regimen)

@@ -27,12 +27,12 @@ from typing import Any
 import jinja2
 from markupsafe import Markup, escape
 
-from .calculate import fmt as fmt_computed
+from .calc.display import fmt_plain as fmt_computed
 from .escape import abbreviation, md_prose, md_text
 from .escape import attr as _attr
 from .model import Reference, Topic
 from .model.common import Cited
-from .model.topic import NOT_COVERED_TEXT, DecisionTable, Regimen
+from .model.topic import NOT_COVERED_TEXT, Regimen
 from .navigation import specialty_index_path, specialty_nav
 from .present import fmt_band, fmt_figure_value, fmt_number, fmt_quantity, fmt_unit, template_environment
 from .project import THEME_DIR
@@ -114,6 +114,12 @@ class Citations:
         # data-search-exclude: "[1][4]" is noise in the search index (3% of it).
         return Markup("<sup data-search-exclude>" + "".join(links) + "</sup>") if links else Markup("")
 
+    def secondary_only(self, cited: Cited) -> bool:
+        """True when every source a statement cites is a secondary summary: the page
+        says so next to the statement."""
+        ids = [ref_id for ref_id in cited.cite if ref_id in self.references]
+        return bool(ids) and all(self.references[i].type.value == "secondary-summary" for i in ids)
+
     def entries(self) -> list[tuple[int, Reference, list[str]]]:
         """(number, reference, citing anchors) in number order."""
         return [(n, self.references[ref_id], self.uses[ref_id]) for ref_id, n in self.numbers.items()]
@@ -153,11 +159,14 @@ class RenderOptions:
     build_date: dt.date | None = None
     """Date shown as "built on" (from SOURCE_DATE_EPOCH); None hides it."""
     calculator_specs: Callable[[Handbook, str], dict[str, Any]] | None = None
-    """Compiles a calculator spec (generator.calculate.compile_spec), when available."""
-    weight_band_rows: Callable[..., list[Any]] | None = None
-    """Weight-band rows for the <noscript> table (generator.calculate.weight_band_rows)."""
-    weight_bands_kg: dict[str, list[float]] = field(default_factory=dict)
-    """Weights of the <noscript> tables by range name (adult, neonatal), from theme/print/config.yaml."""
+    """The compiled program of a calculator as JSON (generator.calc), when available."""
+    weight_band_tables: Callable[..., list[Any]] | None = None
+    """Weight-band tables for the <noscript> fallback (generator.calc.tables.weight_band_tables)."""
+    weight_bands_kg: dict[str, tuple[float, float, float]] = field(default_factory=dict)
+    vectors_dir: Path | None = None
+    """Folder of the shared calculator vectors (tests/vectors/), for the validation pages."""
+    """Weight ranges (from, to, step kg) of the <noscript> tables by name (adult, neonatal),
+    from theme/print/config.yaml."""
 
 
 @dataclass
@@ -227,6 +236,7 @@ def _new_environment() -> jinja2.Environment:
         SECTION_ORDER=SECTION_ORDER,
         topic_path=topic_path,
         frequency=regimen_frequency,
+        link_href=link_href,
     )
     return env
 
@@ -249,8 +259,10 @@ def _glossary_block(handbook: Handbook) -> str:
     return "\n" + "\n".join(lines) + "\n" if lines else ""
 
 
-def _decision_cells(table: DecisionTable) -> dict[tuple[str, str], Any]:
-    return {(cell.band, cell.condition): cell for cell in table.cells}
+def link_href(target: str) -> str:
+    """A decision cell's link (topic-id or topic-id#anchor) as a link between topic pages."""
+    topic_id, _, anchor = target.partition("#")
+    return f"{topic_id}.md" + (f"#{anchor}" if anchor else "")
 
 
 def _calculator_views(handbook: Handbook, topic: Topic, options: RenderOptions) -> list[dict[str, Any]]:
@@ -261,7 +273,7 @@ def _calculator_views(handbook: Handbook, topic: Topic, options: RenderOptions) 
         if options.calculator_specs is not None:
             spec = options.calculator_specs(handbook, calc_id)
             view["spec_json"] = _spec_attr(spec)
-            view["bands"] = _weight_band_tables(spec, topic, options)
+            view["bands"] = _weight_band_tables(spec, topic, options, handbook)
         views.append(view)
     return views
 
@@ -273,24 +285,26 @@ def _spec_attr(spec: dict[str, Any]) -> Markup:
     return Markup(text.replace("&", "&amp;").replace("'", "&#39;").replace("<", "&lt;").replace(">", "&gt;"))
 
 
-def _weight_band_tables(spec: dict[str, Any], topic: Topic, options: RenderOptions) -> list[dict[str, Any]]:
-    """Precomputed tables for readers without JavaScript, one per regimen with
-    the default product (the first offered, as in the pocket guide): one table per
-    product multiplied the page's weight sevenfold for readers who mostly never see
-    it. Every number is computed by the calculator engine from content; the weights
-    (presentation only) come from theme/print/config.yaml like the PDF's, and rows
-    the engine refuses are left out."""
-    if options.weight_band_rows is None or spec.get("kind") != "weight-dose":
+def _weight_band_tables(
+    spec: dict[str, Any], topic: Topic, options: RenderOptions, handbook: Handbook
+) -> list[dict[str, Any]]:
+    """Precomputed tables for readers without JavaScript, one per regimen with the default
+    product (the first offered, as in the pocket guide). Every number is computed by the
+    calculator engine (generator.calc.tables); the weight ranges (presentation only) come
+    from theme/print/config.yaml like the PDF's."""
+    from .calc.tables import row_cells
+    from .present import neonatal_regimens
+
+    program = handbook.programs.get(spec.get("id", ""))
+    if options.weight_band_tables is None or program is None or program.dose is None:
         return []
-    neonatal = {g.regimen for g in topic.special_populations if g.population == "neonates" and g.regimen}
     tables = []
-    for regimen in spec.get("regimens", []):
-        weights = options.weight_bands_kg.get("neonatal" if regimen["id"] in neonatal else "adult", [])
-        product = (spec.get("products") or [None])[0]
-        product_id = product["id"] if product else None
-        rows = [r for r in options.weight_band_rows(spec, regimen["id"], weights, product_id) if r.get("ok")]
-        if rows:
-            tables.append({"regimen": regimen, "product": product, "rows": rows})
+    neonatal = neonatal_regimens(handbook, program.topic)
+    ranges = dict.fromkeys(neonatal, "neonatal")
+    for table in options.weight_band_tables(program, options.weight_bands_kg, range_for=ranges):
+        if table.rows:
+            cells = [row_cells(program, table, row) for row in table.rows]
+            tables.append({"table": table, "rows": cells})
     return tables
 
 
@@ -309,7 +323,7 @@ def render_topic(
         handbook=handbook,
         cite=citations,
         citations=citations,
-        cells=_decision_cells,
+        product_name=lambda product_id: handbook.products[product_id].name,
         regimens={r.id: r for r in topic.regimens},
         calculators=_calculator_views(handbook, topic, options),
         related=[handbook.topics[i] for i in topic.related if i in handbook.topics],
@@ -413,6 +427,24 @@ def _index_page(
 _INDEX_CACHE_NEXT: dict[tuple[Any, ...], str] = {}
 
 
+def _validation_pages(handbook: Handbook, options: RenderOptions) -> dict[str, tuple[str, str]]:
+    """path -> (nav title, Markdown) of each calculator's validation page (generator.calc)."""
+    from .calc.validation import Outcome, python_results
+    from .calc.validation_page import validation_page
+
+    pages = {}
+    for calc_id, program in handbook.programs.items():
+        if options.vectors_dir is not None:
+            outcome = python_results(program, options.vectors_dir / f"{calc_id}.json")
+        else:
+            outcome = Outcome(program.id, program.engine, program.digest(), problem="no shared vectors in this build")
+        title = f"Validation: {program.title}"
+        meta = _front_matter(title=str(_attr(title)), hb_kind="validation", search={"exclude": True})
+        page = meta + validation_page(handbook, program, outcome)
+        pages[f"calculators/{calc_id}-validation.md"] = (str(_attr(title)), page)
+    return pages
+
+
 def build_pages(handbook: Handbook, options: RenderOptions | None = None) -> RenderResult:
     """Every Markdown file of the site and the navigation, in memory."""
     options = options or RenderOptions()
@@ -459,6 +491,10 @@ def build_pages(handbook: Handbook, options: RenderOptions | None = None) -> Ren
     files["calculators.md"] = _index_page(env, "calculators.md.j2", "Calculators", uses=calculator_uses, **common)
     files["recent.md"] = _index_page(env, "recent.md.j2", "Recently updated", recent=recent, **common)
     files["glossary.md"] = _index_page(env, "glossary.md.j2", "Glossary", **common)
+    if handbook.hazards is not None:
+        # Rendered whole each build: one page, and its key must not include the log.
+        meta = _front_matter(title="Clinical safety", hb_kind="index", search={"exclude": True})
+        files["clinical-safety.md"] = meta + env.get_template("clinical-safety.md.j2").render(log=handbook.hazards)
     group_size = handbook.meta.nav_group_size
     for specialty in specialties:
         if len(by_specialty[specialty]) > group_size:
@@ -492,6 +528,8 @@ def build_pages(handbook: Handbook, options: RenderOptions | None = None) -> Ren
     def entry(topic: Topic) -> dict[str, str]:
         return {str(_attr(topic.title)): topic_path(topic.id)}
 
+    validation = _validation_pages(handbook, options)
+    files.update({path: page for path, (_, page) in validation.items()})
     nav: list[Any] = [{"Home": "index.md"}]
     for specialty in specialties:
         nav.append({str(_attr(specialty)): specialty_nav(specialty, by_specialty[specialty], group_size, entry)})
@@ -501,12 +539,17 @@ def build_pages(handbook: Handbook, options: RenderOptions | None = None) -> Ren
                 {"By specialty": "specialties.md"},
                 {"A–Z": "a-z.md"},
                 {"Drugs": "drugs.md"},
-                {"Calculators": "calculators.md"},
+                {
+                    "Calculators": [{"All calculators": "calculators.md"}]
+                    + [{title: path} for path, (title, _) in validation.items()]
+                },
                 {"Recently updated": "recent.md"},
                 {"Glossary": "glossary.md"},
             ]
         }
     )
+    if handbook.hazards is not None:
+        nav.append({"Clinical safety": "clinical-safety.md"})
     return RenderResult(files={k: v.encode("utf-8") for k, v in sorted(files.items())}, nav=nav)
 
 

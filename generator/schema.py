@@ -8,7 +8,8 @@ from pathlib import Path
 from pydantic import BaseModel
 
 from .model import GlossaryFile, HandbookMeta, ProductsFile, ReferencesFile, Topic
-from .model.calculator import Calculator
+from .model.calculator import Calculator, FormulaLibrary
+from .model.safety import HazardLog
 
 __all__ = ["SCHEMAS", "schema_text", "write_schemas"]
 
@@ -20,6 +21,8 @@ SCHEMAS: dict[str, type[BaseModel]] = {
     "references.schema.json": ReferencesFile,
     "glossary.schema.json": GlossaryFile,
     "products.schema.json": ProductsFile,
+    "formulas.schema.json": FormulaLibrary,
+    "hazards.schema.json": HazardLog,
 }
 
 

@@ -17,6 +17,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -32,13 +33,17 @@ from .model import (
     ReferencesFile,
     Topic,
 )
-from .model.calculator import Calculator, cross_check_calculator
+from .model.calculator import Calculator, FormulaLibrary
 from .model.common import Model, Problems
+from .model.safety import HazardLog
 
 __all__ = ["Handbook", "Located", "load_handbook", "today", "validate_content"]
 
 TOPIC_DIR = "topics"
 CALCULATOR_DIR = "calculators"
+FORMULAS_FILE = "formulas.yaml"
+# The hazard log is optional while drafting; a release refuses a handbook without one.
+HAZARD_LOG = Path("safety") / "hazards.yaml"
 
 
 def today() -> dt.date:
@@ -72,7 +77,13 @@ class Handbook:
     glossary: GlossaryFile
     products: dict[str, Product]
     calculators: dict[str, Calculator]
+    hazards: HazardLog | None = None
+    """The clinical hazard log (content/safety/hazards.yaml), when there is one."""
     sources: dict[str, Located] = field(default_factory=dict)
+    formulas: FormulaLibrary | None = None
+    """content/formulas.yaml: the formula library and display rules (needed when there are calculators)."""
+    programs: dict[str, Any] = field(default_factory=dict)
+    """Compiled calculator programs (generator.calc.program.Program) by calculator id."""
     """Where each file came from, keyed by "topics/<id>", "calculators/<id>", "references"..."""
     warnings: list[str] = field(default_factory=list)
     unfinished_drafts: dict[str, str] = field(default_factory=dict)
@@ -305,6 +316,17 @@ def _raw_cites(data: Any, loc: Loc) -> Iterator[tuple[Loc, Any]]:
             yield from _raw_cites(value, (*loc, key))
 
 
+def _cell_links(data: dict[str, Any]) -> Iterator[tuple[Loc, str]]:
+    """(location, target) of every decision-table cell link in raw topic data."""
+    tables = data.get("decision_tables")
+    for i, table in enumerate(tables if isinstance(tables, list) else []):
+        cells = table.get("cells") if isinstance(table, dict) else None
+        for j, cell in enumerate(cells if isinstance(cells, list) else []):
+            link = cell.get("link") if isinstance(cell, dict) else None
+            if isinstance(link, str):
+                yield ("decision_tables", i, "cells", j, "link"), link
+
+
 def _check_links(where: Located, topic_ids: set[str], calculator_ids: set[str], report: Report) -> None:
     """Checks of a topic file against the other files, on raw data (see _raw_cites)."""
     data = where.loaded.data
@@ -323,10 +345,50 @@ def _check_links(where: Located, topic_ids: set[str], calculator_ids: set[str], 
             close = difflib.get_close_matches(other, sorted(topic_ids), n=1)
             hint = f" (did you mean '{close[0]}'?)" if close else ""
             err(("related", i), f"links to a missing topic '{other}'{hint}; no content/topics/{other}.yaml")
+    for loc, target in _cell_links(data):
+        if target.split("#")[0] not in topic_ids:
+            err(
+                loc, f"links to a missing topic '{target.split('#')[0]}'; no content/topics/{target.split('#')[0]}.yaml"
+            )
     calcs = data.get("calculators")
     for i, calc in enumerate(calcs if isinstance(calcs, list) else []):
         if isinstance(calc, str) and calc not in calculator_ids:
             err(("calculators", i), f"no calculator '{calc}' (no content/calculators/{calc}.yaml)")
+
+
+def _check_hazards(log: HazardLog, where: Located, calculator_ids: set[str], report: Report) -> None:
+    """Every calculator a hazard names exists."""
+    for i, hazard in enumerate(log.hazards):
+        for j, calc in enumerate(hazard.calculators):
+            if calc not in calculator_ids:
+                loc: Loc = ("hazards", i, "calculators", j)
+                line, col = where.at(*loc)
+                report.error(
+                    where.path,
+                    line,
+                    col,
+                    format_loc(loc),
+                    f"no calculator '{calc}' (no content/calculators/{calc}.yaml)",
+                )
+
+
+def _check_products(topic: Topic, where: Located, products: dict[str, Product], report: Report) -> None:
+    """Contraindications and cautions name products that exist."""
+    if not products:
+        return  # products.yaml failed its own checks
+    for section in ("contraindications", "cautions"):
+        for i, item in enumerate(getattr(topic, section)):
+            for j, product_id in enumerate(item.products):
+                if product_id not in products:
+                    loc: Loc = (section, i, "products", j)
+                    line, col = where.at(*loc)
+                    report.error(
+                        where.path,
+                        line,
+                        col,
+                        format_loc(loc),
+                        f"no product '{product_id}' in content/products.yaml (expected one of {', '.join(products)})",
+                    )
 
 
 def _check_review(topic: Topic, where: Located, meta: HandbookMeta, report: Report, on: dt.date) -> None:
@@ -346,6 +408,55 @@ def _check_review(topic: Topic, where: Located, meta: HandbookMeta, report: Repo
             "review.next_review_due",
             f"review falls due within {meta.review_policy.warn_days} days ({due.isoformat()})",
         )
+
+
+def _compile_calculators(
+    calculators: dict[str, Calculator],
+    topics: dict[str, Topic],
+    topic_ids: set[str],
+    products: dict[str, Product],
+    references: dict[str, Reference],
+    formulas: FormulaLibrary | None,
+    sources: dict[str, Located],
+    root: Path,
+    report: Report,
+) -> dict[str, Any]:
+    """Every calculator compiled to its program; each problem located in its file."""
+    from .calc.compiler import check_library, compile_calculator
+
+    if formulas is not None:
+        where = sources["formulas"]
+        for loc, message in check_library(formulas):
+            line, col = where.at(*loc)
+            report.error(where.path, line, col, format_loc(loc), message)
+    elif calculators and "formulas" not in sources:
+        message = "missing: calculators need the formula library and display rules"
+        report.error(_display(root / FORMULAS_FILE), 1, 1, "<file>", message)
+    programs: dict[str, Any] = {}
+    view = SimpleNamespace(topics=topics, products=products, references=references)
+    for stem, calculator in calculators.items():
+        where = sources[f"calculators/{stem}"]
+        if calculator.id != stem:
+            line, col = where.at("id")
+            report.error(
+                where.path, line, col, "id", f"id must equal the file name (expected '{stem}', got '{calculator.id}')"
+            )
+        if calculator.topic in topic_ids and calculator.topic not in topics:
+            continue  # the topic failed its own checks, reported there; checking against it would only echo them
+        if calculator.topic not in topics:
+            line, col = where.at("topic")
+            message = f"no topic '{calculator.topic}' (expected content/topics/{calculator.topic}.yaml)"
+            report.error(where.path, line, col, "topic", message)
+            continue
+        if products == {} and calculator.dose is not None and calculator.dose.products:
+            continue  # products.yaml failed its own checks
+        program, problems = compile_calculator(calculator, view, formulas)
+        for loc, message in problems:
+            line, col = where.at(*loc)
+            report.error(where.path, line, col, format_loc(loc), message)
+        if program is not None:
+            programs[stem] = program
+    return programs
 
 
 def validate_content(
@@ -372,6 +483,13 @@ def validate_content(
     references_file: ReferencesFile | None = parse("references", root / "references.yaml", ReferencesFile)
     glossary: GlossaryFile | None = parse("glossary", root / "glossary.yaml", GlossaryFile)
     products_file: ProductsFile | None = parse("products", root / "products.yaml", ProductsFile)
+    formulas: FormulaLibrary | None = None
+    if (root / FORMULAS_FILE).is_file():
+        formulas = parse("formulas", root / FORMULAS_FILE, FormulaLibrary)
+
+    hazards: HazardLog | None = None
+    if (root / HAZARD_LOG).exists():
+        hazards = parse("hazards", root / HAZARD_LOG, HazardLog)
 
     topic_paths = sorted((root / TOPIC_DIR).glob("*.yaml"))
     calculator_paths = sorted((root / CALCULATOR_DIR).glob("*.yaml"))
@@ -432,18 +550,14 @@ def validate_content(
     for stem, topic in topics.items():
         if meta is not None:
             _check_review(topic, sources[f"topics/{stem}"], meta, report, on)
-    for stem, calculator in calculators.items():
-        where = sources[f"calculators/{stem}"]
-        if calculator.id != stem:
-            line, col = where.at("id")
-            report.error(
-                where.path, line, col, "id", f"id must equal the file name (expected '{stem}', got '{calculator.id}')"
-            )
-        if calculator.topic in topic_ids and calculator.topic not in topics:
-            continue  # the topic failed its own checks, reported there; checking against it would only echo them
-        for loc, message in cross_check_calculator(calculator, topics=topics, products=products):
-            line, col = where.at(*loc)
-            report.error(where.path, line, col, format_loc(loc), message)
+    programs = _compile_calculators(
+        calculators, topics, topic_ids, products, references, formulas, sources, root, report
+    )
+
+    if hazards is not None:
+        _check_hazards(hazards, sources["hazards"], calculator_ids, report)
+    for stem, topic in topics.items():
+        _check_products(topic, sources[f"topics/{stem}"], products, report)
 
     # Citations: every cited id exists; every reference is cited somewhere.
     if references_file is not None:
@@ -485,7 +599,10 @@ def validate_content(
         glossary=glossary,
         products=products,
         calculators=dict(sorted(calculators.items())),
+        hazards=hazards,
         sources=sources,
+        formulas=formulas,
+        programs=dict(sorted(programs.items())),
         unfinished_drafts=unfinished,
     )
     return handbook, report

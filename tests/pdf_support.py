@@ -71,7 +71,7 @@ def weight_band_tables(html: str) -> dict[str, list[dict[str, Any]]]:
                 r'<tr( class="capped")?>\s*<th scope="row"[^>]*>([^<]*)</th>(.*?)</tr>', group, re.S
             ):
                 texts = [re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", cells, re.S)]
-                low, _, high = weight.partition(" to ")
+                low, _, high = weight.partition("–")
                 dose = texts[0].split(" ")[0]
                 rows.append(
                     {

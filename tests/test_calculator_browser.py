@@ -5,7 +5,7 @@ and served on 127.0.0.1, and the offline build opened from file://.
 The registrar's case of /work/shared/USERS.md: weight 96 kg, height 170 cm, female;
 platelet count 12 with active bleeding. The expected figures are worked by hand in
 tests/vectors/ivig-dose.json and itp-grade.json (same inputs); here they are read off
-the page as a reader sees them.
+the page as a reader sees them: the headline, the steps, the summary, the working.
 """
 
 from __future__ import annotations
@@ -21,7 +21,6 @@ import pytest
 from browser_support import PHONE, serve
 
 from generator.build import build_site
-from generator.calculate import compile_spec
 from generator.validate import load_handbook
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -32,34 +31,43 @@ TOPIC = "topics/ivig-in-itp"
 pytestmark = [pytest.mark.browser]
 
 # What the registrar reads, worked by hand (tests/vectors/ivig-dose.json, first case):
-# IBW 45.5 + 2.3 x (170 / 2.54 - 60) = 61.44 kg; BMI 33.22 > 30, so adjusted
-# 61.44 + 0.4 x (96 - 61.44) = 75.26 kg; 1 g/kg: 75.26 g, rounded to 75 g = 40 + 20 + 10 + 5;
-# Privigen 10%: 0.5 mg/kg/min = 22.58 mL/h, label maximum 4 mg/kg/min = 180.63 mL/h.
+# IBW 45.5 + 2.3 x (170 / 2.54 - 60) = 61.44 kg; BMI 33.2 > 30, so adjusted
+# 61.44 + 0.4 x (96 - 61.44) = 75.26 kg; 1 g/kg: 75.26 g, dispensed 75 g = 40 + 20 + 10 + 5
+# (-0.3%); Privigen 10%: 0.5 mg/kg/min = 22.6 mL/h, label maximum 4 mg/kg/min = 180.6 mL/h.
+REGISTRAR_HEADLINE = "Give 75 g = 750 mL Privigen: 40 + 20 + 10 + 5 g vials; start at 22.6 mL/h."
 REGISTRAR = {
-    "dosing-weight": "75.26 kg (adjusted body weight)",
-    "dose": "75.26 g",
-    "rounded": "75 g",
-    "vials": "1 × 40 g, 1 × 20 g, 1 × 10 g, 1 × 5 g",
+    "dosing_weight_kg": "75.26 kg",
+    "dose_per_day": "75.26 g",
+    "dispensed": "75 g = 40 + 20 + 10 + 5 g vials (-0.3% from the prescribed course)",
 }
-REGISTRAR_RATES = [
-    "0.5 mg/kg/min: 22.58 mL/h",
-    "increase as tolerated up to 4 mg/kg/min: 180.63 mL/h (maximum)",
+REGISTRAR_STEPS = [
+    "Start at 22.6 mL/h (0.5 mg/kg/min).",
+    "Increase as tolerated up to 180.6 mL/h (4 mg/kg/min), the maximum.",
+    "Shortest infusion time: 4 h 10 min.",
 ]
-# tests/vectors/itp-grade.json, first case: 12 x10^9/L < 25 is grade 4; with active bleeding
-# the article's pathway, shown as its action text (the id is only a data attribute).
+# tests/vectors/itp-grade.json, first case: 12 x10^9/L < 25 is grade 4; with life-threatening
+# bleeding in an adult, the emergency pathway, shown as its action text (the id is only a
+# data attribute).
 GRADE_4_ACTIVE = {
-    "grade": "Grade 4 (CTCAE v5.0)",
+    "grade": "Grade 4 (CTCAE v5.0, grade 3 split at 30)",
     "recommendation": (
-        "Give all three together: IVIG 1 g/kg, a platelet transfusion, and prednisone 1 to 2 mg/kg/day."
+        "Emergency: call haematology now. Transfuse platelets without delay; give an IV corticosteroid (drug and dose as haematology advises) and IVIG 1 g/kg IV, repeated on day 2 if needed (at most 2 g/kg a course). Follow the emergency section."
     ),
 }
-GRADE_4_ACTIVE_PATHWAY = "ivig-steroids-transfusion"
+GRADE_4_ACTIVE_PATHWAY = "itp-emergency"
+CRITICAL_ADULT = "life-threatening/adult/none"
+
+
+def choose_conditions(calc: Any, combination: str) -> None:
+    """Tick the grade calculator's condition radios: "bleeding/age_group/procedure"."""
+    for axis, value in zip(("bleeding", "age_group", "procedure"), combination.split("/"), strict=True):
+        calc.locator(f'[data-input={axis}] input[value="{value}"]').check()
 
 
 @pytest.fixture(scope="module")
 def specs() -> dict[str, dict[str, Any]]:
     handbook = load_handbook(CONTENT)
-    return {cid: compile_spec(handbook, cid) for cid in ("ivig-dose", "itp-grade")}
+    return {cid: handbook.programs[cid].to_json() for cid in ("ivig-dose", "itp-grade")}
 
 
 @pytest.fixture(scope="module")
@@ -104,108 +112,130 @@ def calculator(page: Any, calculator_id: str) -> Any:
     return calc
 
 
+def label(spec: dict[str, Any], input_id: str) -> str:
+    return next(i["label"] for i in spec["inputs"] if i["id"] == input_id)
+
+
 def registrar_types_her_patient(calc: Any, spec: dict[str, Any]) -> None:
-    calc.get_by_label(spec["inputs"]["weight_kg"]["label"], exact=True).fill("96")
-    calc.get_by_label(spec["inputs"]["height_cm"]["label"], exact=True).fill("170")
-    calc.get_by_text(spec["text"]["female"], exact=True).tap()
-    calc.get_by_label(spec["text"]["product"], exact=True).select_option("privigen")
+    calc.get_by_label(label(spec, "weight_kg"), exact=True).fill("96")
+    calc.get_by_label(label(spec, "height_cm"), exact=True).fill("170")
+    calc.get_by_text("Female", exact=True).tap()
+    calc.get_by_label(label(spec, "product"), exact=True).select_option("privigen")
 
 
 def read_dose(calc: Any) -> dict[str, str]:
     return {key: calc.locator(f"[data-calc={key}]").text_content() for key in REGISTRAR}
 
 
-def read_rates(calc: Any) -> list[str]:
-    return calc.locator("[data-calc^=rate]").all_text_contents()
+def read_steps(calc: Any) -> list[str]:
+    return calc.locator("[data-calc=step]").all_text_contents()
 
 
-def test_registrar_reads_dosing_weight_dose_vials_and_pump_rates(page: Any, specs: dict[str, dict[str, Any]]) -> None:
+def messages(calc: Any, input_id: str) -> list[str]:
+    return calc.locator(f"[data-input={input_id}] .calc-msg").all_text_contents()
+
+
+def test_registrar_reads_what_to_give_then_steps_then_working(page: Any, specs: dict[str, dict[str, Any]]) -> None:
     spec = specs["ivig-dose"]
     calc = calculator(page, "ivig-dose")
     registrar_types_her_patient(calc, spec)
+    assert calc.locator("[data-calc=headline]").text_content() == REGISTRAR_HEADLINE
+    assert read_steps(calc) == REGISTRAR_STEPS
     assert read_dose(calc) == REGISTRAR
-    assert read_rates(calc) == REGISTRAR_RATES
-    # No age typed: the adjustment assumes an adult, and says so in the live region.
-    assert calc.locator("[role=status]").text_content() == spec["text"]["age_assumed"].replace("{age}", "18")
+    # The warning is shown under the field it concerns (age), not in a list at the bottom.
+    assert messages(calc, "age_years") == ["Age not given: the adjustment assumes an adult (18 years or over)."]
+    # Order on the page: headline, steps, summary, working.
+    order = calc.locator(".calc-headline, .calc-steps, .calc-summary, .calc-working").evaluate_all(
+        "els => els.map(e => e.className)"
+    )
+    assert order == ["calc-headline", "calc-steps", "calc-summary", "calc-working"]
     calc.locator("details.calc-working summary").tap()
     working = calc.locator(".calc-working li").all_text_contents()
     assert working[2] == (
-        "BMI 33.22 > 30 and weight above IBW: adjusted body weight = 61.44 + 0.4 × (96 − 61.44) = 75.26 kg"
+        "BMI 33.2 > 30 and weight above IBW: adjusted body weight = 61.44 + 0.4 × (96 − 61.44) = 75.26 kg."
     )
-    assert working[-1] == "4 mg/kg/min × 75.26 kg × 60 ÷ (1000 × 0.1 g/mL) = 180.63 mL/h"
-
-    # Male: IBW 65.94 kg, adjusted 77.96 kg; the result follows the tap at once.
-    calc.get_by_text(spec["text"]["male"], exact=True).tap()
-    assert calc.locator("[data-calc=dosing-weight]").text_content() == "77.96 kg (adjusted body weight)"
+    assert working[-1] == "4 mg/kg/min × 75.26 kg ÷ 0.1 g/mL = 180.6 mL/h"
+    calc.get_by_text("Male", exact=True).tap()
+    assert calc.locator("[data-calc=dosing_weight_kg]").text_content() == "77.96 kg"
 
 
 def test_renal_risk_caps_the_rates_at_the_lower_maximum(page: Any, specs: dict[str, dict[str, Any]]) -> None:
     spec = specs["ivig-dose"]
     calc = calculator(page, "ivig-dose")
     registrar_types_her_patient(calc, spec)
-    calc.get_by_label(spec["text"]["product"], exact=True).select_option("octagam-10")
-    calc.get_by_text(spec["text"]["risk"]).tap()
-    # 75.26 kg x 0.6: 1 -> 45.16, 2 -> 90.31, then at most 3.3 -> 149.02 mL/h.
-    assert read_rates(calc) == [
-        "1 mg/kg/min: 45.16 mL/h × 30 min",
-        "2 mg/kg/min: 90.31 mL/h × 30 min",
-        "increase as tolerated up to 3.3 mg/kg/min: 149.02 mL/h (maximum)",
+    calc.get_by_label(label(spec, "product"), exact=True).select_option("octagam-10")
+    calc.get_by_text(label(spec, "renal_or_thrombotic_risk")).tap()
+    # 1, 2 mg/kg/min x 75.26 kg x 0.6 = 45.2, 90.3 mL/h; at-risk maximum 3.3 -> 149 mL/h.
+    assert read_steps(calc)[:3] == [
+        "45.2 mL/h (1 mg/kg/min) for 30 min.",
+        "90.3 mL/h (2 mg/kg/min) for 30 min.",
+        "Increase as tolerated up to 149 mL/h (3.3 mg/kg/min), the maximum.",
     ]
 
 
-def test_absurd_weight_is_refused_and_announced(page: Any, specs: dict[str, dict[str, Any]]) -> None:
+def test_absurd_weight_is_refused_under_its_field(page: Any, specs: dict[str, dict[str, Any]]) -> None:
     calc = calculator(page, "ivig-dose")
-    weight = calc.get_by_label(specs["ivig-dose"]["inputs"]["weight_kg"]["label"], exact=True)
+    weight = calc.get_by_label(label(specs["ivig-dose"], "weight_kg"), exact=True)
     weight.fill("960")
-    status = calc.locator("[role=status]")
-    assert status.get_attribute("aria-live") == "polite"
-    assert status.text_content() == "Weight must be between 0.3 and 350 kg."
+    assert messages(calc, "weight_kg") == ["Weight must be between 0.3 and 350 kg."]
     assert weight.get_attribute("aria-invalid") == "true"
-    assert calc.locator("[data-calc=dose]").count() == 0
+    assert "-msg" in (weight.get_attribute("aria-describedby") or "")
+    assert calc.locator("[data-calc=headline]").count() == 0
     assert weight.get_attribute("inputmode") == "decimal"
+
+
+def test_inches_in_the_cm_box_are_refused(page: Any, specs: dict[str, dict[str, Any]]) -> None:
+    """Review case 11: 150 kg with 65 typed as cm (inches meant): BMI 355 is refused."""
+    spec = specs["ivig-dose"]
+    calc = calculator(page, "ivig-dose")
+    calc.get_by_label(label(spec, "weight_kg"), exact=True).fill("150")
+    calc.get_by_label(label(spec, "height_cm"), exact=True).fill("65")
+    calc.get_by_text("Female", exact=True).tap()
+    assert messages(calc, "height_cm")[0].startswith("BMI 355 kg/m² is not plausible: check that the height is in cm")
+    assert calc.locator("[data-calc=headline]").count() == 0
 
 
 def test_pounds_and_inches_are_converted_by_the_engine(page: Any, specs: dict[str, dict[str, Any]]) -> None:
     spec = specs["ivig-dose"]
     calc = calculator(page, "ivig-dose")
-    selects = calc.locator(".calc-input select")
-    selects.nth(0).select_option("lb")
-    selects.nth(1).select_option("in")
-    calc.get_by_label(spec["inputs"]["weight_kg"]["label"], exact=True).fill("211.64")  # 96.00 kg
-    calc.get_by_label(spec["inputs"]["height_cm"]["label"], exact=True).fill("67")  # 170.18 cm
-    calc.get_by_text(spec["text"]["female"], exact=True).tap()
-    # 211.64 x 0.45359237 = 95.998 kg; IBW 45.5 + 2.3 x 7 = 61.6; adjusted 61.6 + 0.4 x 34.398 = 75.36 kg.
-    assert calc.locator("[data-calc=dosing-weight]").text_content() == "75.36 kg (adjusted body weight)"
+    calc.locator("[data-input=weight_kg] select").select_option(label="lb")
+    calc.locator("[data-input=height_cm] select").select_option(label="in")
+    calc.get_by_label(label(spec, "weight_kg"), exact=True).fill("211.64")  # 96.00 kg
+    calc.get_by_label(label(spec, "height_cm"), exact=True).fill("67")  # 170.18 cm
+    calc.get_by_text("Female", exact=True).tap()
+    assert calc.locator("[data-calc=dosing_weight_kg]").text_content() == "75.36 kg"
     calc.locator("details.calc-working summary").tap()
     working = calc.locator(".calc-working li").all_text_contents()
-    assert working[:2] == ["211.64 lb × 0.45359237 = 96 kg", "67 in × 2.54 = 170.18 cm"]
-    # 960 lb is 435 kg: refused on the field the reader typed in.
-    calc.get_by_label(spec["inputs"]["weight_kg"]["label"], exact=True).fill("960")
-    assert calc.locator("[role=status]").text_content() == "Weight must be between 0.3 and 350 kg."
+    assert working[:2] == ["211.64 lb = 96 kg", "67 in = 170.18 cm"]
+    calc.get_by_label(label(spec, "weight_kg"), exact=True).fill("960")
+    assert messages(calc, "weight_kg") == ["Weight must be between 0.3 and 350 kg."]
 
 
 def test_grade_and_pathway(page: Any, specs: dict[str, dict[str, Any]]) -> None:
     spec = specs["itp-grade"]
     calc = calculator(page, "itp-grade")
-    calc.get_by_label(spec["measure"]["label"], exact=True).fill("12")
-    calc.get_by_text("Active bleeding", exact=True).tap()
+    calc.get_by_label(label(spec, "platelet_count"), exact=True).fill("12")
+    choose_conditions(calc, CRITICAL_ADULT)
     assert {key: calc.locator(f"[data-calc={key}]").text_content() for key in GRADE_4_ACTIVE} == GRADE_4_ACTIVE
-    # The reader sees what to do, not the pathway's id (kept for machines as data-pathway).
     recommendation = calc.locator("[data-calc=recommendation]")
     assert recommendation.get_attribute("data-pathway") == GRADE_4_ACTIVE_PATHWAY
     assert GRADE_4_ACTIVE_PATHWAY not in (calc.inner_text() or "")
     assert int(recommendation.evaluate("e => parseInt(getComputedStyle(e).fontWeight)")) >= 700
-    # 12 typed with /uL selected is 0.012 x10^9/L: graded, with a check-the-value warning.
-    calc.locator("select").first.select_option("/uL")
-    assert calc.locator("[role=status]").text_content() == "Platelet count is below 1 x10^9/L: check the value."
-    assert calc.locator("[data-calc=grade]").text_content() == "Grade 4 (CTCAE v5.0)"
-    # 25,000 per microlitre is 25 x10^9/L: grade 3, a cell the sources do not cover with active bleeding.
-    calc.locator("select").first.select_option("/uL")
-    calc.get_by_label(spec["measure"]["label"], exact=True).fill("25000")
-    assert calc.locator("[data-calc=grade]").text_content() == "Grade 3 (CTCAE v5.0)"
-    assert calc.locator("[role=status]").text_content() == ""
+    calc.locator("[data-input=platelet_count] select").select_option("/uL")
+    assert messages(calc, "platelet_count") == ["Platelet count is below 1 x10^9/L: check the value."]
+    assert calc.locator("[data-calc=grade]").text_content() == GRADE_4_ACTIVE["grade"]
+    # 150,000 per microlitre is 150 x10^9/L: not decreased; before an urgent procedure the
+    # sources say nothing, and the reader is told so.
+    calc.get_by_label(label(spec, "platelet_count"), exact=True).fill("150000")
+    choose_conditions(calc, "none/adult/urgent")
+    assert calc.locator("[data-calc=grade]").text_content() == (
+        "Not decreased (at or above the LLN) (CTCAE v5.0, grade 3 split at 30)"
+    )
+    assert calc.locator(".calc-msg").count() == 0
     assert calc.locator("[data-pathway]").count() == 0
-    assert calc.locator("[data-calc=recommendation]").text_content() == spec["not_covered_text"]
+    assert calc.locator("[data-calc=recommendation]").text_content() == spec["decision"]["not_covered_text"]
+    calc.get_by_label(label(spec, "platelet_count"), exact=True).fill("0")  # none counted: graded 4
+    assert calc.locator("[data-calc=grade]").text_content() == GRADE_4_ACTIVE["grade"]
 
 
 # Phones from the smallest in use (320) to the largest (430), and a phone on its side.
@@ -246,10 +276,10 @@ def fill_both_calculators(page: Any, specs: dict[str, dict[str, Any]]) -> None:
     and a count of 12 before a procedure; every working and sources list opened."""
     calc = calculator(page, "ivig-dose")
     registrar_types_her_patient(calc, specs["ivig-dose"])
-    calc.get_by_label(specs["ivig-dose"]["text"]["regimen"], exact=True).select_option("septic-400mg-3d")
+    calc.get_by_label(label(specs["ivig-dose"], "regimen"), exact=True).select_option("itp-400mg-5d")
     grade = calculator(page, "itp-grade")
-    grade.get_by_label(specs["itp-grade"]["measure"]["label"], exact=True).fill("12")
-    grade.get_by_text("At risk of bleeding (e.g. before a procedure)", exact=True).tap()
+    grade.get_by_label(label(specs["itp-grade"], "platelet_count"), exact=True).fill("12")
+    choose_conditions(grade, "none/adult/urgent")
     for details in page.locator(".calc details summary").all():
         details.tap()
 
@@ -308,10 +338,10 @@ def test_calculators_work_from_file_in_the_offline_build(
     calc = calculator(page, "ivig-dose")
     registrar_types_her_patient(calc, specs["ivig-dose"])
     assert read_dose(calc) == REGISTRAR
-    assert read_rates(calc) == REGISTRAR_RATES
+    assert read_steps(calc) == REGISTRAR_STEPS
     grade = calculator(page, "itp-grade")
-    grade.get_by_label(specs["itp-grade"]["measure"]["label"], exact=True).fill("12")
-    grade.get_by_text("Active bleeding", exact=True).tap()
+    grade.get_by_label(label(specs["itp-grade"], "platelet_count"), exact=True).fill("12")
+    choose_conditions(grade, CRITICAL_ADULT)
     assert grade.locator("[data-calc=recommendation]").text_content() == GRADE_4_ACTIVE["recommendation"]
     assert grade.locator("[data-calc=recommendation]").get_attribute("data-pathway") == GRADE_4_ACTIVE_PATHWAY
     assert errors == []
@@ -320,11 +350,12 @@ def test_calculators_work_from_file_in_the_offline_build(
 
 def test_author_text_is_never_markup(browser: Any, tmp_path: Path, specs: dict[str, dict[str, Any]]) -> None:
     spec = json.loads(json.dumps(specs["itp-grade"]))
-    spec["measure"]["label"] = "<img src=x onerror=alert(1)>Count"
-    shutil.copy(ASSETS / "javascripts" / "calculator.js", tmp_path / "calculator.js")
+    spec["inputs"][0]["label"] = "<img src=x onerror=alert(1)>Count"
+    for name in ("calc-engine.js", "calculator.js"):
+        shutil.copy(ASSETS / "javascripts" / name, tmp_path / name)
     (tmp_path / "x.html").write_text(
         f'<div data-md-component="calculator" data-calculator-spec="{html.escape(json.dumps(spec), quote=True)}">'
-        '</div><script src="calculator.js"></script>',
+        '</div><script src="calc-engine.js"></script><script src="calculator.js"></script>',
         encoding="utf-8",
     )
     page = browser.new_page()

@@ -28,6 +28,8 @@ ROOT = Path(__file__).resolve().parent.parent
 CONTENT = ROOT / "content"
 # The edition date: the review checks are judged on it so the test does not age.
 EDITION_DATE = dt.date(2026, 11, 23)
+# The clinical safety revision (issue 13) after the 2026-11 review.
+REVISION_DATE = dt.date(2026, 11, 30)
 MAIN = "ivig-in-itp"
 TABLE = "itp-grade-algorithm"
 
@@ -64,6 +66,7 @@ def all_cited(handbook: Handbook) -> Iterator[tuple[str, Cited]]:
         ("topics", handbook.topics),
         ("products", handbook.products),
         ("calculators", handbook.calculators),
+        ("formulas", {"library": handbook.formulas}),
     ):
         for key, model in models.items():
             for path, node in walk(model, f"{group}/{key}"):
@@ -136,8 +139,11 @@ def _table(topic: Topic) -> Any:
     return next(t for t in topic.decision_tables if t.id == TABLE)
 
 
-def _covered(topic: Topic) -> dict[tuple[str, str], Any]:
-    return {(c.band, c.condition): c for c in _table(topic).cells if not c.not_covered}
+def _covered(topic: Topic) -> dict[tuple[str, ...], Any]:
+    """Every combination (band, then a value per axis) with the covered cell that answers it."""
+    table = _table(topic)
+    cells = {combo: table.cell_for(combo) for combo in table.combinations()}
+    return {combo: cell for combo, cell in cells.items() if not cell.not_covered}
 
 
 def _populations(topic: Topic, population: str) -> list[Any]:
@@ -153,11 +159,10 @@ SECTIONS: list[tuple[str, Callable[[Topic], list[Any]]]] = [
         "primary indications",
         lambda t: (
             t.indications
-            if len(t.indications) == 4
-            and any("quickly" in i.scenario for i in t.indications)
+            if any("quickly" in i.scenario for i in t.indications)
             and any("Corticosteroids cannot be used" in i.scenario for i in t.indications)
             and any("Life-threatening" in i.scenario for i in t.indications)
-            and any("Surgery" in i.scenario for i in t.indications)
+            and any("urgent operation" in i.scenario for i in t.indications)
             else []
         ),
     ),
@@ -172,14 +177,19 @@ SECTIONS: list[tuple[str, Callable[[Topic], list[Any]]]] = [
     ("dosing algorithm", lambda t: list(_covered(t).values())),
     (
         "expected response",
+        lambda t: t.response if (80.0, "%") in set(_figures(t.response)) else [],
+    ),
+    # The 43 -> 178 x10^9/L rise is the septic trial's IVIG arm (2026-11 review): it moved
+    # from the response section to the septic population, with the placebo arm beside it.
+    (
+        "septic trial figures",
         lambda t: (
-            t.response
-            if {(80.0, "%"), (43.0, "x10^9/L"), (178.0, "x10^9/L")} <= set(_figures(t.response))
-            and any("day 9" in f.label for finding in t.response for f in finding.figures)
+            _populations(t, "sepsis")
+            if {(43.0, "x10^9/L"), (178.0, "x10^9/L"), (51.0, "x10^9/L"), (125.0, "x10^9/L")}
+            <= set(_figures(_populations(t, "sepsis")))
             else []
         ),
     ),
-    ("response predictors", lambda t: t.predictors if (5000.0, "molecules/platelet") in _figures(t.predictors) else []),
     ("mechanism", lambda t: [m for m in t.mechanism if "Fc receptor" in m.text]),
     ("pregnancy", lambda t: _populations(t, "pregnancy")),
     (
@@ -192,7 +202,10 @@ SECTIONS: list[tuple[str, Callable[[Topic], list[Any]]]] = [
     ),
     ("neonatal", lambda t: [g for g in _populations(t, "neonates") if g.regimen == "neonatal-400mg-5d"]),
     ("septic", lambda t: [g for g in _populations(t, "sepsis") if g.regimen == "septic-400mg-3d"]),
-    ("safety considerations", lambda t: [c for c in t.cautions if "corticosteroid" in c.text]),
+    (
+        "safety considerations",
+        lambda t: [c for c in t.cautions if c.kind.value in ("thrombosis", "renal", "haemolysis", "volume-load")],
+    ),
     (
         "serious adverse events",
         lambda t: (
@@ -204,7 +217,7 @@ SECTIONS: list[tuple[str, Callable[[Topic], list[Any]]]] = [
         ),
     ),
     ("emergency protocol", lambda t: [e for e in t.emergency if "platelet transfusion" in e.text]),
-    ("pitfalls", lambda t: t.pitfalls if len(t.pitfalls) == 4 else []),
+    ("pitfalls", lambda t: t.pitfalls if len(t.pitfalls) >= 4 else []),
 ]
 
 
@@ -221,48 +234,58 @@ def test_regimens_are_the_ones_calculators_use(main_topic: Topic) -> None:
         r.id: (r.dose.amount, r.dose.unit.value, r.frequency, r.days, r.route, r.max_per_course)
         for r in main_topic.regimens
     }
-    assert set(got) == {"itp-1g-once", "itp-400mg-5d", "neonatal-400mg-5d", "septic-400mg-3d"}
+    assert set(got) == {"itp-1g-once", "itp-1g-2d", "itp-400mg-5d", "neonatal-400mg-5d", "septic-400mg-3d"}
     assert got["itp-1g-once"][:5] == (1, "g/kg", "once", 1, "IV")
+    assert got["itp-1g-2d"][:5] == (1, "g/kg", "daily", 2, "IV")
     assert got["itp-400mg-5d"][:5] == (0.4, "g/kg", "daily", 5, "IV")
     assert got["neonatal-400mg-5d"][:5] == (400, "mg/kg", "daily", 5, "IV")
     assert got["septic-400mg-3d"][:5] == (400, "mg/kg", "daily", 3, "IV")
-    for regimen_id in ("itp-1g-once", "itp-400mg-5d"):
-        cap = got[regimen_id][5]
-        assert (cap.value, cap.unit.value) == (2, "g/kg")
-    # No source gives a course cap for the neonatal or septic schedules.
-    assert got["neonatal-400mg-5d"][5] is None
-    assert got["septic-400mg-3d"][5] is None
+    # Every regimen has its course limit: the labels' 2 g/kg, or the course as the one
+    # trial gave it.
+    caps = {regimen_id: (cap[5].value, cap[5].unit.value) for regimen_id, cap in got.items()}
+    assert caps == {
+        "itp-1g-once": (2, "g/kg"),
+        "itp-1g-2d": (2, "g/kg"),
+        "itp-400mg-5d": (2, "g/kg"),
+        "neonatal-400mg-5d": (2000, "mg/kg"),
+        "septic-400mg-3d": (1200, "mg/kg"),
+    }
 
 
-def test_course_cap_cites_the_product_labels(handbook: Handbook, main_topic: Topic) -> None:
+def test_course_cap_cites_a_label_or_the_trial(handbook: Handbook, main_topic: Topic) -> None:
     for regimen in main_topic.regimens:
-        if regimen.max_per_course is not None:
-            labels = [c for c in regimen.cite if handbook.references[c].type is ReferenceType.product_label]
-            assert labels, regimen.id
+        kinds = {handbook.references[c].type for c in regimen.cite}
+        assert kinds & {ReferenceType.product_label, ReferenceType.trial, ReferenceType.guideline}, regimen.id
 
 
 def test_single_dose_caps_are_not_published(handbook: Handbook) -> None:
-    """The 140 g per dose cap appears only in an AI-written article (unverified)."""
+    """The 140 g per dose cap appears only in an AI-written article (unverified). (The
+    formula library's Cockcroft-Gault "140 - age" is in years, not a dose.)"""
     for regimen in handbook.topics[MAIN].regimens:
         assert regimen.max_per_dose is None, regimen.id
     for path in CONTENT.rglob("*.yaml"):
-        assert not re.search(r"\b140\b", path.read_text(encoding="utf-8")), path.name
+        if path.name != "formulas.yaml":
+            assert not re.search(r"\b140\b", path.read_text(encoding="utf-8")), path.name
 
 
-def test_unlisted_secondary_regimens_are_marked(handbook: Handbook, main_topic: Topic) -> None:
+def test_historical_and_non_itp_regimens_are_marked(handbook: Handbook, main_topic: Topic) -> None:
+    """The neonatal schedule rests on four babies (1987); the septic one is not ITP."""
     neonatal = _regimen(main_topic, "neonatal-400mg-5d")
-    assert neonatal.cite == ["droracle-ivig-itp-2026"]
-    assert handbook.references["droracle-ivig-itp-2026"].type is ReferenceType.secondary_summary
-    assert neonatal.evidence is Evidence.low
-    assert "no primary source" in (neonatal.use_when or "").lower()
+    assert neonatal.cite == ["neonatal-1987"]
+    assert neonatal.evidence is Evidence.very_low
+    assert "not a current standard" in (neonatal.use_when or "").lower()
+    assert "newborns only" in neonatal.population.lower()
     septic = _regimen(main_topic, "septic-400mg-3d")
-    assert septic.cite == ["septic-1991", "droracle-ivig-itp-2026"]
-    assert septic.evidence is Evidence.low
+    assert septic.cite == ["septic-1991"]
+    assert septic.evidence is Evidence.very_low
+    assert "not itp" in septic.population.lower() and "not itp" in septic.name.lower()
     paper = handbook.references["septic-1991"]
-    assert paper.title == "Treatment of septic thrombocytopenia with immune globulin"
-    assert (paper.journal, paper.year) == ("Journal of Clinical Immunology", 1991)
-    # Nothing about it was invented.
-    assert (paper.authors, paper.doi, paper.pmid, paper.volume, paper.pages) == ([], None, None, None, None)
+    assert (paper.journal, paper.year, paper.pmid, paper.doi) == (
+        "Journal of Clinical Immunology",
+        1991,
+        "1761642",
+        "10.1007/BF00918802",
+    )
 
 
 # --------------------------------------------------------------------------- (c) the grade table
@@ -274,29 +297,46 @@ def _grade(table: Any, count: float) -> str:
     return hits[0]
 
 
-def test_grade_table_bands_are_ctcae_v5(main_topic: Topic) -> None:
+def test_grade_table_bands_follow_ctcae_v5_split_at_30(main_topic: Topic) -> None:
     table = _table(main_topic)
-    assert (table.measure, table.unit.value, table.scale) == ("Platelet count", "x10^9/L", "CTCAE v5.0")
+    assert (table.measure, table.unit.value) == ("Platelet count", "x10^9/L")
+    assert table.scale.startswith("CTCAE v5.0")
     assert [(b.id, b.min, b.below) for b in table.bands] == [
         ("grade-4", None, 25),
-        ("grade-3", 25, 50),
+        ("grade-3-below-30", 25, 30),
+        ("grade-3-from-30", 30, 50),
         ("grade-2", 50, 75),
         ("grade-1", 75, 150),
         ("normal", 150, None),
     ]
-    assert table.condition.name == "Bleeding"
-    assert [v.id for v in table.condition.values] == ["none", "risk", "active"]
+    assert [(c.id, [v.id for v in c.values]) for c in table.conditions] == [
+        ("bleeding", ["none", "minor", "life-threatening"]),
+        ("age_group", ["adult", "child"]),
+        ("procedure", ["none", "urgent"]),
+    ]
     assert "ctcae-5" in table.cite
 
 
+CTCAE = {
+    "grade-4": "grade-4",
+    "grade-3-below-30": "grade-3",
+    "grade-3-from-30": "grade-3",
+    "grade-2": "grade-2",
+    "grade-1": "grade-1",
+    "normal": "normal",
+}
+
+
 @pytest.mark.parametrize(
-    ("count", "grade"),
+    ("count", "band"),
     [
         (0, "grade-4"),
         (12, "grade-4"),
         (24.9, "grade-4"),
-        (25, "grade-3"),
-        (49.9, "grade-3"),
+        (25, "grade-3-below-30"),
+        (29.9, "grade-3-below-30"),
+        (30, "grade-3-from-30"),
+        (49.9, "grade-3-from-30"),
         (50, "grade-2"),
         (74.9, "grade-2"),
         (75, "grade-1"),
@@ -305,28 +345,11 @@ def test_grade_table_bands_are_ctcae_v5(main_topic: Topic) -> None:
         (400, "normal"),
     ],
 )
-def test_grade_boundaries(handbook: Handbook, count: float, grade: str) -> None:
-    assert _grade(_table(handbook.topics[MAIN]), count) == grade
-    # The grading topic uses the same boundaries.
+def test_grade_boundaries(handbook: Handbook, count: float, band: str) -> None:
+    assert _grade(_table(handbook.topics[MAIN]), count) == band
+    # The grading topic uses the same CTCAE boundaries (without the split at 30).
     grading = handbook.topics["ctcae-thrombocytopenia-grading"].decision_tables[0]
-    assert _grade(grading, count) == grade
-
-
-def test_grade_table_is_complete_and_covers_only_what_the_article_says(main_topic: Topic) -> None:
-    table = _table(main_topic)
-    pairs = [(c.band, c.condition) for c in table.cells]
-    assert sorted(pairs) == sorted((b.id, v.id) for b in table.bands for v in table.condition.values)
-    covered = {pair: cell.pathway for pair, cell in _covered(main_topic).items()}
-    assert covered == {
-        ("grade-4", "active"): "ivig-steroids-transfusion",
-        ("grade-3", "risk"): "ivig-steroids",
-        ("grade-2", "risk"): "steroids-consider-ivig",
-    }
-    for cell in _covered(main_topic).values():
-        assert cell.cite == ["praxis-2025-emergency"]
-        assert cell.evidence is Evidence.low
-    grade4 = _covered(main_topic)[("grade-4", "active")].action or ""
-    assert "1 g/kg" in grade4 and "platelet transfusion" in grade4 and "1 to 2 mg/kg/day" in grade4
+    assert _grade(grading, count) == CTCAE[band]
 
 
 def test_grading_topic_names_versions(handbook: Handbook) -> None:
@@ -359,8 +382,7 @@ def test_the_article_dangling_references_are_not_repeated(handbook: Handbook) ->
 
 def test_unverified_fields_are_declared(handbook: Handbook) -> None:
     refs = handbook.references
-    assert refs["neunert-2011"].pmid is None
-    assert "PubMed id" in (refs["neunert-2011"].note or "")
+    assert refs["neunert-2011"].pmid is None  # recalled from memory only: left out
     assert refs["provan-2019"].unverified == ["issue", "doi"]
     assert refs["neunert-2019"].pmid == "31794604"
     for ref in refs.values():
@@ -377,6 +399,26 @@ def test_products_cite_their_own_label(handbook: Handbook) -> None:
         assert label.url is None and label.year is None  # neither was recorded: none is invented
         for schedule in product.infusion:
             assert schedule.cite == product.cite
+
+
+def test_products_state_licence_and_excipient_hazards(handbook: Handbook) -> None:
+    """The calculators warn from these (issue 13): each product says what it is licensed
+    for, or that the licence was not retrieved; excipient hazards are named."""
+    products = handbook.products
+    for product in products.values():
+        assert product.licensed or any("licensed" in note.lower() for note in product.notes), product.id
+    itp = {
+        p.id: [u for u in p.licensed if "ITP" in u.indication and "not ITP" not in u.indication]
+        for p in products.values()
+    }
+    assert [(u.min_age_years, u.ages) for u in itp["privigen"]] == [(15, "15 years and older")]
+    assert [u.min_age_years for u in itp["octagam-10"]] == [18]
+    assert [u.min_age_years for u in itp["gammaplex-5"]] == [18]
+    assert itp["octagam-5"] == [] and itp["gammagard-liquid"] == []
+    excipients = {p.id: {e.name.split()[0] for e in p.excipients} for p in products.values()}
+    assert excipients["privigen"] == {"L-proline"}
+    assert "maltose" in excipients["octagam-10"] and "maltose" in excipients["octagam-5"]
+    assert excipients["gammaplex-5"] == {"sorbitol"}
 
 
 def test_product_figures(handbook: Handbook) -> None:
@@ -402,7 +444,7 @@ def test_product_figures(handbook: Handbook) -> None:
     }
     for product in handbook.products.values():
         if not product.vial_sizes_g or not product.infusion:
-            assert any("not retrieved" in note for note in product.notes), product.id
+            assert any("not retrieved" in note or "Not licensed for ITP" in note for note in product.notes), product.id
 
 
 # --------------------------------------------------------------------------- (e) evidence of secondary-only statements
@@ -422,10 +464,10 @@ def test_secondary_summary_only_statements_are_low_evidence(handbook: Handbook) 
     assert offenders == []
 
 
-def test_predictors_from_a_missing_source_are_very_low(main_topic: Topic) -> None:
-    for predictor in main_topic.predictors:
-        assert predictor.evidence is Evidence.very_low
-        assert "missing" in predictor.text
+def test_predictors_without_a_source_are_deleted(main_topic: Topic) -> None:
+    # The article's platelet-associated IgG predictors had no source and no ward use.
+    assert main_topic.predictors == []
+    assert "PAIgG" not in " ".join(texts(main_topic))
 
 
 # --------------------------------------------------------------------------- (f) review metadata
@@ -441,7 +483,7 @@ def test_every_topic_is_submitted_and_unreviewed(handbook: Handbook) -> None:
         assert review.reviewers == [], topic_id
         assert review.last_reviewed is None, topic_id
         assert review.authors, topic_id
-        assert review.last_updated == EDITION_DATE, topic_id
+        assert review.last_updated in (EDITION_DATE, REVISION_DATE), topic_id
         assert review.next_review_due == due, topic_id
         assert topic.specialty == "Haematology", topic_id
 
@@ -449,8 +491,9 @@ def test_every_topic_is_submitted_and_unreviewed(handbook: Handbook) -> None:
 # --------------------------------------------------------------------------- glossary, aliases, plain language
 
 
-# Words with two capitals that are names, not abbreviations (none so far; add with a reason).
-NOT_ABBREVIATIONS: frozenset[str] = frozenset()
+# Words with two capitals that are names, not abbreviations: AB is a blood group,
+# BloodSTAR the name of an Australian system.
+NOT_ABBREVIATIONS: frozenset[str] = frozenset({"AB", "BloodSTAR"})
 ABBREVIATION = re.compile(r"(?<![\w-])(?:[A-Z][A-Za-z]*[A-Z][A-Za-z]*|Fc)(?![\w])")
 
 
@@ -542,21 +585,14 @@ def test_product_statements_match_products_file(handbook: Handbook) -> None:
 
 
 def test_dosing_weight_statements_match_the_calculator(handbook: Handbook) -> None:
-    spec = handbook.calculators["ivig-dose"].weight_dose
-    assert spec is not None
+    """The numbers of the dosing-weight policy the calculator uses (formula library and
+    calculator constants) are the numbers the administration topic states."""
+    library = {f.id: f for f in handbook.formulas.formulas}
+    calc = handbook.calculators["ivig-dose"]
     text = " ".join(s.text for s in handbook.topics["ivig-products-and-administration"].administration)
-    policy = spec.dosing_weight
-    expected = {
-        policy.ibw.base_kg_female,
-        policy.ibw.base_kg_male,
-        policy.ibw.kg_per_inch,
-        policy.ibw.from_height_in,
-        policy.adjusted.factor,
-        policy.adjust_when.bmi_above,
-        policy.adjust_when.adult_from_age_years,
-    }
-    if spec.rounding.step_g:
-        expected.add(spec.rounding.step_g)
+    expected = {c.value for c in library["devine-ibw"].constants.values()}
+    expected |= {c.value for c in library["adjusted-body-weight"].constants.values()}
+    expected |= {calc.constants["adjust_bmi_above"].value, calc.constants["adult_age"].value}
     assert expected <= _numbers(text)
 
 

@@ -35,8 +35,9 @@ DOSE_2G: Edit = ("topics/alpha.yaml", "dose: {amount: 1, unit: g/kg}", "dose: {a
 CELL_TEXT: Edit = ("topics/alpha.yaml", "action: Give alpha.,", "action: Give alpha at once.,")
 CELL_NOT_COVERED: Edit = (
     "topics/alpha.yaml",
-    "{band: low, condition: active, pathway: treat, action: Give alpha., cite: [guide-2020]}",
-    "{band: low, condition: active, not_covered: true}",
+    "{when: {band: low, bleeding: active}, actions: [corticosteroid], pathway: treat, action: Give alpha., "
+    "cite: [guide-2020], evidence: low}",
+    "{when: {band: low, bleeding: active}, not_covered: true}",
 )
 BAND_30: Edit = ("topics/alpha.yaml", "below: 50}", "below: 30}")
 BAND_30_HIGH: Edit = ("topics/alpha.yaml", "min: 50}", "min: 30}")
@@ -125,7 +126,8 @@ def test_decision_table_cell_changed(here: Path) -> None:
         "\n"
         "Changed topics (1):\n"
         "  ~ alpha: Alpha treatment in ITP\n"
-        "      cell       table grade-table cell low / active: Give alpha. (pathway: treat) -> "
+        "      cell       table grade-table cell (band=low, bleeding=active): Give alpha. (pathway: treat; "
+        "actions: corticosteroid) -> "
         "not covered by the sources\n"
         "      sections changed: decision_tables\n"
     )
@@ -166,8 +168,9 @@ def test_several_changes_in_one_report(here: Path) -> None:
         "Changed topics (1):\n"
         "  ~ alpha: Alpha treatment in ITP\n"
         "      DOSE       regimen alpha-once dose: 1 g/kg -> 2 g/kg\n"
-        "      cell       table grade-table cell low / active: Give alpha. (pathway: treat) -> "
-        "Give alpha at once. (pathway: treat)\n"
+        "      cell       table grade-table cell (band=low, bleeding=active): Give alpha. (pathway: treat; "
+        "actions: corticosteroid) -> "
+        "Give alpha at once. (pathway: treat; actions: corticosteroid)\n"
         "      sections changed: regimens, decision_tables\n"
     )
 
@@ -304,7 +307,7 @@ def test_git_revision_against_the_working_tree_leaves_it_untouched(repo: Path) -
     status_before = _git(repo, "status", "--porcelain")
     result = CliRunner().invoke(cli, ["diff", "git:HEAD", "content"])
     assert result.exit_code == 0, result.output
-    assert "cell       table grade-table cell low / active" in result.output
+    assert "cell       table grade-table cell (band=low, bleeding=active)" in result.output
     assert "DOSE" not in result.output
     assert _git(repo, "status", "--porcelain") == status_before == " M content/topics/alpha.yaml\n"
 

@@ -42,6 +42,8 @@ def _missing_keys(model: type[BaseModel], data: Any, path: str) -> list[str]:
         if name not in data:
             missing.append(where)
             continue
+        if name == "grade" and data[name] is None:
+            continue  # shown as one empty key with an example (editorial._field_lines)
         for sub in _nested_models(info.annotation):
             missing += _missing_keys(sub, data[name], where)
     return missing
@@ -64,7 +66,8 @@ def _fill(data: Any, path: str, values: dict[str, Any], unfilled: list[str]) -> 
     if isinstance(data, list):
         return [_fill(item, path, values, unfilled) for item in data]
     if data is None:
-        if path not in values:
+        # A guideline grade is optional on every statement: empty means "not graded".
+        if path not in values and not path.endswith(".grade"):
             unfilled.append(path)
         return values.get(path)
     return data
@@ -89,7 +92,7 @@ TOPIC_VALUES: dict[str, Any] = {
     "plain_language.evidence": None,
     "indications.scenario": "Fast rise needed",
     "indications.recommendation": "Give alpha.",
-    "indications.grade": "2B",
+    "indications.grade": {"source": "guide-2020", "strength": "conditional", "label": "2B"},
     "indications.evidence": "low",
     "regimens.id": "filled-once",
     "regimens.name": "Single dose",
@@ -115,14 +118,17 @@ TOPIC_VALUES: dict[str, Any] = {
     "decision_tables.bands.label": "Any count",
     "decision_tables.bands.min": None,
     "decision_tables.bands.below": None,
-    "decision_tables.condition.name": "Bleeding",
-    "decision_tables.condition.values.id": "none",
-    "decision_tables.condition.values.label": "No bleeding",
-    "decision_tables.cells.band": "any",
-    "decision_tables.cells.condition": "none",
+    "decision_tables.conditions.id": "bleeding",
+    "decision_tables.conditions.name": "Bleeding",
+    "decision_tables.conditions.values.id": "none",
+    "decision_tables.conditions.values.label": "No bleeding",
+    "decision_tables.conditions.values.definition": None,
+    "decision_tables.cells.when": {"band": "any"},
+    "decision_tables.cells.actions": "observe",
     "decision_tables.cells.pathway": "watch",
     "decision_tables.cells.action": "Watch.",
-    "decision_tables.cells.evidence": None,
+    "decision_tables.cells.link": None,
+    "decision_tables.cells.evidence": "low",
     "decision_tables.evidence": None,
     **{
         f"{section}.{name}": value
@@ -149,6 +155,11 @@ TOPIC_VALUES: dict[str, Any] = {
         for section in ("mechanism", "contraindications", "cautions", "administration", "emergency", "pitfalls")
         for name, value in {"text": f"A statement on {section}.", "evidence": None}.items()
     },
+    "contraindications.condition": "A patient factor",
+    "cautions.title": "A hazard",
+    "cautions.risk_factors": "a risk factor",
+    "cautions.products": DELETE,
+    "contraindications.products": DELETE,
     "adverse_effects.effect": "Headache",
     "adverse_effects.seriousness": "non-serious",
     "adverse_effects.frequency": "common",
@@ -176,30 +187,46 @@ def _limits(prefix: str, low: float, high: float) -> dict[str, Any]:
 # A weight-dose calculator over the fixture's alpha topic (test numbers, not clinical).
 CALCULATOR_VALUES: dict[str, Any] = {
     "title": "Filled calculator",
-    "kind": "weight-dose",
     "summary": "Dose of alpha from weight.",
     "topic": "alpha",
-    **_limits("weight_dose.inputs.weight", 1, 300),
-    **_limits("weight_dose.inputs.height", 30, 250),
-    **_limits("weight_dose.inputs.age", 1, 120),
-    "weight_dose.dosing_weight.ibw.base_kg_female": 45,
-    "weight_dose.dosing_weight.ibw.base_kg_male": 50,
-    "weight_dose.dosing_weight.ibw.kg_per_inch": 2,
-    "weight_dose.dosing_weight.ibw.from_height_in": 60,
-    "weight_dose.dosing_weight.ibw.evidence": None,
-    "weight_dose.dosing_weight.adjusted.factor": 0.5,
-    "weight_dose.dosing_weight.adjusted.evidence": None,
-    "weight_dose.dosing_weight.adjust_when.bmi_above": 30,
-    "weight_dose.dosing_weight.adjust_when.actual_above_ibw": True,
-    "weight_dose.dosing_weight.adjust_when.adult_from_age_years": 18,
-    "weight_dose.dosing_weight.adjust_when.evidence": None,
-    "weight_dose.regimens.regimen": "alpha-once",
-    "weight_dose.regimens.note": None,
-    "weight_dose.rounding.policy": "nearest-5g",
-    "weight_dose.rounding.step_g": 5,
-    "weight_dose.rounding.evidence": None,
-    "weight_dose.infusion_indication": "ITP",
+    "inputs.id": "weight_kg",
+    "inputs.type": "number",
+    "inputs.unit": "kg",
+    "inputs.alternatives": DELETE,
+    "inputs.unit_field": None,
+    "inputs.choices": DELETE,
+    "inputs.required": True,
+    "inputs.missing": None,
+    "inputs.empty_label": None,
+    **_limits("inputs", 1, 300),
+    "derived.id": "dose_basis_kg",
+    "derived.label": None,
+    "derived.unit": "kg",
+    "derived.formula": "weight_kg",
+    "derived.use": None,
+    "derived.args": DELETE,
+    "derived.cases": DELETE,
+    "derived.of": None,
+    "derived.bands": DELETE,
+    "derived.provides": DELETE,
+    "derived.working": None,
+    "checks": DELETE,
+    "dose.unit": "g",
+    "dose.weight": "dose_basis_kg",
+    "dose.surface_area": None,
+    "dose.age_years": None,
+    "dose.regimen_input": "regimen",
+    "dose.regimens.regimen": "alpha-once",
+    "dose.regimens.population.when": "True",
+    "dose.regimens.population.refuse": "Adults.",
+    "dose.regimens.table_inputs": DELETE,
+    "dose.product_input": None,
+    "dose.rounding": DELETE,
+    "dose.infusion": DELETE,
+    "constants": DELETE,
     "decision": DELETE,
+    "headline.when": "True",
+    "headline.text": "Dose {dose_per_day_g} g.",
 }
 
 
@@ -273,11 +300,12 @@ def test_topic_skeleton_blocks_on_every_required_placeholder(mini: Path) -> None
         "decision_tables[0].scale",
         "decision_tables[0].bands[0].id",
         "decision_tables[0].bands[0].label",
-        "decision_tables[0].condition.name",
-        "decision_tables[0].condition.values[0].id",
-        "decision_tables[0].condition.values[0].label",
-        "decision_tables[0].cells[0].band",
-        "decision_tables[0].cells[0].condition",
+        "decision_tables[0].conditions[0].id",
+        "decision_tables[0].conditions[0].name",
+        "decision_tables[0].conditions[0].values[0].id",
+        "decision_tables[0].conditions[0].values[0].label",
+        "decision_tables[0].cells[0].when",
+        "decision_tables[0].cells[0].actions[0]",
         "response[0].text",
         "response[0].figures[0].label",
         "response[0].figures[0].unit",
@@ -323,11 +351,12 @@ def test_calculator_skeleton_validates_once_filled(mini: Path) -> None:
     unfilled: list[str] = []
     data = _fill(yaml.safe_load(path.read_text(encoding="utf-8")), "", CALCULATOR_VALUES, unfilled)
     assert unfilled == [], "placeholders the test does not fill"
+    data["inputs"].append({"id": "regimen", "label": "Regimen", "type": "regimen", "required": True})
     path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
     handbook, report = validate_content(mini, on=dt.date(2027, 1, 1))
     assert [str(d) for d in report.errors] == []
     assert handbook is not None
-    assert handbook.calculators["new-calc"].weight_dose is not None
+    assert handbook.programs["new-calc"].dose is not None
 
 
 def test_new_topic_command_writes_the_skeleton(mini: Path) -> None:
@@ -381,8 +410,17 @@ def _approve_alpha(content: Path) -> None:
 
 @pytest.fixture
 def release_mini(mini: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """The fixture handbook, seen from its parent folder so paths read content/..."""
+    """The fixture handbook, seen from its parent folder so paths read content/...,
+    with its hazard log signed (tests/test_hazards.py tests the unsigned log)."""
     monkeypatch.chdir(mini.parent)
+    log = mini / "safety" / "hazards.yaml"
+    log.write_text(
+        log.read_text(encoding="utf-8").replace(
+            "status: draft\n",
+            "status: signed\nsign_off: {name: Dr Test Officer, role: Clinical safety officer, date: 2026-11-30}\n",
+        ),
+        encoding="utf-8",
+    )
     return Path("content")
 
 

@@ -52,9 +52,11 @@ def test_release_refuses_and_builds_nothing(repo: Path) -> None:
     result = CliRunner().invoke(cli, ["build", "--release", "--no-pdf", "-o", "site"])
     assert result.exit_code == 1
     assert result.output == (
+        "content/safety/hazards.yaml: the hazard log has no clinical safety officer sign-off "
+        "(expected sign_off: name, role, date)\n"
         "content/topics/alpha.yaml: topic 'alpha' is submitted, not approved\n"
         "content/topics/beta.yaml: topic 'beta' is draft, not approved\n"
-        "release refused: 2 problem(s); nothing was built\n"
+        "release refused: 3 problem(s); nothing was built\n"
     )
     assert not (repo / "site").exists()
 
@@ -63,8 +65,10 @@ def test_release_with_drafts_excluded_names_only_what_is_built(repo: Path) -> No
     result = CliRunner().invoke(cli, ["build", "--release", "--exclude-drafts", "--no-pdf", "-o", "site"])
     assert result.exit_code == 1
     assert result.output == (
+        "content/safety/hazards.yaml: the hazard log has no clinical safety officer sign-off "
+        "(expected sign_off: name, role, date)\n"
         "content/topics/alpha.yaml: topic 'alpha' is submitted, not approved\n"
-        "release refused: 1 problem(s); nothing was built\n"
+        "release refused: 2 problem(s); nothing was built\n"
     )
 
 

@@ -77,7 +77,7 @@ BREAKAGES = [
     ("topics/alpha.yaml", "amount: 1,", "amount: -1,", "doses"),
     ("topics/alpha.yaml", "frequency: once", "frequency: weekly", "doses"),
     ("topics/alpha.yaml", "min: 50}", "min: 60}", "decision-tables"),
-    ("topics/alpha.yaml", "high, condition: active, not", "high, condition: none, not", "decision-tables"),
+    ("topics/alpha.yaml", "{when: {band: high}, not", "{when: {bleeding: active}, not", "decision-tables"),
     ("topics/beta.yaml", "  text: Grade the count before you treat.", "  text: Grade below 50.", "citing"),
     ("topics/alpha.yaml", "  cite: [guide-2020]\nplain", "  cite: [guide-2021]\nplain", "citing"),
     ("topics/beta.yaml", "related: [alpha]", "related: [alpa]", "links"),

@@ -15,13 +15,16 @@ import pytest
 import yaml
 from click.testing import CliRunner
 from pdf_support import outline as read_outline
-from pdf_support import weight_band_tables
+from pdf_support import weight_band_tables as printed_band_tables
 from PIL import Image
 from pypdf import PdfReader
 
 from generator import pdf as pdf_stage
-from generator.calculate import compile_spec, compute, fmt
+from generator.calc import compute
+from generator.calc.display import fmt_plain
+from generator.calc.tables import weight_band_tables
 from generator.cli import cli
+from generator.present import neonatal_regimens
 from generator.validate import load_handbook
 
 pytestmark = pytest.mark.slow
@@ -85,9 +88,9 @@ def make_content(root: Path) -> Path:
         ]
 
     def calculator(data: dict[str, Any]) -> None:
-        data["weight_dose"]["regimens"] += [
-            {"regimen": "alpha-5d"},
-            {"regimen": "alpha-neo", "dosing_weight": "actual", "note": "Newborns: actual body weight."},
+        data["dose"]["regimens"] += [
+            {"regimen": "alpha-5d", "population": {"when": "True", "refuse": "Adults."}},
+            {"regimen": "alpha-neo", "population": {"when": "True", "refuse": "Newborns."}},
         ]
 
     _edit_yaml(content / "topics" / "alpha.yaml", topic)
@@ -231,69 +234,81 @@ def test_running_header_names_the_topic_and_footer_numbers_the_page(built: dict[
 
 
 def _bands(built: dict[str, Any], regimen: str) -> list[dict[str, Any]]:
-    return weight_band_tables(pdf_stage.render_html(built["handbook"]))[regimen]
+    return printed_band_tables(pdf_stage.render_html(built["handbook"]))[regimen]
+
+
+def _rows(built: dict[str, Any], regimen: str) -> list[Any]:
+    """The engine's own weight-band rows (generator.calc.tables) for a regimen."""
+    handbook = built["handbook"]
+    program = handbook.programs["ivig-dose"]
+    ranges = {name: (r.from_kg, r.to_kg, r.step_kg) for name, r in CONFIG.weight_bands.items()}
+    neonatal = dict.fromkeys(neonatal_regimens(handbook, program.topic), "neonatal")
+    tables = weight_band_tables(program, ranges, range_for=neonatal)
+    return next(t for t in tables if t.regimen == regimen).rows
+
+
+def _regimen(built: dict[str, Any], regimen: str) -> Any:
+    return next(r for r in built["handbook"].programs["ivig-dose"].dose.regimens if r.id == regimen)
 
 
 @pytest.mark.parametrize("regimen", ["alpha-once", "alpha-5d"])
-def test_weight_bands_give_what_the_engine_dispenses_within_the_maxima(built: dict[str, Any], regimen: str) -> None:
-    """Every band, at its lightest and heaviest weight: the printed daily dose is the
-    engine's supply-rounded dose, or (a row marked max) the highest step within the
-    maximum; the course column is that dose times the days."""
-    spec = compile_spec(built["handbook"], "ivig-dose")
-    definition = next(r for r in spec["regimens"] if r["id"] == regimen)
-    rows = _bands(built, regimen)
-    assert rows[0]["low"] == 40 and rows[-1]["high"] == 150
-    for row in rows:
-        for weight in (row["low"], row["high"]):
-            result = compute(spec, {"weight_kg": weight, "regimen": regimen, "product": "product-x"})
-            if row["capped"]:
-                assert row["dose"] <= result["rounded_dose_per_day_g"], (row, weight)
-            else:
-                assert row["dose"] == result["rounded_dose_per_day_g"], (row, weight)
-            cap = definition["max_per_course"]
-            if cap is not None:
-                assert row["dose"] * definition["days"] <= cap["g"] * (weight if cap["per_kg"] else 1) + 1e-9
-        if definition["days"] > 1:
-            assert row["course"] == row["dose"] * definition["days"]
+def test_weight_bands_print_what_the_engine_dispenses_within_the_maxima(built: dict[str, Any], regimen: str) -> None:
+    """Every printed band is the engine's: the daily dose given is the dispensed dose, the
+    course column the dispensed course, and neither is above a maximum at the band's
+    lightest weight."""
+    printed = _bands(built, regimen)
+    rows = _rows(built, regimen)
+    assert len(printed) == len(rows) > 3
+    definition = _regimen(built, regimen)
+    for shown, row in zip(printed, rows, strict=True):
+        assert (shown["low"], shown["high"]) == (row.low_kg, row.high_kg)
+        assert shown["dose"] == float(fmt_plain(row.dispensed_dose))
+        if definition.days > 1:
+            assert shown["course"] == float(fmt_plain(row.dispensed_course))
+        for cap in definition.caps:
+            limit = cap.amount * (row.low_kg if cap.per == "kg" else 1)
+            given = row.dispensed_course if cap.scope == "course" else row.dispensed_dose
+            assert given <= limit + 1e-9, (cap.text, row)
+        assert shown["capped"] == row.capped
 
 
 def test_bands_cover_every_weight_on_the_grid(built: dict[str, Any]) -> None:
     """Consecutive bands meet: the next starts one grid step (step / 10) after the last ends."""
     rows = _bands(built, "alpha-once")
+    assert rows[0]["low"] == 40 and rows[-1]["high"] == 150
     for before, after in itertools.pairwise(rows):
         assert after["low"] == pytest.approx(before["high"] + 0.5)
 
 
 def test_a_capped_row_says_so_in_the_row_with_its_note_beside_it(built: dict[str, Any]) -> None:
-    """alpha-5d: 0.4 g/kg x 5 days, course maximum 180 g: at 150 kg, 60 g x 5 = 300 g."""
-    rows = _bands(built, "alpha-5d")
-    last = rows[-1]
-    assert last["capped"]
-    assert last["dose"] == 35  # 180 g / 5 days = 36 g, down to the 5 g step
-    assert last["cells"][0] == "35 max"
-    # The engine capped the course itself, and its sentence is printed beside the row.
-    assert last["notes"] == ["Course capped at the maximum per course (180 g); daily dose reduced."]
+    """alpha-5d: 0.4 g/kg x 5 days, course maximum 180 g: the heavy bands are held down."""
+    rows = [r for r in _bands(built, "alpha-5d") if r["capped"]]
+    engine = [r for r in _rows(built, "alpha-5d") if r.capped]
+    assert rows and len(rows) == len(engine)
+    for shown, row in zip(rows, engine, strict=True):
+        assert shown["cells"][0] == f"{fmt_plain(row.dispensed_dose)} max"
+        assert row.cap_reason in shown["notes"]
+        assert shown["course"] <= 180
 
 
 def test_neonatal_table_in_mg_with_the_neonatal_range(built: dict[str, Any]) -> None:
-    rows = _bands(built, "alpha-neo")
-    neonatal = CONFIG.weight_bands["neonatal"]
-    assert [r["low"] for r in rows] == neonatal.weights()
-    spec = compile_spec(built["handbook"], "ivig-dose")
-    for row in rows:
-        result = compute(spec, {"weight_kg": row["low"], "regimen": "alpha-neo", "product": "product-x"})
-        assert row["cells"][0] == f"{fmt(result['dose_per_day_g'] * 1000)} exact"
-        assert row["cells"][3] == fmt(result["volume_per_day_ml"])
-    assert "Weight is below 2 kg: check the value." in rows[0]["notes"]
+    printed = _bands(built, "alpha-neo")
+    rows = _rows(built, "alpha-neo")
+    band = CONFIG.weight_bands["neonatal"]
+    assert rows[0].low_kg >= band.from_kg and rows[-1].high_kg <= band.to_kg
+    for shown, row in zip(printed, rows, strict=True):
+        dose = row.dose if row.dispensed_dose is None else row.dispensed_dose
+        assert shown["cells"][0].split(" ")[0] == fmt_plain(dose * 1000)
+    assert "Weight is below 2 kg: check the value." in printed[0]["notes"]
     html = pdf_stage.render_html(built["handbook"])
-    assert "Newborns: actual body weight." in html
-    assert re.search(r'data-regimen="alpha-neo".*?<th scope="col">Give mg/day</th>', html, re.S)
+    assert re.search(r'data-regimen="alpha-neo".*?Give <span class="nobr">mg/day</span>', html, re.S)
 
 
 def test_infusion_rates_come_from_the_engine(built: dict[str, Any]) -> None:
-    spec = compile_spec(built["handbook"], "ivig-dose")
-    result = compute(spec, {"weight_kg": 70, "regimen": "alpha-once", "product": "product-x"})
-    rates = [fmt(step["ml_per_h"]) for step in result["infusion_steps"]]
+    result = compute(
+        built["handbook"].programs["ivig-dose"], {"weight_kg": 70, "regimen": "alpha-once", "product": "product-x"}
+    )
+    rates = [fmt_plain(step["ml_per_h"]) for step in result["infusion_steps"]]
     text = "\n".join(built["texts"])
     assert f"70 {' '.join(rates)}" in text
     assert "Maximum 4 mg/kg/min; 2 mg/kg/min with risk of renal failure or thrombosis." in text.replace("\n", " ")

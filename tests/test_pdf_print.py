@@ -5,6 +5,7 @@ clinical text, no page left mostly blank when the next block could have started 
 
 from __future__ import annotations
 
+import itertools
 import re
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,7 @@ from typing import Any
 import pdfplumber
 import pytest
 from pdf_support import MM, body_zone, broken_quantities, lines_of, outline
+from pdf_support import weight_band_tables as printed_band_tables
 from pypdf import PdfReader
 
 from generator import pdf as pdf_stage
@@ -157,19 +159,17 @@ def test_no_page_is_more_than_half_blank_unless_the_next_block_could_not_fit(gui
     assert blank == []
 
 
-def _maxima(handbook: Any) -> dict[str, tuple[int, Any, Any]]:
-    """Regimen name -> (days, per-dose maximum, per-course maximum) of the compiled regimens."""
-    from generator.calculate import compile_spec
-
-    out = {}
-    for calc in handbook.calculators.values():
-        if calc.kind == "weight-dose":
-            for regimen in compile_spec(handbook, calc.id)["regimens"]:
-                out[regimen["name"]] = (regimen["days"], regimen["max_per_dose"], regimen["max_per_course"])
-    return out
+def _maxima(handbook: Any) -> dict[str, tuple[int, tuple[Any, ...]]]:
+    """Regimen name -> (days, maxima) of the dose calculators' compiled regimens."""
+    return {
+        regimen.name: (regimen.days, regimen.caps)
+        for program in handbook.programs.values()
+        if program.dose is not None
+        for regimen in program.dose.regimens
+    }
 
 
-ROW = re.compile(r"^(\d+(?:\.\d+)?)(?: to (\d+(?:\.\d+)?))? (\d+(?:\.\d+)?)( max| exact)?(?: (\d+(?:\.\d+)?))?(?=\s)")
+ROW = re.compile(r"^(\d+(?:\.\d+)?)(?:–(\d+(?:\.\d+)?))? (\d+(?:\.\d+)?)( max| exact)?(?: (\d+(?:\.\d+)?))?(?=\s)")
 
 
 def test_no_dose_table_row_dispenses_more_than_its_maximum(guide: dict[str, Any]) -> None:
@@ -190,16 +190,19 @@ def test_no_dose_table_row_dispenses_more_than_its_maximum(guide: dict[str, Any]
             match = ROW.match(line)
             if current is None or match is None:
                 continue
-            days, per_dose, per_course = maxima[current]
+            days, caps = maxima[current]
             lightest, daily = float(match.group(1)), float(match.group(3))
             course = float(match.group(5)) if days > 1 else daily
-            if days > 1:
-                assert course == daily * days, line
-            for cap, given in ((per_dose, daily), (per_course, course)):
-                if cap is not None:
-                    assert given <= cap["g"] * (lightest if cap["per_kg"] else 1) + 1e-9, (current, line)
+            for cap in caps:
+                given = course if cap.scope == "course" else daily
+                assert given <= cap.amount * (lightest if cap.per == "kg" else 1) + 1e-9, (current, line)
             checked += 1
     assert checked > 40
+
+
+def _label(row: dict[str, Any]) -> str:
+    low, high = (f"{w:g}" for w in (row["low"], row["high"]))
+    return low if low == high else f"{low}–{high}"
 
 
 def test_quick_reference_follows_the_cover_with_page_references(guide: dict[str, Any]) -> None:
@@ -221,7 +224,14 @@ def test_quick_reference_follows_the_cover_with_page_references(guide: dict[str,
     assert any(line.startswith("Grade 4 < 25 < 25,000") for line in quick)
     single = heads["Single high dose: 1 g/kg once (40–150 kg)"]
     assert "Single high dose: 1 g/kg once (40–150 kg)" in pages[single - 1]
-    assert "40 to 42 40 1×40 400 12–96" in quick
+    # The table in two halves side by side: each line holds a row of each half.
+    rows = printed_band_tables(pdf_stage.render_html(guide["handbook"]))["itp-1g-once"]
+    half = (len(rows) + 1) // 2
+    for left, right in itertools.zip_longest(rows[:half], rows[half:]):
+        expected = f"{left['cells'][0]} {left['cells'][2]} {left['cells'][3]}"
+        assert any(text.startswith(f"{_label(left)} {expected}") for text in quick), expected
+        if right is not None:
+            assert any(f" {_label(right)} {right['cells'][0]} {right['cells'][2]}" in text for text in quick)
     contents = next(page for title, page, level in guide["outline"] if title == "Contents")
     find = [re.match(r"^((?:Emergency|Dose table): .*?)\.{3,}\s*(\d+)$", line) for line in pages[contents]]
     found = {m.group(1): int(m.group(2)) for m in find if m}

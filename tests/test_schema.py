@@ -40,6 +40,8 @@ def _schema_for(path: Path) -> str:
         return "../../schema/topic.schema.json"
     if rel.parts[0] == "calculators":
         return "../../schema/calculator.schema.json"
+    if rel.parts[0] == "safety":
+        return f"../../schema/{rel.stem}.schema.json"
     return f"../schema/{rel.stem}.schema.json"
 
 

@@ -171,13 +171,58 @@ CASES = [
     ),
     pytest.param(
         "topics/alpha.yaml",
-        "      - {band: high, condition: active, not_covered: true}\n",
+        "      - {when: {band: high}, not_covered: true}\n",
         "",
         [
-            "topics/alpha.yaml:50:7: decision_tables[0].cells: cell (high, active) is missing (expected an "
-            "action, or not_covered: true when the sources do not cover it)"
+            "topics/alpha.yaml:51:7: decision_tables[0].cells: no cell covers (band=high, bleeding=none); "
+            "(band=high, bleeding=active) (expected a cell for each, or not_covered: true where the sources "
+            "say nothing)"
         ],
         id="decision-cell-missing",
+    ),
+    pytest.param(
+        "topics/alpha.yaml",
+        "      - {when: {band: high}, not_covered: true}\n",
+        "      - {when: {bleeding: active}, not_covered: true}\n",
+        [
+            "topics/alpha.yaml:51:7: decision_tables[0].cells: no cell covers (band=high, bleeding=none) "
+            "(expected a cell for each, or not_covered: true where the sources say nothing)",
+            "topics/alpha.yaml:53:16: decision_tables[0].cells[2].when: overlaps cells[1] at "
+            "(band=low, bleeding=active): each combination is covered by exactly one cell",
+        ],
+        id="decision-cell-overlap",
+    ),
+    pytest.param(
+        "topics/alpha.yaml",
+        "{when: {band: low, bleeding: none}, actions: [observe]",
+        "{when: {band: low, bleding: none}, actions: [observe]",
+        [
+            "topics/alpha.yaml:51:37: decision_tables[0].cells[0].when.bleding: no axis 'bleding' "
+            "(expected one of band, bleeding)"
+        ],
+        id="decision-when-unknown-axis",
+    ),
+    pytest.param(
+        "topics/alpha.yaml",
+        "{when: {band: low, bleeding: none}, actions: [observe]",
+        "{when: {band: low, bleeding: none}, actions: [obsreve]",
+        [
+            "topics/alpha.yaml:51:55: decision_tables[0].cells[0].actions[0]: unknown value (expected one of "
+            "'observe', 'corticosteroid', 'ivig', 'platelet-transfusion', 'emergency-pathway', "
+            "'seek-specialist', 'investigate' or 'record'; got 'obsreve')"
+        ],
+        id="decision-unknown-action",
+    ),
+    pytest.param(
+        "topics/alpha.yaml",
+        "pathway: treat, action: Give alpha., cite: [guide-2020], evidence: low}",
+        "pathway: treat, action: Give alpha.}",
+        [
+            "topics/alpha.yaml:52:9: decision_tables[0].cells[1]: a covered cell needs cite, evidence (a "
+            "recommendation says what to do, in words and as action ids, with its pathway, citations and "
+            "evidence; or not_covered: true)"
+        ],
+        id="decision-cell-without-citation-or-evidence",
     ),
     pytest.param(
         "topics/alpha.yaml",

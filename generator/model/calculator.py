@@ -1,69 +1,68 @@
-"""Calculator specs (content/calculators/<id>.yaml).
+"""The calculator language: content/calculators/<id>.yaml and the formula library
+content/formulas.yaml (reference: docs/calculators.md).
 
-A spec is declarative: it names the building blocks the engines know (dosing
-weight, weight-based regimens, vial rounding, infusion-rate schedules, decision
-tables) and supplies every clinical number, with citations. Doses are not restated:
-the spec refers to regimens, decision tables and products by id, so a dose lives in
-exactly one place of the knowledge base.
+A calculator declares its inputs (numbers with units and limits, choices, yes/no),
+named constants (each cited or with its basis), derived values (formulas, library
+formulas, cases, band look-ups), cross-input checks, and optionally a dose block
+(regimens of its topic, products, rounding, infusion) or a decision block (a decision
+table of its topic). Formulas are text here; generator.calc.compiler parses them
+(never eval), checks their units with pint and compiles one typed program.
 """
 
 from __future__ import annotations
 
-import math
-from typing import Any, Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, StringConstraints, model_validator
 
-from .common import Cited, Id, Model, Problems, Text, Unit
+from .common import Cited, Id, Model, Problems, Text
 
 __all__ = [
-    "CONVERTIBLE_UNITS",
-    "AdjustWhen",
-    "AdjustedWeight",
+    "Alternative",
+    "BandRow",
     "Calculator",
-    "DecisionCalculator",
-    "DevineIbw",
-    "DosingWeightPolicy",
+    "Case",
+    "Check",
+    "ChoiceOption",
+    "Constant",
+    "DecisionSpec",
+    "Derived",
+    "DisplayKind",
+    "DisplayRules",
+    "DoseSpec",
+    "FormulaLibrary",
+    "Headline",
+    "Infusion",
+    "Input",
     "InputLimits",
-    "NumberInput",
-    "RegimenChoice",
+    "LibraryFormula",
+    "Population",
+    "RegimenUse",
     "Rounding",
-    "WeightDoseCalculator",
-    "WeightDoseInputs",
-    "cross_check_calculator",
 ]
 
-Loc = tuple[str | int, ...]
-
-# Units a decision calculator can convert between, as (unit of the table, unit the
-# reader may type) -> how many of the typed unit make one of the table's unit.
-# These are definitions of the units (1 x10^9/L = 1000 per microlitre), not clinical data.
-CONVERTIBLE_UNITS: dict[tuple[Unit, Unit], float] = {
-    (Unit.x10_9_per_l, Unit.x10_9_per_l): 1,
-    (Unit.x10_9_per_l, Unit.per_ul): 1000,
-}
-
-# Regimen features the dose engine implements; anything else is refused at validation.
-ENGINE_DOSE_UNITS = ("g/kg", "mg/kg")
-ENGINE_FREQUENCIES = ("once", "daily")
+# Names of inputs, constants and derived values: they are written in formulas and are
+# the JSON keys of `handbook calc`, so they are lowercase words joined by _.
+Name = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$", max_length=60)]
+Formula = Annotated[str, StringConstraints(min_length=1, max_length=2000)]
+UnitText = Annotated[str, StringConstraints(min_length=1, max_length=40)]
 
 
 class InputLimits(Model):
-    """Plausible range of a numeric input. Values outside min..max are refused with a
-    message; values outside warn_below..warn_above are accepted with a warning. These
-    are plausibility checks chosen by the editors, not clinical recommendations, so
-    they state their basis instead of citing a source."""
+    """Plausible range of a number input, in its unit. Outside min..max the input is
+    refused; outside warn_below..warn_above it is accepted with a warning. These are
+    plausibility checks chosen by the editors, so they state their basis."""
 
     min: float = Field(ge=0)
-    """Smallest value accepted (inclusive), in the input's unit."""
+    """Smallest value accepted (inclusive)."""
     max: float = Field(gt=0)
-    """Largest value accepted (inclusive), in the input's unit."""
+    """Largest value accepted (inclusive)."""
     warn_below: float | None = None
     """Values below this are accepted with a "check the value" warning."""
     warn_above: float | None = None
     """Values above this are accepted with a "check the value" warning."""
     zero_allowed: bool = False
-    """True when zero is a real value (age of a newborn in years); otherwise zero is refused."""
+    """True when zero is a real value (a newborn's age, a platelet count of 0)."""
     basis: Text
     """Why these limits (who chose them and what they guard against)."""
 
@@ -79,247 +78,373 @@ class InputLimits(Model):
         return self
 
 
-class NumberInput(Model):
-    """A numeric input of the form, in the engine's base unit for that input."""
+class Alternative(Model):
+    """Another unit a number may be typed in. Units pint can convert (lb, in, /uL) need
+    nothing more; others (creatinine mg/dL to umol/L) give factor and its basis."""
 
-    label: Text
-    """Label shown next to the field, e.g. "Weight"."""
-    help: Text | None = None
-    """One line of help under the field."""
-    limits: InputLimits
-    """Refusing and warning limits."""
-
-
-class WeightDoseInputs(Model):
-    """The numeric inputs of a weight-based dose calculator (weight in kg, height in
-    cm, age in years; the form also offers lb and in and converts them)."""
-
-    weight: NumberInput
-    """Actual body weight, in kg. Required."""
-    height: NumberInput
-    """Height, in cm. Optional: without it obesity adjustment is not assessed."""
-    age: NumberInput
-    """Age, in years. Optional."""
+    unit: UnitText
+    """The other unit, e.g. lb."""
+    field: Name | None = None
+    """Input key for a value typed in this unit (weight_lb); omit when a unit_field chooses the unit."""
+    factor: float | None = Field(default=None, gt=0)
+    """How many of the input's unit make one of this unit, when pint cannot convert them."""
+    basis: Text | None = None
+    """Where the factor comes from (required with factor)."""
 
 
-class DevineIbw(Cited):
-    """Ideal body weight by the Devine formula: base + kg_per_inch x (height in inches - from_height_in)."""
-
-    base_kg_female: float = Field(gt=0)
-    """Base weight for women, in kg."""
-    base_kg_male: float = Field(gt=0)
-    """Base weight for men, in kg."""
-    kg_per_inch: float = Field(gt=0)
-    """kg added per inch of height above from_height_in."""
-    from_height_in: float = Field(gt=0)
-    """Height in inches the formula counts from; below it the formula does not apply."""
-
-
-class AdjustedWeight(Cited):
-    """Adjusted body weight: IBW + factor x (actual weight - IBW)."""
-
-    factor: float = Field(gt=0, lt=1)
-    """The fraction of the excess weight that counts, e.g. 0.4."""
-
-
-class AdjustWhen(Cited):
-    """When the adjusted weight replaces the actual weight (local policy)."""
-
-    bmi_above: float = Field(gt=0)
-    """Adjust only when BMI is strictly greater than this, in kg/m2."""
-    actual_above_ibw: bool
-    """Adjust only when the actual weight is above the ideal body weight."""
-    adult_from_age_years: float = Field(gt=0)
-    """Patients younger than this are dosed on actual weight."""
-
-
-class DosingWeightPolicy(Model):
-    """How the dosing weight is chosen. Without a height the actual weight is used and
-    the result warns that obesity adjustment was not assessed."""
-
-    ibw: DevineIbw
-    """Ideal body weight formula constants."""
-    adjusted: AdjustedWeight
-    """Adjusted body weight factor."""
-    adjust_when: AdjustWhen
-    """When to use the adjusted weight."""
-
-
-class RegimenChoice(Model):
-    """A regimen the calculator offers, by id of a regimen of the calculator's topic."""
-
-    regimen: Id
-    """Id of a regimen in the topic (its dose, days and caps are read from there)."""
-    dosing_weight: Literal["policy", "actual"] = "policy"
-    """policy: the dosing-weight policy decides; actual: always the actual weight (e.g. neonates)."""
-    note: Text | None = None
-    """Why this regimen departs from the policy, shown in the working."""
-
-
-class Rounding(Cited):
-    """How a dose is rounded to what pharmacy can supply."""
-
-    policy: Literal["nearest-5g", "least-waste-vials"]
-    """nearest-5g: round the daily dose to the nearest step_g, then make it up from vials;
-    least-waste-vials: the vial combination that covers the dose with the least waste."""
-    step_g: float | None = Field(default=None, gt=0)
-    """Rounding step in grams (required for nearest-5g)."""
-
-    @model_validator(mode="after")
-    def _step(self) -> Rounding:
-        if self.policy == "nearest-5g" and self.step_g is None:
-            raise ValueError("policy nearest-5g needs step_g (expected step_g: <grams>, got none)")
-        if self.policy == "least-waste-vials" and self.step_g is not None:
-            raise ValueError("policy least-waste-vials takes no step_g (it rounds to whole vials)")
-        return self
-
-
-class WeightDoseCalculator(Model):
-    """A weight-based dose calculator."""
-
-    inputs: WeightDoseInputs
-    """Labels and limits of the numeric inputs."""
-    dosing_weight: DosingWeightPolicy
-    """The dosing-weight policy."""
-    regimens: list[RegimenChoice] = Field(min_length=1)
-    """Regimens offered, in display order; the first is preselected."""
-    rounding: Rounding
-    """Rounding to what pharmacy can supply (applies when a product is chosen)."""
-    products: list[Id] = []
-    """Ids of products in content/products.yaml offered in the product list."""
-    infusion_indication: Text
-    """Which infusion schedule of a product applies, matched against its indication, e.g. ITP."""
-
-
-class DecisionCalculator(Model):
-    """A calculator that reads one measured value and a condition and looks up a decision table."""
-
-    table: Id
-    """Id of a decision table of the calculator's topic."""
-    measure: NumberInput
-    """Label and limits of the measured value, in the table's unit."""
-    units: list[Unit] = Field(min_length=1)
-    """Units the reader may type the value in; the first is preselected."""
-
-
-class Calculator(Model):
-    """A calculator embedded in topic pages. Exactly one of weight_dose or decision is
-    given, matching kind."""
+class ChoiceOption(Model):
+    """One option of a choice input."""
 
     id: Id
-    """Identifier; must equal the file name."""
-    title: Text
-    """Title shown above the calculator."""
-    kind: Literal["weight-dose", "decision"]
-    """weight-dose or decision."""
-    summary: Text
-    """One sentence saying what the calculator does (indexes, noscript fallback)."""
-    topic: Id
-    """Id of the topic whose regimens or decision table the calculator uses."""
-    weight_dose: WeightDoseCalculator | None = None
-    """The weight-based dose calculator (kind weight-dose)."""
-    decision: DecisionCalculator | None = None
-    """The decision-table calculator (kind decision)."""
+    """The value sent by the form and written in formulas, e.g. female."""
+    label: Text
+    """What the reader sees."""
+    points: float | None = None
+    """Points of this option, for scores (read with points(input) in a formula)."""
+
+
+class Input(Model):
+    """One input of the form. Its id is the key of `handbook calc --input`."""
+
+    id: Name
+    """Input key, e.g. weight_kg."""
+    label: Text
+    """Label shown above the field."""
+    help: Text | None = None
+    """One line of help under the field."""
+    type: Literal["number", "choice", "yesno", "regimen", "product"]
+    """number, choice, yesno; regimen and product take their options from the dose block."""
+    unit: UnitText | None = None
+    """Unit of a number (the engine works in it), e.g. kg, x10^9/L, umol/L."""
+    alternatives: list[Alternative] = []
+    """Other units the number may be typed in."""
+    unit_field: Name | None = None
+    """Name of a second input choosing the unit the number is typed in (platelet_unit)."""
+    limits: InputLimits | None = None
+    """Refusing and warning limits of a number, in its unit."""
+    choices: list[ChoiceOption] = []
+    """Options of a choice input."""
+    required: bool | Formula = False
+    """true, false, or a condition formula (required when height is given: present(height_cm))."""
+    missing: Text | None = None
+    """Warning shown when an optional input is left empty (what the result then assumes)."""
+    empty_label: Text | None = None
+    """Label of the empty option of an optional choice (No product (dose only))."""
 
     @model_validator(mode="after")
-    def _section_matches_kind(self) -> Calculator:
-        wanted = "weight_dose" if self.kind == "weight-dose" else "decision"
-        other = "decision" if wanted == "weight_dose" else "weight_dose"
-        problems: list[tuple[Loc, str]] = []
-        if getattr(self, wanted) is None:
-            problems.append((("kind",), f"kind {self.kind} needs a {wanted} section (got none)"))
-        if getattr(self, other) is not None:
-            problems.append(((other,), f"kind {self.kind} takes no {other} section"))
+    def _shape(self) -> Input:
+        problems: list[tuple[tuple[str | int, ...], str]] = []
+        if self.type == "number":
+            if self.unit is None:
+                problems.append((("unit",), "a number input needs a unit (expected unit: kg, ...)"))
+            if self.limits is None:
+                problems.append((("limits",), "a number input needs limits with their basis"))
+        elif self.unit or self.alternatives or self.limits or self.unit_field:
+            problems.append((("type",), f"a {self.type} input takes no unit, alternatives or limits"))
+        if self.type == "choice" and len(self.choices) < 2:
+            problems.append((("choices",), "a choice input needs at least two choices"))
+        if self.type != "choice" and self.choices:
+            problems.append((("choices",), f"a {self.type} input takes no choices"))
+        for i, alt in enumerate(self.alternatives):
+            if (alt.field is None) == (self.unit_field is None):
+                problems.append(
+                    (("alternatives", i), "give field: (its own input key) unless unit_field chooses the unit")
+                )
+            if (alt.factor is None) != (alt.basis is None):
+                problems.append((("alternatives", i), "a factor needs its basis, and a basis its factor"))
         if problems:
             raise Problems(problems)
         return self
 
 
-def _check_regimen(regimen: Any, loc: Loc) -> list[tuple[Loc, str]]:
-    """Regimen features the dose engine does not implement are refused, never guessed."""
-    problems: list[tuple[Loc, str]] = []
-    unit = regimen.dose.unit.value
-    if unit not in ENGINE_DOSE_UNITS:
-        problems.append(
-            (loc, f"regimen '{regimen.id}' doses in {unit}; the dose engine needs {' or '.join(ENGINE_DOSE_UNITS)}")
-        )
-    if regimen.frequency not in ENGINE_FREQUENCIES:
-        problems.append(
-            (
-                loc,
-                f"regimen '{regimen.id}' is given {regimen.frequency}; "
-                f"the dose engine handles {' or '.join(ENGINE_FREQUENCIES)}",
-            )
-        )
-    return problems
+class Constant(Cited):
+    """A named number with its unit, cited (clinical) or with its basis (a definition,
+    a plausibility limit chosen by the editors)."""
+
+    value: float
+    """The number."""
+    unit: UnitText
+    """Its unit; write 1 for a plain number."""
+    basis: Text | None = None
+    """Why this number, when no reference gives it (a definition, the editors' choice)."""
+
+    @model_validator(mode="after")
+    def _supported(self) -> Constant:
+        if not self.cite and not self.basis:
+            raise ValueError("a constant needs cite: [...] or a basis: saying where the number comes from")
+        return self
+
+    def _numbers_are_cited(self) -> Constant:  # type: ignore[override]
+        return self  # a basis is allowed instead of a citation (checked in _supported)
 
 
-def _check_product(product: Any, loc: Loc) -> list[tuple[Loc, str]]:
-    # The vial search works in tenths of a gram; a size such as 2.25 g would be
-    # silently mis-rounded, so it is refused.
-    odd = [size for size in product.vial_sizes_g if not math.isclose(size * 10, round(size * 10), abs_tol=1e-9)]
-    if odd:
-        sizes = ", ".join(f"{size:g}" for size in odd)
-        return [
-            (loc, f"product '{product.id}' has vial sizes the engine cannot combine ({sizes} g; expected 0.1 g steps)")
+class Case(Model):
+    """One case of a derived value chosen by conditions: the first whose `when` holds wins."""
+
+    when: Formula
+    """A yes/no formula; write "True" for the last, catch-all case."""
+    value: Formula
+    """The value in this case."""
+    say: Text | None = None
+    """A line of the working shown in this case ({name} is replaced by its value)."""
+    warn: Text | None = None
+    """A warning shown in this case."""
+    field: Name | None = None
+    """Input the warning concerns (shown under it)."""
+
+
+class BandRow(Cited):
+    """One band of a look-up: min <= value < below."""
+
+    id: Id
+    """The band's id (the look-up's value when it matches)."""
+    label: Text
+    """Label shown to the reader."""
+    min: float | None = None
+    """Lower bound, inclusive; empty for the lowest band."""
+    below: float | None = None
+    """Upper bound, exclusive; empty for the highest band."""
+    text: Text | None = None
+    """Recommendation or action for this band, shown with the result."""
+    set: dict[Name, Formula] = {}
+    """Values this band sets (titration: new_dose: current_dose - step), declared in provides."""
+
+
+class Derived(Model):
+    """A value worked out from the inputs: by formula, by a library formula (use + args),
+    by cases, or by band look-up (of + bands). Its id is a result field."""
+
+    id: Name
+    """Name, used in formulas and as the result's JSON key."""
+    label: Text | None = None
+    """Label shown in the result list; no label keeps it out of the list."""
+    type: Literal["number", "yesno", "text"] = "number"
+    """number (with unit), yesno, or text (band ids, bases)."""
+    unit: UnitText | None = None
+    """Unit of a number; the formula's unit must match it (checked with pint)."""
+    formula: Formula | None = None
+    """A formula over inputs, constants and earlier derived values."""
+    use: Id | None = None
+    """Id of a library formula (content/formulas.yaml)."""
+    args: dict[Name, Name] = {}
+    """With use: each parameter of the library formula -> a name of this calculator."""
+    cases: list[Case] = []
+    """Conditions and values, first match wins; no match gives no value."""
+    of: Formula | None = None
+    """With bands: the number looked up."""
+    bands: list[BandRow] = []
+    """Bands of a look-up (scores, titration tables); no gap, no overlap."""
+    provides: dict[Name, UnitText] = {}
+    """Names (with units) the bands set."""
+    working: Text | None = None
+    """A line of the working shown when the value exists ({name} is replaced by its value)."""
+    output: bool = True
+    """False keeps it out of the JSON result (intermediate values)."""
+
+    @model_validator(mode="after")
+    def _one_way(self) -> Derived:
+        ways = [
+            w
+            for w, given in (("formula", self.formula), ("use", self.use), ("cases", self.cases), ("bands", self.bands))
+            if given
         ]
-    return []
+        if len(ways) != 1:
+            raise ValueError(f"give exactly one of formula, use, cases or bands (got {', '.join(ways) or 'none'})")
+        if self.bands and self.of is None:
+            raise ValueError("bands look up a value: give of: <formula>")
+        if self.type == "number" and not self.bands and self.unit is None:
+            raise ValueError("a number needs its unit (write unit: 1 for a plain number)")
+        return self
 
 
-def cross_check_calculator(
-    calculator: Calculator, *, topics: dict[str, Any], products: dict[str, Any]
-) -> list[tuple[Loc, str]]:
-    """(location, message) for every reference from the spec to other content that does not resolve."""
-    topic = topics.get(calculator.topic)
-    if topic is None:
-        return [(("topic",), f"no topic '{calculator.topic}' (expected content/topics/{calculator.topic}.yaml)")]
-    problems: list[tuple[Loc, str]] = []
-    if calculator.weight_dose is not None:
-        section = calculator.weight_dose
-        regimens = {regimen.id: regimen for regimen in topic.regimens}
-        for i, choice in enumerate(section.regimens):
-            loc: Loc = ("weight_dose", "regimens", i, "regimen")
-            regimen = regimens.get(choice.regimen)
-            if regimen is None:
-                problems.append(
-                    (
-                        loc,
-                        f"no regimen '{choice.regimen}' in topic '{topic.id}' "
-                        f"(expected one of {', '.join(regimens) or 'none'})",
-                    )
-                )
-            else:
-                problems.extend(_check_regimen(regimen, loc))
-        for i, product_id in enumerate(section.products):
-            loc = ("weight_dose", "products", i)
-            product = products.get(product_id)
-            if product is None and not products:
-                continue  # products.yaml failed its own checks (it must list one product at least)
-            if product is None:
-                problems.append(
-                    (loc, f"no product '{product_id}' in content/products.yaml (expected one of {', '.join(products)})")
-                )
-            else:
-                problems.extend(_check_product(product, loc))
-    if calculator.decision is not None:
-        section_d = calculator.decision
-        tables = {table.id: table for table in topic.decision_tables}
-        table = tables.get(section_d.table)
-        if table is None:
-            problems.append(
-                (
-                    ("decision", "table"),
-                    f"no decision table '{section_d.table}' in topic '{topic.id}' "
-                    f"(expected one of {', '.join(tables) or 'none'})",
-                )
-            )
-        else:
-            for i, unit in enumerate(section_d.units):
-                if (table.unit, unit) not in CONVERTIBLE_UNITS:
-                    problems.append(
-                        (
-                            ("decision", "units", i),
-                            f"cannot convert {unit.value} to the table's unit {table.unit.value}",
-                        )
-                    )
-    return problems
+class Check(Model):
+    """A cross-input check, run once every derived value is known: when `when` holds the
+    result is refused (refuse), warned (warn) or annotated (say)."""
+
+    when: Formula
+    """The condition that triggers it."""
+    refuse: Text | None = None
+    """Refuse the result with this message."""
+    warn: Text | None = None
+    """Warn with this message."""
+    field: Name
+    """Input the message concerns (shown under it)."""
+    basis: Text
+    """Why this check exists."""
+
+    @model_validator(mode="after")
+    def _one(self) -> Check:
+        if (self.refuse is None) == (self.warn is None):
+            raise ValueError("give exactly one of refuse: or warn:")
+        return self
+
+
+class Population(Model):
+    """Whom a regimen is for: outside it the regimen is refused with the reason."""
+
+    when: Formula
+    """Condition the patient meets (write "True" when every patient may have it, and say so in refuse)."""
+    refuse: Text
+    """Why the regimen is refused outside the population."""
+
+
+class RegimenUse(Model):
+    """A regimen of the topic offered by the calculator."""
+
+    regimen: Id
+    """Id of a regimen of the calculator's topic (dose, frequency, days and maxima come from there)."""
+    population: Population
+    """Whom it is for."""
+    table_inputs: dict[Name, float | bool | str] = {}
+    """Inputs a printed weight-band table of this regimen assumes (age_days: 0 for a
+    neonatal schedule); the table's caption names them."""
+
+
+class Rounding(Cited):
+    """Rounding to what pharmacy supplies: the presentation combination closest to the
+    dose within within_percent, never above a maximum."""
+
+    per: Literal["course", "dose"]
+    """Round the course total (then share it over the days) or each dose."""
+    within_percent: float = Field(gt=0, lt=50)
+    """Largest deviation allowed from the prescribed amount."""
+    basis: Text | None = None
+    """Why, when no reference gives it."""
+
+
+class Infusion(Model):
+    """Infusion rates from the product's schedule for an indication (rates in mg/kg/min)."""
+
+    indication: Text
+    """Which infusion schedule of a product applies, e.g. ITP."""
+    risk_input: Name | None = None
+    """A yes/no input; when ticked the schedule's lower at-risk maximum applies."""
+
+
+class DoseSpec(Model):
+    """Doses from the regimens of the calculator's topic."""
+
+    unit: UnitText
+    """Unit doses are computed and shown in (g); result fields end in it (dose_per_day_g)."""
+    weight: Name
+    """Name of the dosing weight (for per-kg doses and rates)."""
+    surface_area: Name | None = None
+    """Name of the body surface area (for per-m2 doses)."""
+    age_years: Name | None = None
+    """Name of the age in years, for the products' licensed ages."""
+    regimen_input: Name
+    """The regimen input."""
+    regimens: list[RegimenUse] = Field(min_length=1)
+    """Regimens offered, in display order."""
+    product_input: Name | None = None
+    """The product input."""
+    products: list[Id] = []
+    """Products offered (content/products.yaml)."""
+    presentation: Literal["vial", "syringe", "tablet"] = "vial"
+    """What the products' presentations are called (vials: [{size_g, count}])."""
+    rounding: Rounding | None = None
+    """Rounding to presentations; none gives the exact dose only."""
+    infusion: Infusion | None = None
+    """Infusion rates, for infused products."""
+
+
+class DecisionSpec(Model):
+    """A decision table of the calculator's topic: the measured value's band crossed
+    with each condition axis (each axis becomes a choice input named by its id)."""
+
+    table: Id
+    """Id of the decision table."""
+    measure: Name
+    """The number input looked up in the table's bands (in the table's unit)."""
+
+
+class Headline(Model):
+    """The sentence that says what to give, first whose `when` holds ({name} filled in)."""
+
+    when: Formula = "True"
+    """Condition."""
+    text: Text
+    """Template."""
+
+
+class Calculator(Model):
+    """A calculator written in the calculator language."""
+
+    id: Id
+    """Identifier; must equal the file name."""
+    title: Text
+    """Title shown above the calculator."""
+    summary: Text
+    """One sentence saying what it does."""
+    topic: Id
+    """Topic whose regimens or decision table it uses, and where it is explained."""
+    inputs: list[Input] = Field(min_length=1)
+    """The form, in order."""
+    constants: dict[Name, Constant] = {}
+    """Named numbers used in formulas, each cited or with its basis."""
+    derived: list[Derived] = []
+    """Values worked out, in order (a value may use those above it)."""
+    checks: list[Check] = []
+    """Cross-input plausibility checks and warnings."""
+    dose: DoseSpec | None = None
+    """Dosing from regimens."""
+    decision: DecisionSpec | None = None
+    """Decision table look-up."""
+    headline: list[Headline] = []
+    """What to give, in one sentence."""
+    hazards: list[Id] = []
+    """Hazard log entries this calculator controls (content/safety/hazards.yaml)."""
+
+
+class DisplayKind(Model):
+    """How one kind of number is shown: decimals, or significant figures (never both)."""
+
+    decimals: int | None = Field(default=None, ge=0, le=6)
+    """Digits after the point, at most (trailing zeros dropped)."""
+    significant: int | None = Field(default=None, ge=1, le=6)
+    """Significant figures."""
+
+
+class DisplayRules(Model):
+    """Display rules, declared once for both engines: no trailing zeros, a leading zero,
+    and the precision of each kind of number."""
+
+    default: DisplayKind
+    """Numbers of no listed unit."""
+    units: dict[UnitText, DisplayKind] = {}
+    """Per unit, e.g. mL/h: {decimals: 1} (pump rates to 0.1 mL/h)."""
+
+
+class LibraryFormula(Cited):
+    """A formula defined once and used by calculators (body-mass index, Devine IBW...)."""
+
+    id: Id
+    """Identifier used by calculators (use: bmi)."""
+    name: Text
+    """Name shown in validation pages."""
+    maths: Text
+    """The formula as readable maths, for the validation page."""
+    params: dict[Name, UnitText]
+    """Parameters and their units; a choice parameter is written choice:a|b."""
+    unit: UnitText
+    """Unit of the result."""
+    formula: Formula
+    """The formula over its parameters and constants."""
+    applies: Formula | None = None
+    """When the formula applies; otherwise it gives no value (Devine from 60 in)."""
+    constants: dict[Name, Constant] = {}
+    """Its own constants."""
+    basis: Text | None = None
+    """Where it comes from, when it is a definition rather than a cited result."""
+
+    def _numbers_are_cited(self) -> LibraryFormula:  # type: ignore[override]
+        return self
+
+
+class FormulaLibrary(Model):
+    """content/formulas.yaml: the formula library and the display rules."""
+
+    formulas: list[LibraryFormula] = Field(min_length=1)
+    """Formulas."""
+    display: DisplayRules
+    """Display rules of every calculator."""

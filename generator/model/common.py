@@ -15,12 +15,14 @@ __all__ = [
     "Date",
     "Evidence",
     "Figure",
+    "GuidelineGrade",
     "Id",
     "Model",
     "Problems",
     "Quantity",
     "RefId",
     "Statement",
+    "Strength",
     "Text",
     "Unit",
     "carries_number",
@@ -136,6 +138,36 @@ class Evidence(StrEnum):
     very_low = "very-low"
 
 
+class Strength(StrEnum):
+    """Strength of a recommendation as the guideline states it. GRADE guidelines say
+    strong or conditional (ASH 2011 writes 1 for strong, 2 for weak); a consensus
+    report grades nothing, so its advice is consensus."""
+
+    strong = "strong"
+    conditional = "conditional"
+    consensus = "consensus"
+
+
+class GuidelineGrade(Model):
+    """How the cited guideline itself grades a recommendation, shown next to it."""
+
+    source: RefId
+    """Id of the graded reference (a guideline or consensus report); it must be cited by the statement."""
+    strength: Strength
+    """strong, conditional (weak) or consensus (expert consensus, not graded)."""
+    label: Annotated[str, StringConstraints(min_length=1, max_length=40)] | None = None
+    """The grade or number as published, e.g. 2B (ASH 2011) or "recommendation 1a" (ASH 2019)."""
+
+    def describe(self) -> str:
+        """The grade in words for readers, e.g. "Conditional recommendation (2B)"."""
+        words = {
+            Strength.strong: "Strong recommendation",
+            Strength.conditional: "Conditional recommendation",
+            Strength.consensus: "Expert consensus (not graded)",
+        }[self.strength]
+        return f"{words} ({self.label})" if self.label else words
+
+
 class Quantity(Model):
     """A number with a unit from the controlled vocabulary."""
 
@@ -178,7 +210,9 @@ _DIGIT = re.compile(r"\d")
 
 # Fields that hold identifiers, not clinical numbers ("itp-1g-once" names a regimen,
 # it does not state a dose).
-IDENTIFIER_FIELDS = frozenset({"id", "regimen", "band", "condition", "pathway", "calculator", "product"})
+IDENTIFIER_FIELDS = frozenset(
+    {"id", "regimen", "band", "condition", "pathway", "calculator", "product", "when", "actions", "link", "grade"}
+)
 
 
 def texts(value: Any) -> Iterator[str]:
@@ -225,10 +259,18 @@ class Cited(Model):
     cite: list[RefId] = []
     """Ids of entries in content/references.yaml that support this statement."""
     evidence: Evidence | None = None
-    """Certainty of the evidence: high, moderate, low or very-low."""
+    """Certainty of the evidence (GRADE): high, moderate, low or very-low."""
+    grade: GuidelineGrade | None = None
+    """The strength of the recommendation as the cited guideline grades it (shown next to
+    it with the certainty), e.g. {source: neunert-2011, strength: conditional, label: 2B}."""
 
     @model_validator(mode="after")
     def _numbers_are_cited(self) -> Cited:
+        if self.grade is not None and self.grade.source not in self.cite:
+            raise ValueError(
+                f"grade.source '{self.grade.source}' must be one of the statement's citations "
+                f"(cite: [{', '.join(self.cite)}])"
+            )
         if not self.cite:
             skip = IDENTIFIER_FIELDS | {"cite", "evidence"}
             own = {name: getattr(self, name) for name in type(self).model_fields if name not in skip}

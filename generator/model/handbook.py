@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Literal
 
 from pydantic import AnyUrl, Field, field_validator, model_validator
 
@@ -12,11 +13,13 @@ from .common import Cited, Date, Id, Model, Quantity, Text, Unit
 __all__ = [
     "AppSettings",
     "Edition",
+    "Excipient",
     "GlossaryEntry",
     "GlossaryFile",
     "HandbookMeta",
     "InfusionSchedule",
     "InfusionStep",
+    "LicensedUse",
     "Product",
     "ProductsFile",
     "Reference",
@@ -64,12 +67,13 @@ class ReviewPolicy(Model):
 
 
 class HandbookMeta(Model):
-    """content/handbook.yaml: title, organisation, edition, disclaimer, review policy."""
+    """content/handbook.yaml: title, organisation, edition, disclaimer, review policy.
+    Fields listed under placeholders hold stand-in values that a release refuses."""
 
     title: Text
     """Title of the handbook."""
     organisation: Text
-    """Organisation that publishes it."""
+    """Organisation that publishes it (list it under placeholders until the adopting hospital names itself)."""
     edition: Edition
     """Current edition."""
     language: str = Field(default="en", pattern=r"^[a-z]{2}(-[A-Z]{2})?$")
@@ -80,6 +84,9 @@ class HandbookMeta(Model):
     """Review interval and warning window."""
     report_problem: Text
     """Where "report a problem with this page" goes: a mailto: or https: address."""
+    placeholders: list[Literal["organisation", "report_problem"]] = []
+    """Fields that still hold stand-in values (organisation, report_problem): `handbook build --release`
+    refuses to publish until each is replaced and taken off this list."""
     specialties: list[Text] = []
     """Display order of specialties in the navigation; others follow alphabetically."""
     nav_group_size: int = Field(default=40, ge=5, le=500)
@@ -222,6 +229,31 @@ class InfusionSchedule(Cited):
         return self
 
 
+class LicensedUse(Cited):
+    """An indication the product is licensed for, with the ages the licence covers.
+    Calculators warn when a patient falls outside every licensed use of a product."""
+
+    indication: Text
+    """The licensed indication as the label words it, e.g. chronic ITP."""
+    region: Text
+    """Whose licence: e.g. US (FDA prescribing information) or EU (SmPC)."""
+    ages: Text
+    """The ages as the label puts them, e.g. "adults", "15 years and older"."""
+    min_age_years: float | None = Field(default=None, ge=0)
+    """Youngest licensed age in years (inclusive); empty when the label sets no lower age."""
+    max_age_years: float | None = Field(default=None, gt=0)
+    """Age in years from which the licence no longer applies (exclusive); empty for no upper age."""
+
+
+class Excipient(Cited):
+    """An ingredient besides the immunoglobulin that matters to some patients."""
+
+    name: Text
+    """The excipient, e.g. maltose."""
+    hazard: Text
+    """Who is at risk and what to do, e.g. falsely high readings on some glucose meters."""
+
+
 class Product(Cited):
     """A medicinal product the pharmacy supplies."""
 
@@ -237,8 +269,12 @@ class Product(Cited):
     """Vial sizes in grams; empty when not known."""
     infusion: list[InfusionSchedule] = []
     """Infusion-rate schedules by indication."""
+    licensed: list[LicensedUse] = []
+    """Licensed indications with their ages; empty when the licence was not retrieved (say so in notes)."""
+    excipients: list[Excipient] = []
+    """Excipients with a hazard for some patients (sugars, amino acids, plant proteins)."""
     notes: list[Text] = []
-    """Anything else a prescriber needs (excipients, storage)."""
+    """Anything else a prescriber needs (storage, what was not retrieved)."""
 
     @model_validator(mode="after")
     def _sizes(self) -> Product:

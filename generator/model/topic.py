@@ -3,20 +3,24 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, StringConstraints, field_validator, model_validator
 
 from .common import Cited, Date, Figure, Id, Model, Problems, Quantity, Statement, Text, Unit
 
 __all__ = [
     "DOSE_UNITS",
     "NOT_COVERED_TEXT",
+    "Action",
     "AdverseEffect",
     "Band",
+    "Caution",
+    "CautionKind",
     "Cell",
     "Condition",
     "ConditionValue",
+    "Contraindication",
     "DecisionTable",
     "Dose",
     "Finding",
@@ -87,9 +91,7 @@ class Indication(Cited):
     scenario: Text
     """The clinical situation."""
     recommendation: Text
-    """What to do in that situation."""
-    grade: str | None = Field(default=None, pattern=r"^[12][A-D]$")
-    """Guideline grade of the recommendation as published (e.g. 2B), when the source grades it."""
+    """What to do in that situation (its guideline grade goes in grade:, shown next to it)."""
 
 
 # Units a dose amount may take.
@@ -189,52 +191,118 @@ class Band(Model):
         return self
 
 
+class Action(StrEnum):
+    """Controlled vocabulary of what a decision-table cell tells the reader to do, so
+    that tests, calculators and the edition diff can reason about a cell besides its
+    words (e.g. "no cell gives a platelet transfusion unless bleeding is critical")."""
+
+    observe = "observe"
+    """Watch and wait: no drug treatment now, with follow-up and advice on when to return."""
+    corticosteroid = "corticosteroid"
+    """Start a corticosteroid (the cell's text gives the drug, route, dose and maximum)."""
+    ivig = "ivig"
+    """Give intravenous immunoglobulin."""
+    platelet_transfusion = "platelet-transfusion"
+    """Transfuse platelets."""
+    emergency_pathway = "emergency-pathway"
+    """Follow the emergency pathway (life-threatening or critical bleeding)."""
+    seek_specialist = "seek-specialist"
+    """Ask a haematologist (or the relevant specialist) now."""
+    investigate = "investigate"
+    """Look for another cause or check the diagnosis before treating."""
+    record = "record"
+    """Record or report a finding (e.g. a grade); no treatment decision."""
+
+
+# Axis ids are calculator input names, so they are written like them (age_group).
+AxisId = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$", max_length=40)]
+
+
 class ConditionValue(Model):
-    """One value of the crossing condition, e.g. active bleeding."""
+    """One value of a condition axis, e.g. minor bleeding."""
 
     id: Id
-    """Identifier, e.g. active."""
+    """Identifier, e.g. minor (the value a calculator input takes)."""
     label: Text
-    """Label shown to readers."""
+    """Short label shown to readers, e.g. "Minor"."""
+    definition: Text | None = None
+    """What the value means, from the sources (shown once, with the table), e.g. which bleeding counts as minor."""
 
 
 class Condition(Model):
-    """The condition crossed with the bands, e.g. bleeding state."""
+    """One axis crossed with the bands, e.g. bleeding severity or age group."""
 
+    id: AxisId
+    """Identifier of the axis, also the calculator input name: lowercase words joined by _ (bleeding, age_group)."""
     name: Text
-    """Name shown as the column header, e.g. "Bleeding"."""
+    """Name shown to readers, e.g. "Bleeding"."""
     values: list[ConditionValue] = Field(min_length=1)
     """The possible values, in display order."""
 
 
-class Cell(Cited):
-    """The action for one band and one condition value. A cell the sources do not
-    cover says so explicitly (not_covered: true); a silent hole is an error."""
+# A `when` maps "band" or an axis id to one value id or a list of them.
+WhenValue = Id | list[Id]
 
-    band: Id
-    """Band id."""
-    condition: Id
-    """Condition value id."""
+
+class Cell(Cited):
+    """What to do for every combination its `when` matches. An axis left out of
+    `when` matches all its values. A combination the sources do not cover says so
+    (not_covered: true); a silent hole or a combination covered twice is an error."""
+
+    when: dict[str, WhenValue] = {}
+    """band and axis ids -> one value id or a list of value ids, e.g.
+    {band: [grade-4, grade-3], bleeding: minor}; an axis left out means every value."""
+    actions: list[Action] = []
+    """What the cell tells the reader to do, from the controlled vocabulary (required unless not_covered)."""
+    action: Text | None = None
+    """What to do, in words, with drug, route, dose and maximum. Required unless not_covered is true."""
     pathway: Id | None = None
     """Short id of the pathway (for calculators and the printed table)."""
-    action: Text | None = None
-    """What to do. Required unless not_covered is true."""
+    link: Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*(#[a-z0-9]+(-[a-z0-9]+)*)?$")] | None = None
+    """Where the reader is sent: a topic id, or topic-id#anchor (e.g. ivig-in-itp#emergency)."""
     not_covered: bool = False
-    """True when the sources do not cover this cell: readers are told to seek specialist advice."""
+    """True when the cited sources say nothing about these combinations: readers are told to seek specialist advice."""
 
     @model_validator(mode="after")
     def _action_or_gap(self) -> Cell:
-        if self.not_covered and self.action:
-            raise ValueError("a cell is either covered (action) or not_covered, not both")
-        if not self.not_covered and not self.action:
-            raise ValueError("a covered cell needs an action (expected action: ..., or not_covered: true)")
-        if not self.not_covered and not self.pathway:
-            raise ValueError("a covered cell needs a pathway id (expected pathway: some-id)")
+        if self.not_covered:
+            if self.action or self.actions:
+                raise ValueError("a cell is either covered (action, actions) or not_covered, not both")
+            return self
+        missing = [
+            name
+            for name, value in (
+                ("action", self.action),
+                ("actions", self.actions),
+                ("pathway", self.pathway),
+                ("cite", self.cite),
+                ("evidence", self.evidence),
+            )
+            if not value
+        ]
+        if missing:
+            raise ValueError(
+                f"a covered cell needs {', '.join(missing)} (a recommendation says what to do, "
+                "in words and as action ids, with its pathway, citations and evidence; or not_covered: true)"
+            )
+        if len(set(self.actions)) != len(self.actions):
+            raise ValueError("an action is listed twice in actions")
         return self
+
+    def values(self, axis: str) -> list[str] | None:
+        """The value ids this cell names for ``axis`` (None: every value)."""
+        chosen = self.when.get(axis)
+        if chosen is None:
+            return None
+        return [chosen] if isinstance(chosen, str) else list(chosen)
+
+
+Combination = tuple[str, ...]
 
 
 class DecisionTable(Cited):
-    """Bands of a measured value crossed with a condition; each cell is an action."""
+    """Bands of a measured value crossed with one or more condition axes; each cell
+    says what to do for the combinations it matches."""
 
     id: Id
     """Identifier, e.g. itp-grade-algorithm."""
@@ -248,14 +316,73 @@ class DecisionTable(Cited):
     """Name and version of the grading scale the bands follow, e.g. "CTCAE v5.0"."""
     bands: list[Band] = Field(min_length=1)
     """The bands, from lowest to highest; they must neither overlap nor leave gaps."""
-    condition: Condition
-    """The condition crossed with the bands."""
-    cells: list[Cell]
-    """One cell for every band and condition value."""
+    conditions: list[Condition] = Field(min_length=1)
+    """The axes crossed with the bands (e.g. bleeding, age group), in display order."""
+    cells: list[Cell] = Field(min_length=1)
+    """Cells; together they cover every band and axis combination exactly once."""
+
+    @property
+    def axes(self) -> list[tuple[str, list[str]]]:
+        """("band", band ids), then (axis id, value ids) for each condition."""
+        return [("band", [b.id for b in self.bands])] + [(c.id, [v.id for v in c.values]) for c in self.conditions]
+
+    def combinations(self) -> list[Combination]:
+        """Every combination of a band and one value of each axis, in display order."""
+        combos: list[Combination] = [()]
+        for _, ids in self.axes:
+            combos = [(*combo, value) for combo in combos for value in ids]
+        return combos
+
+    def matches(self, cell: Cell, combo: Combination) -> bool:
+        return all(
+            (chosen := cell.values(axis)) is None or value in chosen
+            for (axis, _), value in zip(self.axes, combo, strict=True)
+        )
+
+    def cell_for(self, combo: Combination) -> Cell:
+        """The one cell covering ``combo`` (band id, then a value id per axis)."""
+        return next(cell for cell in self.cells if self.matches(cell, combo))
+
+    def conditions_of(self, cell: Cell) -> list[tuple[str, list[str]]]:
+        """(axis name, labels of the values the cell names) for each condition axis in
+        its `when`, in display order, for pages that say when a cell applies (bands:
+        :meth:`bands_of`)."""
+        out: list[tuple[str, list[str]]] = []
+        for axis in self.conditions:
+            chosen = cell.values(axis.id)
+            if chosen is not None:
+                out.append((axis.name, [v.label for v in axis.values if v.id in chosen]))
+        return out
+
+    def bands_of(self, cell: Cell) -> list[Band]:
+        """The bands a cell names; empty when it applies at every value of the measure."""
+        chosen = cell.values("band")
+        return [] if chosen is None else [b for b in self.bands if b.id in chosen]
+
+    def span_of(self, cell: Cell) -> Band | None:
+        """The range a cell covers when it names two or more neighbouring bands (read
+        as one range, "< 150"); None otherwise."""
+        bands = self.bands_of(cell)
+        ids = [b.id for b in self.bands]
+        positions = [ids.index(b.id) for b in bands]
+        if len(bands) < 2 or positions != list(range(positions[0], positions[0] + len(bands))):
+            return None
+        return Band(
+            id=bands[0].id,
+            label=" to ".join((bands[0].label, bands[-1].label)),
+            min=bands[0].min,
+            below=bands[-1].below,
+        )
+
+    def describe(self, combo: Combination) -> str:
+        """A combination in words for messages: band=grade-4, bleeding=minor, ..."""
+        return ", ".join(f"{axis}={value}" for (axis, _), value in zip(self.axes, combo, strict=True))
 
     @model_validator(mode="after")
     def _complete(self) -> DecisionTable:
-        problems = _band_problems(self.bands) + _cell_problems(self)
+        problems = _band_problems(self.bands) + _axis_problems(self) + _when_problems(self)
+        if not problems:
+            problems = _coverage_problems(self)
         if problems:
             raise Problems(problems)
         return self
@@ -302,41 +429,76 @@ def _band_problems(bands: list[Band]) -> list[tuple[tuple[str | int, ...], str]]
     return problems
 
 
-def _cell_problems(table: DecisionTable) -> list[tuple[tuple[str | int, ...], str]]:
-    """Every band x condition pair has exactly one cell."""
+def _axis_problems(table: DecisionTable) -> list[tuple[tuple[str | int, ...], str]]:
+    """Axis ids are unique (and not "band"); value ids are unique within an axis."""
     problems: list[tuple[tuple[str | int, ...], str]] = []
-    band_ids = [b.id for b in table.bands]
-    value_ids = [v.id for v in table.condition.values]
-    seen: dict[tuple[str, str], int] = {}
+    seen: list[str] = []
+    for i, axis in enumerate(table.conditions):
+        if axis.id == "band" or axis.id in seen:
+            problems.append((("conditions", i, "id"), f"axis id '{axis.id}' is used twice (or is 'band')"))
+        seen.append(axis.id)
+        ids = [v.id for v in axis.values]
+        for j, value in enumerate(axis.values):
+            if ids.index(value.id) != j:
+                problems.append((("conditions", i, "values", j, "id"), f"value id '{value.id}' is used twice"))
+    return problems
+
+
+def _when_problems(table: DecisionTable) -> list[tuple[tuple[str | int, ...], str]]:
+    """Every key of a `when` names an axis, and every value one of its values."""
+    problems: list[tuple[tuple[str | int, ...], str]] = []
+    axes = dict(table.axes)
     for i, cell in enumerate(table.cells):
-        if cell.band not in band_ids:
-            problems.append((("cells", i, "band"), f"no band '{cell.band}' (expected one of {', '.join(band_ids)})"))
-            continue
-        if cell.condition not in value_ids:
-            problems.append(
-                (
-                    ("cells", i, "condition"),
-                    f"no condition value '{cell.condition}' (expected one of {', '.join(value_ids)})",
-                )
-            )
-            continue
-        pair = (cell.band, cell.condition)
-        if pair in seen:
-            problems.append(
-                (("cells", i), f"cell ({cell.band}, {cell.condition}) is given twice (first as cells[{seen[pair]}])")
-            )
-        seen[pair] = i
-    for band in band_ids:
-        for value in value_ids:
-            if (band, value) not in seen:
+        for axis in cell.when:
+            if axis not in axes:
+                problems.append((("cells", i, "when", axis), f"no axis '{axis}' (expected one of {', '.join(axes)})"))
+                continue
+            chosen = cell.values(axis) or []
+            if not chosen:
+                problems.append((("cells", i, "when", axis), "names no value (leave the axis out to mean every value)"))
+            for value in chosen:
+                if value not in axes[axis]:
+                    problems.append(
+                        (
+                            ("cells", i, "when", axis),
+                            f"no {axis} value '{value}' (expected one of {', '.join(axes[axis])})",
+                        )
+                    )
+    return problems
+
+
+def _coverage_problems(table: DecisionTable) -> list[tuple[tuple[str | int, ...], str]]:
+    """Every combination is covered by exactly one cell: a gap or an overlap names it."""
+    problems: list[tuple[tuple[str | int, ...], str]] = []
+    gaps: list[str] = []
+    for combo in table.combinations():
+        covering = [i for i, cell in enumerate(table.cells) if table.matches(cell, combo)]
+        if not covering:
+            gaps.append(table.describe(combo))
+        elif len(covering) > 1:
+            first, *others = covering
+            for i in others:
                 problems.append(
                     (
-                        ("cells",),
-                        f"cell ({band}, {value}) is missing (expected an action, or not_covered: true "
-                        "when the sources do not cover it)",
+                        ("cells", i, "when"),
+                        f"overlaps cells[{first}] at ({table.describe(combo)}): "
+                        "each combination is covered by exactly one cell",
                     )
                 )
-    return problems
+    if gaps:
+        shown = "; ".join(f"({g})" for g in gaps[:5]) + (f"; and {len(gaps) - 5} more" if len(gaps) > 5 else "")
+        problems.append(
+            (
+                ("cells",),
+                f"no cell covers {shown} (expected a cell for each, or not_covered: true "
+                "where the sources say nothing)",
+            )
+        )
+    # One message per pair of overlapping cells is enough to find the mistake.
+    unique: dict[tuple[str | int, ...], tuple[tuple[str | int, ...], str]] = {}
+    for loc, message in problems:
+        unique.setdefault((*loc, message.split(" at (")[0]), (loc, message))
+    return list(unique.values())
 
 
 class Finding(Cited):
@@ -363,6 +525,50 @@ class SpecialPopulation(Cited):
     """Id of a regimen of this topic that applies to this group."""
     figures: list[Figure] = []
     """Numbers the advice reports."""
+
+
+class Contraindication(Cited):
+    """A patient in whom the drug (or some products of it) must not be given, or only
+    with a named precaution."""
+
+    condition: Text | None = None
+    """The patient factor, e.g. "IgA deficiency with antibodies against IgA" (shown first, in bold)."""
+    severity: Literal["contraindicated", "caution"] = "contraindicated"
+    """contraindicated (do not give) or caution (give only with the precaution in text)."""
+    products: list[Id] = []
+    """Ids of the products concerned (content/products.yaml); empty when it applies to every product."""
+    text: Text
+    """What to do instead, or the precaution."""
+
+
+class CautionKind(StrEnum):
+    """What a caution is about, so that the page and the pocket guide can group them."""
+
+    hypersensitivity = "hypersensitivity"
+    haemolysis = "haemolysis"
+    thrombosis = "thrombosis"
+    renal = "renal"
+    volume_load = "volume-load"
+    infusion_practice = "infusion-practice"
+    vaccines_and_tests = "vaccines-and-tests"
+    no_response = "no-response"
+    other = "other"
+
+
+class Caution(Cited):
+    """A hazard of giving the drug: who is at risk, and what to do about it."""
+
+    kind: CautionKind = CautionKind.other
+    """hypersensitivity, haemolysis, thrombosis, renal, volume-load, infusion-practice,
+    vaccines-and-tests, no-response or other (a plain caution: text only)."""
+    title: Text | None = None
+    """Short heading, e.g. "Haemolysis"."""
+    risk_factors: list[Text] = []
+    """Patient or treatment factors that raise the risk, as the source lists them."""
+    text: Text
+    """What to do: prevention, monitoring, and what to do when it happens."""
+    products: list[Id] = []
+    """Ids of the products concerned; empty when it applies to every product."""
 
 
 class AdverseEffect(Cited):
@@ -428,10 +634,10 @@ class Topic(Model):
     """Mechanism of action."""
     special_populations: list[SpecialPopulation] = []
     """Pregnancy, secondary ITP, neonates, sepsis, children, renal impairment..."""
-    contraindications: list[Statement] = []
-    """Contraindications."""
-    cautions: list[Statement] = []
-    """Cautions."""
+    contraindications: list[Contraindication] = []
+    """Who must not receive it (or some of its products), and who only with a precaution."""
+    cautions: list[Caution] = []
+    """Hazards of giving it, with risk factors and what to do."""
     adverse_effects: list[AdverseEffect] = []
     """Adverse effects."""
     monitoring: list[Monitoring] = []

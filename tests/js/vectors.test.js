@@ -1,17 +1,17 @@
-// The JavaScript engine against the shared vectors (the same files pytest runs
-// against generator/calculate.py). Run: node --test tests/js/
+// The JavaScript engine against the shared vectors (the same files pytest runs against
+// generator/calc). Run: node --test tests/js/
 "use strict";
 const test = require("node:test");
 const assert = require("node:assert/strict");
 const fs = require("node:fs");
 const path = require("node:path");
-const { compute, fmt, parseNumber } = require("../../theme/assets/javascripts/calculator.js");
+const { compute, fmt, parseNumber } = require("../../theme/assets/javascripts/calc-engine.js");
 
 const dir = path.join(__dirname, "..", "vectors");
 const files = fs.readdirSync(dir).filter((f) => f.endsWith(".json")).sort();
 
 // Differences between an output and an expected (sub)value; numbers to 1e-9 relative,
-// as in tests/test_calculate.py.
+// as in tests/test_calc_vectors.py.
 function close(actual, expected, where) {
   if (expected === null || typeof expected === "string" || typeof expected === "boolean") {
     return actual === expected ? [] : [`${where}: ${JSON.stringify(actual)} != ${JSON.stringify(expected)}`];
@@ -41,16 +41,19 @@ for (const file of files) {
   const data = JSON.parse(fs.readFileSync(path.join(dir, file), "utf8"));
   data.cases.forEach((c, i) => {
     test(`${path.basename(file, ".json")}[${i}] ${c.name}`, () => {
-      const result = JSON.parse(JSON.stringify(compute(data.spec, c.inputs)));
-      const differences = Object.keys(c.expect).flatMap((k) =>
-        close(k in result ? result[k] : "<absent>", c.expect[k], k));
+      const result = JSON.parse(JSON.stringify(compute(data.program, c.inputs)));
+      const differences = Object.keys(c.expect).flatMap((k) => close(k in result ? result[k] : "<absent>", c.expect[k], k));
       assert.deepEqual(differences, []);
     });
   });
 }
 
-test("fmt rounds half up to two decimals, like the Python twin", () => {
-  assert.deepEqual([75.26220472440946, 75, 0.125, 2.5, 66.929].map(fmt), ["75.26", "75", "0.13", "2.5", "66.93"]);
+test("display rules round half up, no trailing zeros, a leading zero, like the Python twin", () => {
+  const d = { default: [2, null], by_unit: [["mL/h", 1, null], ["sig", null, 3]] };
+  const cases = [[75.26220472440946, null, "75.26"], [75, null, "75"], [0.125, null, "0.13"], [22.25, "mL/h", "22.3"],
+    [-2.5, "mL/h", "-2.5"], [0.05, "mL/h", "0.1"], [-0.001, null, "0"], [0.5, null, "0.5"], [1234.5678, "sig", "1235"],
+    [0.0012345, "sig", "0.00123"]];
+  assert.deepEqual(cases.map(([x, u]) => fmt(x, d, u)), cases.map((c) => c[2]));
 });
 
 test("parseNumber refuses what is not a plain decimal", () => {

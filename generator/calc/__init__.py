@@ -1,0 +1,39 @@
+"""The calculator language and its engines.
+
+- units: content units read with pint (validation time only)
+- expr: formulas parsed with ast against a whitelist, unit-checked, compiled to trees
+- compiler, compile_blocks: a spec (generator.model.calculator) -> a typed Program
+- program: the compiled program types, what both engines read
+- engine, dosing, decision, display: the Python engine (twin of calc-engine.js)
+- tables: weight-band rows for the page's fallback and the pocket guide
+- validation: both engines on every shared vector, for the validation pages
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .engine import compute
+from .program import ENGINE_VERSION, Program
+
+__all__ = ["ENGINE_VERSION", "Program", "UnknownCalculator", "compute", "program_for", "program_json"]
+
+
+class UnknownCalculator(KeyError):
+    """No calculator of that id in the handbook."""
+
+    def __str__(self) -> str:
+        return f"no calculator '{self.args[0]}'"
+
+
+def program_for(handbook: Any, calculator_id: str) -> Program:
+    """The compiled program of a validated handbook's calculator (compiled once, at validation)."""
+    program = handbook.programs.get(calculator_id)
+    if program is None:
+        raise UnknownCalculator(calculator_id)
+    return program
+
+
+def program_json(handbook: Any, calculator_id: str) -> dict[str, Any]:
+    """The program as the page embeds it."""
+    return program_for(handbook, calculator_id).to_json()

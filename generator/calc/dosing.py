@@ -1,0 +1,316 @@
+"""Dose rules of the Python engine: regimen population, dose per kg / m2 / fixed,
+maxima that bind, rounding to presentations within the spec's deviation (never above
+a maximum), volume and infusion rates. Twin of the dose part of calc-engine.js."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from .display import fmt_minutes
+from .engine import Run, evaluate
+from .program import DoseDef, ProductDef, RegimenDef
+
+__all__ = ["combine", "dose"]
+
+CAP_TOLERANCE = 1e-9  # 0.4 g/kg x 5 may land one ulp above 2 g/kg: not over the cap
+MAX_GRID = 100_000  # largest number of grid steps the presentation search walks
+
+
+def _gcd(a: int, b: int) -> int:
+    while b:
+        a, b = b, a % b
+    return a
+
+
+def combine(sizes: tuple[float, ...], target: float, lower: float, upper: float) -> tuple[float, list[int]] | None:
+    """The sum of presentations (any count of each size, sizes largest first) closest to
+    ``target`` within lower..upper: ties go to fewer units, then the smaller amount.
+    Returns (amount, count per size) or None."""
+    ints = [math.floor(s * 1000 + 0.5) for s in sizes]
+    g = 0
+    for i in ints:
+        g = _gcd(i, g)
+    steps = [i // g for i in ints]
+    top = math.floor(upper * (1 + CAP_TOLERANCE) * 1000 / g)
+    if top < 0 or top > MAX_GRID:
+        return None
+    inf = top + 1
+    best = [0] + [inf] * top
+    pick = [0] * (top + 1)
+    for t in range(1, top + 1):
+        for k, step in enumerate(steps):
+            if step <= t and best[t - step] + 1 < best[t]:
+                best[t] = best[t - step] + 1
+                pick[t] = k
+    chosen = -1
+    for j in range(1, top + 1):
+        amount = j * g / 1000
+        if best[j] >= inf or amount < lower * (1 - CAP_TOLERANCE):
+            continue
+        if chosen < 0:
+            chosen = j
+            continue
+        old = abs(chosen * g / 1000 - target)
+        new = abs(amount - target)
+        if new < old or (new == old and best[j] < best[chosen]):
+            chosen = j
+    if chosen < 0:
+        return None
+    counts = [0] * len(sizes)
+    rest = chosen
+    while rest > 0:
+        counts[pick[rest]] += 1
+        rest -= steps[pick[rest]]
+    return chosen * g / 1000, counts
+
+
+def _cap_limit(cap: Any, base: dict[str, float | None]) -> float | None:
+    if cap.per is None:
+        return cap.amount
+    per = base.get(cap.per)
+    return None if per is None else cap.amount * per
+
+
+def _apply_caps(
+    run: Run, dd: DoseDef, reg: RegimenDef, base: dict[str, float | None], d: float
+) -> tuple[float, dict[str, float]]:
+    """The dose per administration after every maximum that binds, and each limit as an
+    upper bound on one administration (for rounding)."""
+    bounds: dict[str, float] = {}
+    per_scope = {"dose": 1.0, "day": reg.per_day, "course": float(reg.administrations)}
+    for cap in reg.caps:
+        limit = _cap_limit(cap, base)
+        if limit is None:
+            continue
+        times = per_scope[cap.scope]
+        bounds[cap.scope] = limit / times
+        if d * times > limit * (1 + CAP_TOLERANCE):
+            d = limit / times
+            patient = ""
+            if cap.per is not None:
+                patient = run.say(
+                    "cap_patient",
+                    {
+                        "limit": run.num(limit, dd.unit),
+                        "unit": dd.unit,
+                        "base": run.num(base[cap.per] or 0, cap.per),
+                        "per": cap.per,
+                    },
+                )
+            values = {"scope": run.text["per_" + cap.scope], "cap": cap.text, "patient": patient}
+            run.warn(dd.regimen_input, run.say("cap", values))
+            run.working.append(run.say("w_cap", values | {"dose": run.num(d, dd.unit), "unit": dd.unit}))
+            run.out["capped"] = True
+    return d, bounds
+
+
+def _vials_text(run: Run, dd: DoseDef, product: ProductDef, counts: list[int]) -> str:
+    parts = []
+    for size, count in zip(product.sizes, counts, strict=True):
+        if count > 3:
+            parts.append(str(count) + " × " + run.num(size, dd.unit))
+        else:
+            parts.extend([run.num(size, dd.unit)] * count)
+    word = run.text[dd.presentation + ("s" if sum(counts) > 1 else "")]
+    return " + ".join(parts) + " " + dd.unit + " " + word
+
+
+def _round(run: Run, dd: DoseDef, reg: RegimenDef, product: ProductDef, d: float, bounds: dict[str, float]) -> None:
+    s = dd.suffix
+    n = reg.administrations
+    per_course = dd.round_per == "course"
+    target = d * n if per_course else d
+    times = n if per_course else 1
+    upper = target * (1 + (dd.within_percent or 0) / 100)
+    for bound in bounds.values():
+        upper = min(upper, bound * times)
+    lower = target * (1 - (dd.within_percent or 0) / 100)
+    found = combine(product.sizes, target, lower, upper) if product.sizes else None
+    if found is None:
+        key = "no_sizes" if not product.sizes else "no_combination"
+        values = {
+            "product": product.name,
+            "percent": run.num(dd.within_percent or 0, "%"),
+            "dose": run.num(target, dd.unit),
+            "unit": dd.unit,
+        }
+        run.warn(dd.product_input or "", run.say(key, values))
+        return
+    amount, counts = found
+    per_dose = amount / n if per_course else amount
+    course = amount if per_course else amount * n
+    run.out["rounded_dose_per_day_" + s] = per_dose * reg.per_day
+    run.out["dispensed_dose_" + s] = per_dose
+    run.out["dispensed_course_total_" + s] = course
+    run.out["deviation_percent"] = (course - d * n) / (d * n) * 100
+    run.out["rounded_per"] = dd.round_per
+    run.out[dd.presentation + "s"] = [
+        {"size_" + s: size, "count": c} for size, c in zip(product.sizes, counts, strict=True) if c > 0
+    ]
+    run.out["presentations_text"] = _vials_text(run, dd, product, counts)
+    values = {
+        "per": run.text["per_" + (dd.round_per or "dose")],
+        "dose": run.num(target, dd.unit),
+        "amount": run.num(amount, dd.unit),
+        "unit": dd.unit,
+        "vials": run.out["presentations_text"],
+        "deviation": run.num(run.out["deviation_percent"], "%"),
+        "percent": run.num(dd.within_percent or 0, "%"),
+    }
+    run.working.append(run.say("w_round", values))
+    run.show(
+        "dispensed", run.text["s_dispensed"], run.say("s_dispensed_text", values | {"course": run.num(course, dd.unit)})
+    )
+
+
+def _infusion(run: Run, dd: DoseDef, product: ProductDef) -> None:
+    schedule = product.schedule
+    if schedule is None:
+        run.warn(
+            dd.product_input or "", run.say("no_schedule", {"indication": dd.indication or "", "product": product.name})
+        )
+        run.out["infusion_steps"] = []
+        return
+    max_rate = schedule.max_rate
+    if dd.risk_input is not None and run.env.get(dd.risk_input) is True:
+        if schedule.max_rate_at_risk is None:
+            run.warn(dd.risk_input, run.say("no_risk_max", {"product": product.name}))
+        else:
+            max_rate = schedule.max_rate_at_risk
+    rates: list[tuple[float, int | None, bool]] = []
+    for rate, minutes in schedule.steps:
+        if rate >= max_rate:
+            break
+        rates.append((rate, minutes, False))
+    rates.append((max_rate, None, True))
+    weight = run.env[dd.weight]
+    steps = []
+    for rate, minutes, is_max in rates:
+        ml_per_h = rate * weight * dd.rate_factor / product.per_ml
+        steps.append({"mg_per_kg_min": rate, "ml_per_h": ml_per_h, "minutes": minutes, "maximum": is_max})
+        values = {
+            "rate": run.num(rate, "mg/kg/min"),
+            "weight": run.num(weight, "kg"),
+            "per_ml": run.num(product.per_ml, None),
+            "unit": dd.unit,
+            "ml_per_h": run.num(ml_per_h, "mL/h"),
+        }
+        run.working.append(run.say("w_rate", values))
+        key = "step_max" if is_max else ("step_timed" if minutes is not None else "step_open")
+        run.steps.append(run.say(key, values | {"minutes": minutes}))
+    run.out["infusion_steps"] = steps
+    run.out["start_ml_per_h"] = steps[0]["ml_per_h"]
+    run.out["max_ml_per_h"] = steps[-1]["ml_per_h"]
+    volume = run.out["volume_per_dose_ml"]
+    minutes_total = 0.0
+    for step in steps:
+        if step["maximum"] or step["minutes"] is None:
+            continue
+        given = step["ml_per_h"] * step["minutes"] / 60
+        if given >= volume:
+            minutes_total += volume / step["ml_per_h"] * 60
+            volume = 0
+            break
+        volume -= given
+        minutes_total += step["minutes"]
+    minutes_total += volume / steps[-1]["ml_per_h"] * 60
+    run.out["shortest_infusion_minutes"] = minutes_total
+    run.out["shortest_infusion_text"] = fmt_minutes(minutes_total, run.text)
+    run.steps.append(run.say("step_time", {"time": run.out["shortest_infusion_text"]}))
+
+
+def _licence(run: Run, dd: DoseDef, product: ProductDef) -> None:
+    age = run.env.get(dd.age_years) if dd.age_years else None
+    if not product.licensed or age is None:
+        return
+    wanted = (dd.indication or "").casefold()
+    for lic in product.licensed:
+        if (
+            wanted in lic.indication.casefold()
+            and (lic.min_age_years is None or age >= lic.min_age_years)
+            and (lic.max_age_years is None or age < lic.max_age_years)
+        ):
+            return
+    ages = "; ".join(lic.indication + ": " + lic.ages for lic in product.licensed)
+    run.warn(
+        dd.product_input or "",
+        run.say("unlicensed", {"product": product.name, "indication": dd.indication or "", "licensed": ages}),
+    )
+
+
+def dose(run: Run, dd: DoseDef) -> None:
+    reg = next((r for r in dd.regimens if r.id == run.env.get(dd.regimen_input)), None)
+    if reg is None:
+        return
+    if evaluate(reg.population, run.env, run.program) is not True:
+        run.error(dd.regimen_input, run.fill(reg.refuse))
+        return
+    base: dict[str, float | None] = {
+        "kg": run.env.get(dd.weight),
+        "m2": run.env.get(dd.surface_area) if dd.surface_area else None,
+    }
+    per = 1.0 if reg.basis == "fixed" else base[reg.basis]
+    if per is None:
+        run.error(dd.regimen_input, run.say("needs_" + reg.basis, {"regimen": reg.name}))
+        return
+    s = dd.suffix
+    d = reg.amount * per
+    run.out["capped"] = False
+    run.working.append(
+        run.say(
+            "w_dose_" + reg.basis,
+            {"dose_text": reg.dose_text, "base": run.num(per, reg.basis), "dose": run.num(d, dd.unit), "unit": dd.unit},
+        )
+    )
+    d, bounds = _apply_caps(run, dd, reg, base, d)
+    run.out.update(
+        {
+            "dose_per_administration_" + s: d,
+            "administrations_per_day": reg.per_day,
+            "dose_per_day_" + s: d * reg.per_day,
+            "days": reg.days,
+        }
+    )
+    run.out["course_total_" + s] = d * reg.administrations
+    run.working.append(
+        run.say(
+            "w_course",
+            {
+                "dose": run.num(d, dd.unit),
+                "unit": dd.unit,
+                "times": reg.administrations,
+                "total": run.num(d * reg.administrations, dd.unit),
+            },
+        )
+    )
+    run.show("dose_per_day", run.text["s_dose_per_day"], run.num(d * reg.per_day, dd.unit) + " " + dd.unit)
+    run.show(
+        "course_total",
+        run.text["s_course"],
+        run.num(d * reg.administrations, dd.unit) + " " + dd.unit + run.say("s_times", {"days": reg.days}),
+    )
+    product = next((p for p in dd.products if dd.product_input and p.id == run.env.get(dd.product_input)), None)
+    if product is None:
+        return
+    run.out["product_name"] = product.name
+    _licence(run, dd, product)
+    if dd.round_per is not None:
+        _round(run, dd, reg, product, d, bounds)
+    given = run.out.get("dispensed_dose_" + s, d)
+    run.out["volume_per_dose_ml"] = given / product.per_ml
+    run.out["volume_per_day_ml"] = given * reg.per_day / product.per_ml
+    run.show("volume", run.text["s_volume"], run.num(run.out["volume_per_dose_ml"], "mL") + " mL")
+    run.working.append(
+        run.say(
+            "w_volume",
+            {
+                "dose": run.num(given, dd.unit),
+                "unit": dd.unit,
+                "per_ml": run.num(product.per_ml, None),
+                "ml": run.num(run.out["volume_per_dose_ml"], "mL"),
+            },
+        )
+    )
+    if dd.indication is not None:
+        _infusion(run, dd, product)

@@ -1,0 +1,165 @@
+"""The calculator language: formulas parsed with a whitelist, units checked with pint,
+every problem located (file:line:col: field path: message), all at once."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from generator.calc import units
+from generator.calc.expr import ExprError, Type, compile_formula
+from generator.validate import validate_content
+
+ROOT = Path(__file__).resolve().parent.parent
+KG, CM = units.parse("kg"), units.parse("cm")
+ENV = {
+    "weight_kg": Type("number", KG),
+    "height_cm": Type("number", CM),
+    "sex": Type("text", choices=("female", "male")),
+}
+
+
+def errors_after(tmp_path: Path, file: str, old: str, new: str) -> list[str]:
+    """Validation errors of the real content with one edit in one file."""
+    content = tmp_path / "content"
+    shutil.copytree(ROOT / "content", content)
+    path = content / file
+    text = path.read_text(encoding="utf-8")
+    assert old in text, old
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    _, report = validate_content(content)
+    return [str(d).replace(str(content) + "/", "") for d in report.errors]
+
+
+def test_bmi_formula_converts_cm_to_m() -> None:
+    node, _ = compile_formula("weight_kg / height_cm ** 2", ENV, Type("number", units.parse("kg/m2")))
+    assert node == ["*", ["/", ["v", "weight_kg"], ["pow", ["v", "height_cm"], 2.0]], 10000.0]
+
+
+@pytest.mark.parametrize(
+    ("formula", "message"),
+    [
+        ("wieght_kg * 2", "unknown name 'wieght_kg' (did you mean 'weight_kg'?)"),
+        (
+            "weight_kg + height_cm",
+            "adding or subtracting: 'weight_kg' is in kg but 'height_cm' is in cm (different dimensions)",
+        ),
+        ("weight_kg if sex == 'mael' else 0", "'mael' is never a value here (did you mean 'male'?)"),
+        (
+            "__import__('os')",
+            "unknown function '__import__' (expected one of min, max, round_to, floor_to, ceil_to, sqrt, abs, present, value, quantity, points)",
+        ),
+        ("weight_kg.real", "'weight_kg.real' is not allowed in a formula"),
+        ("[weight_kg][0]", "'[weight_kg][0]' is not allowed in a formula"),
+        ("mins(weight_kg, 1)", "unknown function 'mins' (did you mean 'min'?)"),
+        ("weight_kg ** height_cm", "a power must be a plain number, e.g. height ** 2"),
+    ],
+)
+def test_refused_formulas(formula: str, message: str) -> None:
+    with pytest.raises(ExprError) as caught:
+        compile_formula(formula, ENV, Type("number", KG))
+    assert str(caught.value) == message
+
+
+def test_declared_unit_must_match() -> None:
+    with pytest.raises(
+        ExprError,
+        match=r"the formula gives kg, which is not a mg/d quantity \(dimension \[mass\], expected \[mass\] / \[time\]\)",
+    ):
+        compile_formula("weight_kg * 2", ENV, Type("number", units.parse("mg/day")))
+
+
+def test_unknown_name_is_located(tmp_path: Path) -> None:
+    errors = errors_after(
+        tmp_path,
+        "calculators/ivig-dose.yaml",
+        "formula: adjusted_kg if adjust else weight_kg",
+        "formula: adjusted_kg if adjust else wieght_kg",
+    )
+    assert errors == [
+        "calculators/ivig-dose.yaml:142:14: derived[4].formula: unknown name 'wieght_kg' (did you mean 'weight_kg'?) (at column 28 of the formula)"
+    ]
+
+
+def test_unit_mismatch_is_located(tmp_path: Path) -> None:
+    errors = errors_after(
+        tmp_path,
+        "calculators/ivig-dose.yaml",
+        "    label: Dosing weight\n    unit: kg\n",
+        "    label: Dosing weight\n    unit: mg/day\n",
+    )
+    assert errors == [
+        "calculators/ivig-dose.yaml:142:14: derived[4].formula: the formula gives kg, which is not a mg/d quantity "
+        "(dimension [mass], expected [mass] / [time])"
+    ]
+
+
+def test_regimen_without_population_is_located(tmp_path: Path) -> None:
+    errors = errors_after(
+        tmp_path,
+        "calculators/ivig-dose.yaml",
+        '    - regimen: itp-400mg-5d\n      population:\n        when: "True"\n        refuse: This regimen is for patients with ITP.\n',
+        "    - regimen: itp-400mg-5d\n",
+    )
+    assert errors == ["calculators/ivig-dose.yaml:176:7: dose.regimens[1].population: required field is missing"]
+
+
+def test_band_gap_is_located(tmp_path: Path) -> None:
+    errors = errors_after(
+        tmp_path,
+        "topics/ivig-in-itp.yaml",
+        '{id: grade-3, label: "Grade 3", min: 25, below: 50}',
+        '{id: grade-3, label: "Grade 3", min: 26, below: 50}',
+    )
+    assert len(errors) == 1
+    assert "gap between bands: 'grade-4' ends below 25 but 'grade-3' starts at 26 (expected min: 25)" in errors[0]
+
+
+def test_unknown_library_formula_and_template_name(tmp_path: Path) -> None:
+    content = tmp_path / "content"
+    shutil.copytree(ROOT / "content", content)
+    path = content / "calculators" / "ivig-dose.yaml"
+    text = (
+        path.read_text(encoding="utf-8")
+        .replace("use: devine-ibw", "use: devine-iwb")
+        .replace('working: "IBW (Devine) = {ibw_kg} kg"', 'working: "IBW = {ibw_kgs} kg"')
+    )
+    path.write_text(text, encoding="utf-8")
+    _, report = validate_content(content)
+    messages = [f"{d.field}: {d.message}" for d in report.errors]
+    assert "derived[1].use: no formula 'devine-iwb' in content/formulas.yaml (did you mean 'devine-ibw'?)" in messages
+    assert "derived[1].working: unknown name '{ibw_kgs}' in the text (did you mean 'ibw_kg'?)" in messages
+
+
+def test_library_formula_units_are_checked(tmp_path: Path) -> None:
+    errors = errors_after(tmp_path, "formulas.yaml", "    unit: m2\n", "    unit: m\n")
+    assert errors == [
+        "formulas.yaml:44:14: formulas[3].formula: the formula gives m², which is not a m quantity (dimension [length] ** 2, expected [length])"
+    ]
+
+
+def test_real_content_compiles() -> None:
+    handbook, report = validate_content(ROOT / "content")
+    assert [str(d) for d in report.errors] == []
+    assert handbook is not None and set(handbook.programs) == {"ivig-dose", "itp-grade"}
+
+
+def test_engines_hold_no_drug_name_dose_or_threshold() -> None:
+    """Nothing clinical in either engine: no product, drug or regimen word, no clinical numbers."""
+    sources = [p.read_text(encoding="utf-8") for p in (ROOT / "generator" / "calc").glob("*.py")]
+    sources.append((ROOT / "theme" / "assets" / "javascripts" / "calc-engine.js").read_text(encoding="utf-8"))
+    for word in (
+        "ivig",
+        "privigen",
+        "gamunex",
+        "octagam",
+        "immunoglobulin",
+        "platelet",
+        "itp",
+        "neonat",
+        "bmi",
+        "ctcae",
+    ):
+        assert all(word not in s.lower() for s in sources), word
