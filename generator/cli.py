@@ -167,11 +167,22 @@ def new(content_dir: Path, kind: str, content_id: str) -> None:
 @click.option("--size", type=click.Choice(["a6", "a5"]), default="a6", show_default=True, help="Page size.")
 @click.option("--topic", "topic_id", metavar="ID", help="Print only this topic.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress line.")
-def pdf(content_dir: Path, output: Path, size: str, topic_id: str | None, quiet: bool) -> None:
+@click.option("--marks", is_flag=True, help="For a print shop: 3 mm bleed and crop marks around each page.")
+@click.option(
+    "--booklet",
+    is_flag=True,
+    help="Imposed for folding: two pages a side (A6 on A5, A5 on A4), padded to a multiple of 4; "
+    "print double-sided, flip on the short edge, fold the stack.",
+)
+def pdf(
+    content_dir: Path, output: Path, size: str, topic_id: str | None, quiet: bool, marks: bool, booklet: bool
+) -> None:
     """Print the pocket guide (PDF/UA, A6 or A5) from validated content.
 
     Nothing is written when the content has errors (exit 1) or the render fails.
     """
+    if marks and booklet:
+        raise click.UsageError("--marks and --booklet do not combine: a booklet is folded, not trimmed")
     import time
 
     from .pdf import PrintError, write_pdf
@@ -190,7 +201,7 @@ def pdf(content_dir: Path, output: Path, size: str, topic_id: str | None, quiet:
     output = _pdf_target(output, content_dir)
     started = time.perf_counter()
     try:
-        pages = write_pdf(handbook, output, size=size, topic_id=topic_id, quiet=quiet)
+        pages = write_pdf(handbook, output, size=size, topic_id=topic_id, quiet=quiet, marks=marks, booklet=booklet)
     except PrintError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)
