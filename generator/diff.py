@@ -319,7 +319,8 @@ def _regimen_values(regimen: Regimen | None) -> dict[str, str] | None:
     return {
         "dose": _qty(regimen.dose.amount, regimen.dose.unit.value),
         "frequency": regimen.frequency,
-        "days": str(regimen.days),
+        "days": str(regimen.days) if regimen.days is not None else NONE,
+        "weeks": str(regimen.weeks) if regimen.weeks is not None else NONE,
         "max per dose": _qty(regimen.max_per_dose.value, regimen.max_per_dose.unit.value)
         if regimen.max_per_dose
         else NONE,
@@ -365,7 +366,9 @@ def _product_values(product: Product | None) -> dict[str, str] | None:
     if product is None:
         return None
     values = {
-        "concentration": _qty(product.concentration.value, product.concentration.unit.value),
+        "concentration": _qty(product.concentration.value, product.concentration.unit.value)
+        if product.concentration
+        else NONE,
         "vial sizes": ", ".join(_num(size) for size in product.vial_sizes_g) + " g" if product.vial_sizes_g else NONE,
     }
     return values

@@ -56,7 +56,7 @@ def template_environment(folder: Path, **options: Any) -> jinja2.Environment:
 
 
 # Typography of the controlled unit vocabulary; content keeps the ASCII spelling.
-UNIT_DISPLAY = {"x10^9/L": "×10⁹/L", "/uL": "/µL", "kg/m2": "kg/m²"}
+UNIT_DISPLAY = {"x10^9/L": "×10⁹/L", "/uL": "/µL", "kg/m2": "kg/m²", "mg/m2": "mg/m²", "m2": "m²", "umol/L": "µmol/L"}
 
 # Units whose spelling depends on the house style and on the number: (one, several).
 # microgram and microgram/kg are spelt here ahead of the vocabulary (model.common.Unit):

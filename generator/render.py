@@ -264,6 +264,7 @@ def _new_environment() -> jinja2.Environment:
         jump_links=jump_links,
         INDEX_PAGES=INDEX_PAGES,
         link_href=link_href,
+        duration=regimen_duration,
     )
     return env
 
@@ -724,4 +725,13 @@ def render_handbook(handbook: Handbook, docs_dir: Path, options: RenderOptions |
 
 
 def regimen_frequency(regimen: Regimen) -> str:
-    return {"once": "once", "daily": "daily", "twice-daily": "twice daily"}[regimen.frequency]
+    return {"once": "once", "daily": "daily", "twice-daily": "twice daily", "weekly": "weekly"}[regimen.frequency]
+
+
+def regimen_duration(regimen: Regimen) -> str:
+    """The Days column: days for daily doses, weeks for weekly ones, or "continuing"."""
+    if regimen.days is not None:
+        return str(regimen.days)
+    if regimen.weeks is not None:
+        return f"{regimen.weeks} weeks"
+    return "continuing"

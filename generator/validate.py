@@ -426,6 +426,39 @@ def _check_review(topic: Topic, where: Located, meta: HandbookMeta, report: Repo
         )
 
 
+def _dose_block_problems(calculator: Calculator, topic: Topic, products: dict[str, Product]) -> list[tuple[Loc, str]]:
+    """What a dose block may not refer to, because the dose engine assumes it away: a
+    regimen that continues without a number of days or is given weekly, and a product
+    whose concentration is not in % (syringes in mg/mL, tablets). Refused by name here
+    rather than mis-dosed or crashed on in the compiler."""
+    spec = calculator.dose
+    if spec is None:
+        return []
+    problems: list[tuple[Loc, str]] = []
+    regimens = {regimen.id: regimen for regimen in topic.regimens}
+    for i, use in enumerate(spec.regimens):
+        regimen = regimens.get(use.regimen)
+        if regimen is not None and (regimen.days is None or regimen.frequency == "weekly"):
+            problems.append(
+                (
+                    ("dose", "regimens", i, "regimen"),
+                    f"regimen '{regimen.id}' is given {regimen.frequency} without a number of days; "
+                    "the dose block needs a number of days",
+                )
+            )
+    for i, product_id in enumerate(spec.products):
+        product = products.get(product_id)
+        if product is not None and (product.concentration is None or product.concentration.unit.value != "%"):
+            problems.append(
+                (
+                    ("dose", "products", i),
+                    f"product '{product_id}' has no concentration in % "
+                    "(the dose block rounds to gram vials of a % solution)",
+                )
+            )
+    return problems
+
+
 def _compile_calculators(
     calculators: dict[str, Calculator],
     topics: dict[str, Topic],
@@ -466,6 +499,12 @@ def _compile_calculators(
             continue
         if products == {} and calculator.dose is not None and calculator.dose.products:
             continue  # products.yaml failed its own checks
+        guarded = _dose_block_problems(calculator, topics[calculator.topic], products)
+        for loc, message in guarded:
+            line, col = where.at(*loc)
+            report.error(where.path, line, col, format_loc(loc), message)
+        if guarded:
+            continue  # compiling would read a missing number of days or a concentration that is not in %
         program, problems = compile_calculator(calculator, view, formulas)
         for loc, message in problems:
             line, col = where.at(*loc)

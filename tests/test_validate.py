@@ -128,7 +128,8 @@ CASES = [
         [
             "topics/alpha.yaml:30:29: regimens[0].dose.unit: unknown value (expected one of g, mg, g/kg, mg/kg, "
             "g/kg/day, mg/kg/day, mg/kg/min, mL/kg/h, mL/h, mL, kg, lb, cm, in, kg/m2, %, g/dL, x10^9/L, /uL, "
-            "molecules/platelet, min, h, day, week, month, year, unit, units/kg; got 'grams per kilo')"
+            "molecules/platelet, min, h, day, week, month, year, unit, units/kg, mcg, mcg/kg, mg/m2, m2, mL/min, "
+            "umol/L, mg/dL, mg/mL, mcg/mL, points; got 'grams per kilo')"
         ],
         id="unknown-unit",
     ),
@@ -145,7 +146,7 @@ CASES = [
         "dose: {amount: 1, unit: mL/h}",
         [
             "topics/alpha.yaml:30:29: regimens[0].dose.unit: unit 'mL/h' is not a dose unit "
-            "(expected one of g, g/kg, mg, mg/kg, units/kg)"
+            "(expected one of g, g/kg, mcg, mcg/kg, mg, mg/kg, mg/m2, units/kg)"
         ],
         id="non-dose-unit",
     ),

@@ -127,6 +127,18 @@ class Unit(StrEnum):
     year = "year"
     unit = "unit"
     units_per_kg = "units/kg"
+    # Thrombocytopenia edition: micrograms (romiplostim, anti-D), doses per square
+    # metre of body surface (rituximab), renal function and product strengths.
+    mcg = "mcg"
+    mcg_per_kg = "mcg/kg"
+    mg_per_m2 = "mg/m2"
+    m2 = "m2"
+    ml_per_min = "mL/min"
+    umol_per_l = "umol/L"
+    mg_per_dl = "mg/dL"
+    mg_per_ml = "mg/mL"
+    mcg_per_ml = "mcg/mL"
+    points = "points"
 
 
 class Evidence(StrEnum):

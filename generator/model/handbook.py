@@ -23,6 +23,7 @@ __all__ = [
     "LicensedUse",
     "Notation",
     "NotationStyle",
+    "Presentation",
     "Product",
     "ProductsFile",
     "Reference",
@@ -289,6 +290,23 @@ class InfusionSchedule(Cited):
         return self
 
 
+class Presentation(Model):
+    """One form in which pharmacy supplies a product: a vial, a prefilled syringe, a tablet."""
+
+    form: Literal["vial", "prefilled-syringe", "graduated-prefilled-syringe", "tablet", "oral-suspension"]
+    """What is handed over."""
+    strength: Quantity
+    """How much drug one unit holds, e.g. 250 mcg (a vial) or 40 mg (a syringe)."""
+    volume_ml: float | None = Field(default=None, gt=0)
+    """Volume of one unit in mL (a syringe), or the deliverable volume after reconstitution (a vial)."""
+
+    @model_validator(mode="after")
+    def _mass(self) -> Presentation:
+        if self.strength.unit not in (Unit.g, Unit.mg, Unit.mcg):
+            raise ValueError(f"a presentation's strength is a mass in g, mg or mcg (got {self.strength.unit.value})")
+        return self
+
+
 class LicensedUse(Cited):
     """An indication the product is licensed for, with the ages the licence covers.
     Calculators warn when a patient falls outside every licensed use of a product."""
@@ -323,10 +341,12 @@ class Product(Cited):
     """Brand name."""
     drug: Text
     """Active substance, e.g. immune globulin (human)."""
-    concentration: Quantity
-    """Concentration; for IVIG in % (g per 100 mL)."""
+    concentration: Quantity | None = None
+    """Concentration: for IVIG in % (g per 100 mL); mg/mL or mcg/mL for others. Empty for tablets."""
     vial_sizes_g: list[float] = []
-    """Vial sizes in grams; empty when not known."""
+    """Vial sizes in grams (IVIG); empty when not known."""
+    presentations: list[Presentation] = []
+    """Vials, syringes or tablets, with their strengths (products other than IVIG)."""
     infusion: list[InfusionSchedule] = []
     """Infusion-rate schedules by indication."""
     licensed: list[LicensedUse] = []
@@ -342,13 +362,22 @@ class Product(Cited):
             raise ValueError("vial sizes are between 0.1 g and 1000 g")
         if len(set(self.vial_sizes_g)) != len(self.vial_sizes_g):
             raise ValueError("vial sizes are listed twice")
-        if self.concentration.unit is not Unit.percent:
-            raise ValueError(f"concentration is given in % (got {self.concentration.unit.value})")
+        if self.vial_sizes_g and (self.concentration is None or self.concentration.unit is not Unit.percent):
+            got = self.concentration.unit.value if self.concentration else "none"
+            raise ValueError(f"a product with vial_sizes_g gives its concentration in % (got {got})")
+        if self.concentration is not None and self.concentration.unit not in _STRENGTH_UNITS:
+            allowed = ", ".join(u.value for u in _STRENGTH_UNITS)
+            raise ValueError(f"concentration is given in {allowed} (got {self.concentration.unit.value})")
         return self
 
     @property
     def grams_per_ml(self) -> float:
+        if self.concentration is None or self.concentration.unit is not Unit.percent:
+            raise ValueError(f"product {self.id} has no concentration in %")
         return self.concentration.value / 100
+
+
+_STRENGTH_UNITS = (Unit.percent, Unit.mg_per_ml, Unit.mcg_per_ml)
 
 
 class ProductsFile(Model):

@@ -95,11 +95,31 @@ class Indication(Cited):
 
 
 # Units a dose amount may take.
-DOSE_UNITS = frozenset({Unit.g_per_kg, Unit.mg_per_kg, Unit.g, Unit.mg, Unit.units_per_kg})
+DOSE_UNITS = frozenset(
+    {
+        Unit.g_per_kg,
+        Unit.mg_per_kg,
+        Unit.mcg_per_kg,
+        Unit.mg_per_m2,
+        Unit.g,
+        Unit.mg,
+        Unit.mcg,
+        Unit.units_per_kg,
+    }
+)
 # Largest amount per unit: ten times the largest single doses in use (IVIG 2 g/kg,
 # 30 mg/kg methylprednisolone, 80 units/kg heparin) would still pass; a dose
 # of 100,000 g/kg made the vial search run for minutes.
-DOSE_LIMITS = {Unit.g_per_kg: 10, Unit.mg_per_kg: 10_000, Unit.g: 1_000, Unit.mg: 100_000, Unit.units_per_kg: 100_000}
+DOSE_LIMITS = {
+    Unit.g_per_kg: 10,
+    Unit.mg_per_kg: 10_000,
+    Unit.mcg_per_kg: 10_000_000,
+    Unit.mg_per_m2: 100_000,
+    Unit.g: 1_000,
+    Unit.mg: 100_000,
+    Unit.mcg: 100_000_000,
+    Unit.units_per_kg: 100_000,
+}
 
 
 class Dose(Model):
@@ -108,7 +128,7 @@ class Dose(Model):
     amount: float = Field(gt=0)
     """The amount; must be greater than zero."""
     unit: Unit
-    """g/kg, mg/kg, g, mg or units/kg."""
+    """g/kg, mg/kg, mcg/kg, mg/m2, g, mg, mcg or units/kg."""
 
     @field_validator("unit")
     @classmethod
@@ -131,7 +151,7 @@ class Dose(Model):
 
     @property
     def per_kg(self) -> bool:
-        return self.unit in (Unit.g_per_kg, Unit.mg_per_kg, Unit.units_per_kg)
+        return self.unit in (Unit.g_per_kg, Unit.mg_per_kg, Unit.mcg_per_kg, Unit.units_per_kg)
 
     @property
     def grams_per_kg(self) -> float:
@@ -158,10 +178,13 @@ class Regimen(Cited):
     """Route of administration."""
     dose: Dose
     """Dose given each day (or each time, for single doses)."""
-    frequency: Literal["once", "daily", "twice-daily"]
+    frequency: Literal["once", "daily", "twice-daily", "weekly"]
     """How often a dose is given."""
-    days: int = Field(ge=1, le=365)
-    """Number of days the dose is given (1 for a single dose; at most 365)."""
+    days: int | None = Field(default=None, ge=1, le=365)
+    """Number of days the dose is given (1 for a single dose); empty when a daily
+    treatment continues (say for how long and how it is adjusted under repeat or use_when)."""
+    weeks: int | None = Field(default=None, ge=1)
+    """For a weekly dose: the number of weekly doses; empty when treatment continues."""
     repeat: Text | None = None
     """When the course may be repeated, if at all."""
     max_per_dose: Quantity | None = None
@@ -170,6 +193,18 @@ class Regimen(Cited):
     """Maximum of a whole course, when the source states one."""
     use_when: Text | None = None
     """When this regimen is preferred over the alternatives, and why."""
+
+    @model_validator(mode="after")
+    def _duration(self) -> Regimen:
+        # A weekly dose counts weeks; every other frequency counts days. Mixing the
+        # two would let "4" mean four days or four weeks depending on the reader.
+        if self.frequency == "weekly" and self.days is not None:
+            raise ValueError("a weekly regimen counts weeks, not days (expected weeks: <number>, or no weeks)")
+        if self.frequency != "weekly" and self.weeks is not None:
+            raise ValueError(f"only a weekly regimen counts weeks (got weeks with frequency {self.frequency})")
+        if self.frequency == "once" and self.days != 1:
+            raise ValueError("a single dose is given on one day (expected days: 1)")
+        return self
 
 
 class Band(Model):
@@ -212,6 +247,19 @@ class Action(StrEnum):
     """Look for another cause or check the diagnosis before treating."""
     record = "record"
     """Record or report a finding (e.g. a grade); no treatment decision."""
+    # Anticoagulation and heparin-induced thrombocytopenia (issue 14).
+    anticoagulate_full_dose = "anticoagulate-full-dose"
+    """Anticoagulate at the full therapeutic dose (the cell or its calculator gives it)."""
+    anticoagulate_reduced_dose = "anticoagulate-reduced-dose"
+    """Anticoagulate at a reduced dose (half the therapeutic dose, or a prophylactic dose)."""
+    hold_anticoagulation = "hold-anticoagulation"
+    """Stop anticoagulation for now, and say when to restart."""
+    stop_heparin = "stop-heparin"
+    """Stop every form of heparin."""
+    non_heparin_anticoagulant = "non-heparin-anticoagulant"
+    """Start a non-heparin anticoagulant (argatroban, bivalirudin, danaparoid, fondaparinux or a DOAC)."""
+    hit_immunoassay = "hit-immunoassay"
+    """Send an immunoassay for heparin-induced thrombocytopenia antibodies."""
 
 
 # Axis ids are calculator input names, so they are written like them (age_group).

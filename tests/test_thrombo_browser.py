@@ -1,0 +1,100 @@
+"""The thrombocytopenia calculators in a real browser on a phone, from the offline build
+opened from file:// (the shared-drive copy). Expected figures are the hand arithmetic of
+tests/vectors/<id>.json, read off the page as a reader sees them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from browser_support import PHONE
+
+from generator.build import build_site
+
+ROOT = Path(__file__).resolve().parent.parent
+
+pytestmark = [pytest.mark.browser]
+
+
+@pytest.fixture(scope="module")
+def offline_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("thrombo-offline")
+    build_site(ROOT / "content", root / "site", docs_dir=root / "docs", pdf=False, offline=True)
+    return root / "site"
+
+
+@pytest.fixture
+def open_topic(browser: Any, offline_site: Path) -> Iterator[Any]:
+    contexts: list[Any] = []
+    errors: list[str] = []
+
+    def open_(topic: str) -> Any:
+        context = browser.new_context(**PHONE)
+        contexts.append(context)
+        page = context.new_page()
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        page.goto((offline_site / "topics" / f"{topic}.html").as_uri())
+        return page
+
+    yield open_
+    for context in contexts:
+        context.close()
+    assert [e for e in errors if "search_index" not in e] == []
+
+
+def calculator(page: Any, calculator_id: str) -> Any:
+    calc = page.locator(f"""[data-md-component=calculator][data-calculator-spec*='"id":"{calculator_id}"']""")
+    calc.locator("form").wait_for()
+    return calc
+
+
+def test_4ts_reader_picks_wording_and_reads_probability(open_topic: Any) -> None:
+    calc = calculator(open_topic("heparin-induced-thrombocytopenia"), "hit-4ts")
+    calc.get_by_text("Fall of more than 50% and lowest count 20 x10^9/L or more").tap()
+    calc.get_by_text("Clear onset on days 5 to 10, or within 1 day with heparin in the past 30 days").tap()
+    calc.get_by_text("None", exact=True).tap()
+    calc.get_by_text("Possible", exact=True).tap()
+    # 2 + 2 + 0 + 1 = 5: intermediate (4 to 5).
+    assert calc.locator("[data-calc=score]").text_content() == "5 points"
+    assert calc.locator("[data-calc=probability]").text_content() == "Intermediate probability (4 to 5 points)"
+    assert calc.locator("[data-calc=headline]").text_content().startswith("4Ts 5 points: Intermediate probability")
+
+
+def test_romiplostim_hold_above_400_gives_the_restart_dose(open_topic: Any) -> None:
+    calc = calculator(open_topic("tpo-receptor-agonists-in-itp"), "romiplostim-dose")
+    calc.locator("[data-input=weight_kg] input").fill("70")
+    calc.locator("[data-input=current_dose_mcg_per_kg] input").fill("3")
+    calc.locator("[data-input=platelet_count] input").fill("401")
+    calc.locator("[data-input=weeks_above_200] input").fill("3")
+    # 401 > 400: no dose this week; restart at 3 - 1 = 2 mcg/kg once below 200.
+    assert calc.locator("[data-calc=headline]").text_content() == (
+        "No romiplostim this week (count above 400 x10^9/L). Count weekly; once below 200 x10^9/L restart at 2 mcg/kg."
+    )
+    calc.locator("[data-input=platelet_count] input").fill("49.9")
+    calc.locator("[data-input=weeks_above_200] input").fill("0")
+    # 49.9 < 50: 3 + 1 = 4 mcg/kg x 70 kg = 280 mcg = 0.56 mL of 500 mcg/mL.
+    assert calc.locator("[data-calc=dose_mcg]").text_content() == "280 mcg"
+    assert calc.locator("[data-calc=volume_ml]").text_content() == "0.56 mL"
+
+
+def test_enoxaparin_low_count_and_poor_kidneys(open_topic: Any) -> None:
+    calc = calculator(open_topic("anticoagulation-with-low-platelets"), "enoxaparin-dose")
+    calc.get_by_text("Treatment of deep vein thrombosis or pulmonary embolism").tap()
+    calc.locator("[data-input=weight_kg] input").fill("70")
+    calc.locator("[data-input=platelet_count] input").fill("40")
+    calc.locator("[data-input=cancer_associated] input").check()
+    calc.get_by_text("Lower: acute at lower risk, or thrombosis more than 30 days old").tap()
+    calc.locator("[data-input=crcl_ml_min] input").fill("25")
+    calc.get_by_text("Clexane (UK): 20, 40, 60, 80, 100, 120, 150 mg").tap()
+    # 40 (25 to < 50), lower risk: 1 mg/kg x 70 x 0.5 = 35 mg; CrCl 25 < 30: every 24 h; 40 mg syringe, 0.35 mL.
+    assert (
+        calc.locator("[data-calc=headline]")
+        .text_content()
+        .startswith("Give 35 mg SC every 24 h (0.35 mL from a 40 mg syringe).")
+    )
+    assert calc.locator("[data-input=crcl_ml_min] .calc-msg").all_text_contents() == [
+        "No source gives a dose when a low count and severe renal impairment meet: both reductions are applied "
+        "here. Confirm with haematology."
+    ]
