@@ -34,6 +34,7 @@ from typing import Any
 
 from .csp import write_headers
 from .diagnostics import ContentError
+from .limits import source_date_epoch
 from .project import THEME_DIR, content_files, project_of, site_config
 from .render import TEMPLATE_DIR, RenderOptions, RenderResult, forget_docs, render_handbook
 from .safe_output import check_site_target, swap_in, sweep, work_folder
@@ -100,9 +101,9 @@ class BuildResult:
 def build_date(handbook: Handbook) -> dt.datetime:
     """The build time: SOURCE_DATE_EPOCH when set, else derived from content
     (wall-clock time would make two builds of the same content differ)."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    if epoch:
-        return dt.datetime.fromtimestamp(int(epoch), tz=dt.UTC)
+    epoch = source_date_epoch()
+    if epoch is not None:
+        return dt.datetime.fromtimestamp(epoch, tz=dt.UTC)
     dates = [handbook.meta.edition.date, *(t.review.last_updated for t in handbook.topics.values())]
     return dt.datetime.combine(max(dates), dt.time(), tzinfo=dt.UTC)
 
@@ -381,7 +382,7 @@ def build_site(
     Each build renders into its own private folder unless ``docs_dir`` is given."""
     say = progress or (lambda _message: None)
     seconds: dict[str, float] = {}
-    config_path = config_file(content_dir)
+    config_path = project_of(content_dir).cache_dir / "mkdocs.yml"  # written when MkDocs is about to run
     project_dirs = (project_of(content_dir).home, config_path.resolve().parent)
     site_dir = check_site_target(site_dir, content_dir=content_dir, project_dirs=project_dirs)
     sweep(site_dir)
@@ -486,7 +487,10 @@ def _build_into(
         context.page_built = _page_counter(len(context.result.files), live) if live else None
         try:
             config = load_config(
-                str(config_path), docs_dir=str(context.docs_dir), site_dir=str(staging), strict=options.strict
+                str(config_file(content_dir)),
+                docs_dir=str(context.docs_dir),
+                site_dir=str(staging),
+                strict=options.strict,
             )
             mkdocs_build(config)
         except (MkDocsException, SystemExit) as exc:
@@ -535,5 +539,8 @@ def hook_context(config: Any) -> BuildContext:
     try:
         return prepare(content_dir, Path(config.docs_dir))
     except ContentError as exc:
-        lines = [str(d) for d in exc.report.sorted()]
+        from .guide import guide_link
+        from .messages import report_lines
+
+        lines = report_lines(exc.report.diagnostics, guide_link)  # as `handbook validate` prints them
         raise PluginError("invalid content:\n" + "\n".join(lines)) from exc

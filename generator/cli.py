@@ -167,11 +167,22 @@ def new(content_dir: Path, kind: str, content_id: str) -> None:
 @click.option("--size", type=click.Choice(["a6", "a5"]), default="a6", show_default=True, help="Page size.")
 @click.option("--topic", "topic_id", metavar="ID", help="Print only this topic.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress line.")
-def pdf(content_dir: Path, output: Path, size: str, topic_id: str | None, quiet: bool) -> None:
+@click.option("--marks", is_flag=True, help="For a print shop: 3 mm bleed and crop marks around each page.")
+@click.option(
+    "--booklet",
+    is_flag=True,
+    help="Imposed for folding: two pages a side (A6 on A5, A5 on A4), padded to a multiple of 4; "
+    "print double-sided, flip on the short edge, fold the stack.",
+)
+def pdf(
+    content_dir: Path, output: Path, size: str, topic_id: str | None, quiet: bool, marks: bool, booklet: bool
+) -> None:
     """Print the pocket guide (PDF/UA, A6 or A5) from validated content.
 
     Nothing is written when the content has errors (exit 1) or the render fails.
     """
+    if marks and booklet:
+        raise click.UsageError("--marks and --booklet do not combine: a booklet is folded, not trimmed")
     import time
 
     from .pdf import PrintError, write_pdf
@@ -190,7 +201,7 @@ def pdf(content_dir: Path, output: Path, size: str, topic_id: str | None, quiet:
     output = _pdf_target(output, content_dir)
     started = time.perf_counter()
     try:
-        pages = write_pdf(handbook, output, size=size, topic_id=topic_id, quiet=quiet)
+        pages = write_pdf(handbook, output, size=size, topic_id=topic_id, quiet=quiet, marks=marks, booklet=booklet)
     except PrintError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)
@@ -219,11 +230,11 @@ def _pdf_target(output: Path, content_dir: Path) -> Path:
 @click.option(
     "--content",
     "content_path",
-    default="content",
-    show_default=True,
-    help="Path of the content folder inside the repository (for git revisions).",
+    default=None,
+    help="Path of the content folder inside the repository, for git revisions (default: that of the handbook"
+    " found from here, else content).",
 )
-def diff(old: str, new: str, as_json: bool, as_markdown: bool, content_path: str) -> None:
+def diff(old: str, new: str, as_json: bool, as_markdown: bool, content_path: str | None) -> None:
     """Compare two editions: added, removed and changed topics, and every changed dose,
     threshold, infusion rate and decision-table cell, old and new side by side.
 
@@ -236,7 +247,11 @@ def diff(old: str, new: str, as_json: bool, as_markdown: bool, content_path: str
     if as_json and as_markdown:
         raise click.UsageError("choose one of --json and --markdown")
     try:
-        editions = load_edition(old, content=content_path), load_edition(new, content=content_path)
+        repo, content_path = _edition_layout(content_path)
+        editions = (
+            load_edition(old, repo=repo, content=content_path),
+            load_edition(new, repo=repo, content=content_path),
+        )
         comparison = compare(*editions)
     except DiffError as exc:
         click.echo(f"error: {exc}", err=True)
@@ -254,7 +269,7 @@ def diff(old: str, new: str, as_json: bool, as_markdown: bool, content_path: str
 
 @cli.command(
     epilog="Example:\n\n\b\n  handbook calc ivig-dose --input "
-    "'{\"weight_kg\": 70, \"regimen\": \"itp-1g-once\", \"product\": \"privigen\"}'"
+    '\'{"weight_kg": 70, "regimen": "itp-1g-once", "product": "privigen"}\''
 )
 @click.argument("calculator_id", metavar="ID")
 @CONTENT_OPTION
@@ -403,6 +418,30 @@ def build(
         click.echo(f"built {result.site_dir} in {time.perf_counter() - started:.1f} s ({timings})", err=True)
 
 
+def _edition_layout(content_path: str | None) -> tuple[Path, str]:
+    """(git repository, content path inside it) for `handbook diff git:REV`: the handbook
+    found from here and its repository, so a handbook at the root of its own repository
+    works from any of its folders; else the current folder and content/."""
+    import os
+    import subprocess
+
+    from .project import NoProject, find_project
+
+    if content_path is not None:
+        return Path("."), content_path
+    try:
+        content_dir = find_project().content_dir
+    except NoProject:
+        return Path("."), "content"
+    top = subprocess.run(
+        ["git", "-C", str(content_dir), "rev-parse", "--show-toplevel"], capture_output=True, text=True, check=False
+    )
+    if top.returncode != 0:
+        return Path("."), "content"
+    repo = Path(top.stdout.strip()).resolve()
+    return Path(os.path.relpath(repo)), content_dir.relative_to(repo).as_posix()
+
+
 def _say_unfinished(unfinished: dict[str, str]) -> None:
     """Drafts a build or a comparison left out because they do not validate yet."""
     for topic_id, where in unfinished.items():
@@ -450,10 +489,10 @@ def serve(content_dir: Path, dev_addr: str, docs_dir: Path | None, full: bool) -
     import logging
     import os
 
-    from mkdocs.commands.serve import serve as mkdocs_serve
     from mkdocs.exceptions import MkDocsException
 
     from .build import config_file as find_config_file
+    from .preview import serve as preview
 
     # mkdocs' own command sets up its log; called as a function it needs one.
     handler = logging.StreamHandler(sys.stderr)
@@ -462,47 +501,19 @@ def serve(content_dir: Path, dev_addr: str, docs_dir: Path | None, full: bool) -
     logging.getLogger("mkdocs").setLevel(logging.INFO)
     os.environ["HANDBOOK_CONTENT"] = str(content_dir.resolve())
     os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
-    config_file = find_config_file(content_dir)
+    extra = {}
+    if docs_dir:
+        docs_dir.mkdir(parents=True, exist_ok=True)  # MkDocs checks it exists before the hook renders
+        extra["docs_dir"] = str(docs_dir.resolve())
     try:
-        # Called as a function, not through mkdocs' click command, so live reload
-        # is on whatever click version is installed (mkdocs#4032). What is watched
-        # is in the site configuration (generator.project.site_config).
-        watch: list[str] = []
+        # Not MkDocs' serve: a broken build must not stall the preview (generator.preview).
         # "dirty": MkDocs rebuilds only pages whose Markdown is newer than their
         # HTML; the render stage rewrites only files whose bytes changed, so one
         # edited topic rebuilds one page (issue 7; about 1 s instead of 20 s at 2,000).
-        extra = {}
-        _poll_faster()
-        if docs_dir:
-            docs_dir.mkdir(parents=True, exist_ok=True)  # MkDocs checks it exists before the hook renders
-            extra["docs_dir"] = str(docs_dir.resolve())
-        mkdocs_serve(
-            str(config_file),
-            livereload=True,
-            watch=watch,
-            dev_addr=dev_addr,
-            build_type=None if full else "dirty",
-            **extra,
-        )
+        preview(find_config_file(content_dir), content_dir, dev_addr=dev_addr, dirty=not full, **extra)
     except MkDocsException as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)
-
-
-def _poll_faster(interval_s: float = 0.2) -> None:
-    """MkDocs' live-reload server polls the watched files every 0.5 s (a fixed
-    argument its ``serve`` does not expose): an edit waits 0.25 s on average
-    before the rebuild starts. Poll every 0.2 s instead (a stat of each content
-    file: about 10 ms at 2,000 topics), for ``handbook serve`` only."""
-    import mkdocs.commands.serve as mkdocs_serve_module
-    from mkdocs.livereload import LiveReloadServer
-
-    class _Server(LiveReloadServer):
-        def __init__(self, *args: object, **kwargs: object) -> None:
-            kwargs.setdefault("polling_interval", interval_s)
-            super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-
-    mkdocs_serve_module.LiveReloadServer = _Server  # type: ignore[misc]
 
 
 def main() -> None:

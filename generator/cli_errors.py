@@ -76,11 +76,12 @@ class HandbookGroup(click.Group):
 
 def _one_line(exc: Exception, ctx: click.Context) -> tuple[int, str]:
     from .diagnostics import ContentError
+    from .limits import SettingError
     from .safe_output import OutputRefused
 
     command = ctx.invoked_subcommand or ""
     kept = "; the previous site was left in place" if command == "build" else ""
-    if isinstance(exc, OutputRefused):
+    if isinstance(exc, OutputRefused | SettingError):
         return 2, str(exc)
     if isinstance(exc, ContentError):
         lines = [str(d) for d in exc.report.sorted()]

@@ -234,7 +234,7 @@ def skeleton(kind: str, content_id: str) -> str:
         "# Every empty value is a placeholder: `handbook validate` refuses this file until each",
         "# one is filled. Optional sections you do not need: delete the placeholder entry and",
         "# write `section: []`. Cite a reference id (content/references.yaml) for every number.",
-        "# Authoring guide: docs/authoring.md",
+        "# Authoring guide: docs/authoring.md (`handbook guide` prints where the installed tool keeps it)",
     ]
     if model.__doc__:
         header += _comment(model.__doc__, "")
@@ -250,9 +250,13 @@ def skeleton(kind: str, content_id: str) -> str:
 
 def write_skeleton(content_dir: Path, kind: str, content_id: str) -> Path:
     """Write the skeleton to content/<folder>/<id>.yaml; never overwrites."""
-    text = skeleton(kind, content_id)
-    folder, _ = KINDS[kind]
+    from .project import project_of
+    from .scaffold import schema_comment
+
+    folder, schema_file = KINDS[kind]
     path = Path(content_dir) / folder / f"{content_id}.yaml"
+    # The $schema comment names the schema/ folder of this handbook (`handbook schema`).
+    text = schema_comment(project_of(content_dir), path, schema_file) + skeleton(kind, content_id).split("\n", 1)[1]
     if path.exists():
         raise SkeletonExists(f"{path} already exists (not overwritten)")
     path.parent.mkdir(parents=True, exist_ok=True)

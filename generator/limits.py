@@ -23,10 +23,12 @@ __all__ = [
     "MAX_DEPTH",
     "MAX_EXPANDED_NODES",
     "MAX_MAGNITUDE",
+    "SettingError",
     "check_date",
     "check_number",
     "max_file_bytes",
     "read_content_file",
+    "source_date_epoch",
 ]
 
 MAX_DEPTH = 64
@@ -157,3 +159,24 @@ def read_content_file(path: Path, name: str, report: Report, *, root: Path | Non
         return None
     # As text mode would: Windows and old Mac line ends read as "\n".
     return text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text
+
+
+class SettingError(ValueError):
+    """An environment setting the generator reads is unusable (exit 2, one line)."""
+
+
+_LATEST_EPOCH = 4_133_894_400  # 2100-12-31: MkDocs' gzip stamp ends in 2106
+
+
+def source_date_epoch() -> int | None:
+    """SOURCE_DATE_EPOCH as seconds, None when unset, or :class:`SettingError`."""
+    raw = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if not raw:
+        return None
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SettingError(f"SOURCE_DATE_EPOCH must be a whole number of seconds since 1970 (got {raw!r})") from None
+    if not 0 <= value <= _LATEST_EPOCH:
+        raise SettingError(f"SOURCE_DATE_EPOCH must be a time between 1970 and 2100 (got {raw})")
+    return value

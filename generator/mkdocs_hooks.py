@@ -16,6 +16,7 @@ from mkdocs.structure.files import File, Files
 
 from generator import build
 from generator.escape import config_text
+from generator.search_index import shape_entries
 
 __all__ = ["on_config", "on_env", "on_files", "on_post_build", "on_post_page", "on_serve"]
 
@@ -48,6 +49,7 @@ def on_config(config: Any) -> Any:
     # Material prints site_name unescaped (header, drawer, <title>): given escaped.
     config.site_name = config_text(meta.title)
     config.extra["handbook"] = footer_data(meta, context.options.build_date)
+    _full_navigation_when_small(config, len(context.handbook.topics))
     # The offline plugin loads iframe-worker from unpkg.com; the intranet has no
     # internet, so serve the bundled copy of the same file instead.
     polyfills = config.extra.get("polyfills") or []
@@ -57,6 +59,18 @@ def on_config(config: Any) -> Any:
     config.extra_javascript = [s for s in config.extra_javascript if _exists(str(s))]
     config.extra_css = [s for s in config.extra_css if _exists(str(s))]
     return config
+
+
+# Up to this many topics every page carries the whole navigation (about 5 KB gzip at
+# 150), so a specialty in the drawer expands in place. Beyond it navigation.prune keeps
+# pages small, and a collapsed specialty links to its first topic (Material's pruning).
+FULL_NAVIGATION_TOPICS = 150
+
+
+def _full_navigation_when_small(config: Any, topic_count: int) -> None:
+    features = config.theme["features"]
+    if topic_count <= FULL_NAVIGATION_TOPICS and "navigation.prune" in features:
+        config.theme["features"] = [f for f in features if f != "navigation.prune"]
 
 
 _context: build.BuildContext | None = None
@@ -128,6 +142,7 @@ def on_post_build(config: Any) -> None:
     """Complete the search index of a preview rebuild; manifest.json beside the
     pages (plain mkdocs builds too)."""
     _keep_search_entries(config)
+    _shape_search_entries(config)
     build.write_manifest(_this_build(config), Path(config.site_dir))
 
 
@@ -156,6 +171,15 @@ def _keep_search_entries(config: Any) -> None:
         del kept[url]
     index.entries = [entry for url in _page_urls for entry in kept.get(url, [])]
     search.search_index_prev = None  # complete already: nothing for Material to merge
+
+
+def _shape_search_entries(config: Any) -> None:
+    """Keywords out of sight, synonyms in (generator/search_index.py)."""
+    search = config.plugins.get("material/search")
+    index = getattr(search, "search_index", None)
+    if index is None or not isinstance(getattr(index, "entries", None), list):
+        return
+    index.entries = shape_entries(index.entries, _this_build(config).handbook.meta.search.synonyms)
 
 
 def on_serve(server: Any, config: Any, builder: Any) -> Any:

@@ -8,8 +8,9 @@ Runs once MkDocs has written every file of the site (``generator/app_hooks.py``,
 2. the edition's file list: every file a page may load, with a hash of its bytes;
    the build hash is the hash of that list, so it changes exactly when the site does;
 3. what a phone stores at install: the app shell (styles, scripts, calculator
-   programs, home, calculators page, every page with an emergency section) and, when
-   the whole site fits ``app.offline_budget_kb`` of content/handbook.yaml, every page;
+   programs, home and calculators pages), then the pages with an emergency section
+   while ``app.offline_budget_kb`` of content/handbook.yaml lasts, and every page when
+   the whole site fits it;
 4. ``service-worker.js``: theme/app/service-worker.js preceded by that data.
 
 Absent from the ``file://`` build (browsers allow service workers only on https and
@@ -31,22 +32,28 @@ from typing import Any
 from urllib.parse import quote
 
 from .model import HandbookMeta
+from .project import THEME_DIR
 from .render import topic_path
 
 __all__ = [
     "MANIFEST_NAME",
     "WORKER_NAME",
     "AppPlan",
+    "enabled",
     "icon_png",
     "plan_edition",
+    "search_languages",
+    "set_previewing",
     "template_data",
     "theme_colour",
+    "web_manifest",
+    "worker_data",
     "write_app",
 ]
 
 MANIFEST_NAME = "app.webmanifest"
 WORKER_NAME = "service-worker.js"
-WORKER_SOURCE = Path(__file__).resolve().parent.parent / "theme" / "app" / "service-worker.js"
+WORKER_SOURCE = THEME_DIR / "app" / "service-worker.js"  # in the repository or the wheel (generator.project)
 ICONS = {  # file -> (size in px, maskable)
     "assets/images/app-icon-192.png": (192, False),
     "assets/images/app-icon-512.png": (512, False),
@@ -59,8 +66,9 @@ HASH_CHARS = 16  # 64 bits: tells two builds apart; not a defence against forger
 FALLBACK_COLOUR = "#4051b5"
 
 # Not part of an edition: source maps (debugging only), the worker itself, the PDF
-# (a separate download carrying its own edition), the sitemap (for crawlers).
-_NOT_IN_EDITION = re.compile(r"(\.map|\.pdf|^sitemap\.xml(\.gz)?)$")
+# (a separate download carrying its own edition), the sitemap (for crawlers), the
+# server's header file (generator/csp.py; read by the server, never by a page).
+_NOT_IN_EDITION = re.compile(r"(\.map|\.pdf|^sitemap\.xml(\.gz)?|^_headers)$")
 _LUNR = "assets/javascripts/lunr/"
 _EMERGENCY = b'id="emergency"'
 SEARCH_INDEX = "search/search_index.json"

@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import gc
+import io
 import logging
 import os
 import re
@@ -46,18 +47,17 @@ from .present import (
     keep_together,
     template_environment,
 )
+from .print_tables import band_cells, dosing_weight_table
 from .project import THEME_DIR
 from .validate import Handbook, today
 
 __all__ = [
-    "FOOTNOTE_MARKS",
     "PDF_VARIANT",
     "PRINT_THEME",
     "PrintConfig",
     "PrintError",
     "build_context",
     "calculator_tables",
-    "footnote_mark",
     "load_print_config",
     "render_document",
     "render_html",
@@ -137,6 +137,8 @@ class PrintConfig:
     sizes: dict[str, PageSize]
     weight_bands: dict[str, WeightRange]
     infusion_weights_kg: tuple[float, ...]
+    lookup_heights_cm: tuple[float, ...]
+    lookup_weights_kg: tuple[float, ...]
     font_family: str
     font_files: dict[str, Path] = field(default_factory=dict)
 
@@ -176,6 +178,8 @@ def load_print_config(path: Path = PRINT_THEME / "config.yaml") -> PrintConfig:
         sizes=sizes,
         weight_bands=bands,
         infusion_weights_kg=tuple(float(w) for w in data["infusion_weights_kg"]),
+        lookup_heights_cm=tuple(float(h) for h in data["dosing_weight_lookup"]["heights_cm"]),
+        lookup_weights_kg=tuple(float(w) for w in data["dosing_weight_lookup"]["weights_kg"]),
         font_family=fonts["family"],
         font_files=files,
     )
@@ -302,16 +306,6 @@ def build_index(handbook: Handbook, topics: list[Topic]) -> list[tuple[str, list
     return sorted(groups.items(), key=lambda kv: (kv[0] == "#", kv[0]))
 
 
-# Marks tying a table row to the engine's warning printed under the table. After the
-# fifth note the symbols double (††, ‡‡, ...), so a mark never stands for two notes.
-FOOTNOTE_MARKS = ("†", "‡", "§", "¶", "#")
-
-
-def footnote_mark(index: int) -> str:
-    """The mark of the ``index``-th (0-based) note under a table."""
-    return FOOTNOTE_MARKS[index % len(FOOTNOTE_MARKS)] * (index // len(FOOTNOTE_MARKS) + 1)
-
-
 def _topic_calculators(handbook: Handbook, topic: Topic) -> list[str]:
     """Calculators whose tables print in this topic: those the topic embeds, and
     those built on this topic that no topic embeds (so no table is lost)."""
@@ -322,53 +316,61 @@ def _topic_calculators(handbook: Handbook, topic: Topic) -> list[str]:
     return [c for c in dict.fromkeys(ids) if handbook.calculators[c].topic in handbook.topics]
 
 
-def _weight_band_table(program: Any, table: Any) -> dict[str, Any]:
-    """One regimen's weight-band table for the template: numbers computed and formatted
-    by the engine (generator.calc.tables); this stage only lays out its rows."""
+def _common_notes(cells: list[dict[str, Any]]) -> list[str]:
+    """Notes the engine gives for every row of a table (a licence warning): printed once,
+    under the caption, rather than under each row."""
+    notes = [[n for n in (row["note"], *row["warnings"]) if n] for row in cells]
+    return [n for n in notes[0] if all(n in other for other in notes[1:])] if notes else []
+
+
+def _row_groups(cells: list[dict[str, Any]], common: list[str]) -> list[dict[str, Any]]:
+    """Consecutive rows with the same notes, each group printed as one unbreakable
+    tbody ending with its notes: a note sits under its rows, never on another page."""
+    groups: list[dict[str, Any]] = []
+    for row in cells:
+        notes = [n for n in (row["note"], *row["warnings"]) if n and n not in common]
+        if groups and groups[-1]["notes"] == notes and notes:
+            groups[-1]["rows"].append(row)
+        else:
+            groups.append({"rows": [row], "notes": notes})
+    return groups
+
+
+def _weight_band_table(program: Any, table: Any, neonatal: bool, step_kg: float) -> dict[str, Any]:
+    """One regimen's weight-band table for the template: bands of weights that get the
+    same dispensed course, computed by the engine (generator.calc.tables); this stage
+    only formats the cells (print_tables) and lays them out."""
     from .calc.display import fmt
 
     show = program.display
-    unit = table.unit
-    footnotes: list[str] = []  # the engine's warnings, each printed once under the table
-    rows = []
-    for row in table.rows:
-        marks = []
-        for message in (*row.warnings, *([row.cap_reason] if row.cap_reason else [])):
-            if message not in footnotes:
-                footnotes.append(message)
-            mark = footnote_mark(footnotes.index(message))
-            if mark not in marks:
-                marks.append(mark)
-        low, high = fmt(row.low_kg, show, "kg"), fmt(row.high_kg, show, "kg")
-        rows.append(
-            {
-                "weight_kg": low if low == high else f"{low}–{high}",
-                "dose_per_day_g": fmt(row.dose, show, unit),
-                "course_total_g": fmt(row.course if row.dispensed_course is None else row.dispensed_course, show, unit),
-                "rounded_g": fmt(row.dispensed_dose, show, unit) if row.dispensed_dose is not None else "",
-                "vials": " + ".join(f"{count}×{fmt(size, show, unit)}" for size, count in row.presentations),
-                "volume_ml": fmt(row.volume_ml, show, "mL") if row.volume_ml is not None else "",
-                "text": row.text,
-                "marks": ",".join(marks),
-            }
+    cells = [band_cells(program, table, row, milligrams=neonatal) for row in table.rows]
+    constants = dict(program.constants)
+    if neonatal or "adjust_bmi_above" not in constants:
+        basis = "Dosed on actual body weight."
+    else:
+        basis = (
+            f"Read the row for the dosing weight: actual body weight; for adults with BMI above "
+            f"{fmt(constants['adjust_bmi_above'], show, None)} kg/m², the dosing weight from the look-up "
+            "after the dose tables."
         )
-    assumes = ", ".join(f"{name.replace('_', ' ')} {value}" for name, value in table.assumes)
     days = table.days
-    span = f"{rows[0]['weight_kg'].split('–')[0]}–{rows[-1]['weight_kg'].split('–')[-1]} kg" if rows else "no weights"
-    note = (
-        "Bands of weights that get the same dispensed course; rates and shortest times are those of the band's "
-        "lightest weight. Dosing weight: actual body weight; for obese adults use the calculator (adjusted weight)."
-    )
+    span = f"{cells[0]['weight'].split('–')[0]}–{cells[-1]['weight'].split('–')[-1]} kg" if cells else "no weights"
     return {
         "kind": "weight-band",
         "calculator": table.calculator,
         "regimen_id": table.regimen,
+        "short_title": f"{table.regimen_name}, {table.dose_text}",
         "title": f"{table.regimen_name}: {table.dose_text} {'once' if days == 1 else f'daily × {days} days'}"
-        f" ({span}{', ' + assumes if assumes else ''})",
-        "note": note,
+        f" ({span}{', neonatal' if neonatal else ''})",
+        "note": f"{basis} Weights to the nearest {fmt(step_kg / 10, show, 'kg')} kg; rates and shortest times"
+        " are those of the band's lightest weight.",
         "product": {"id": table.product, "name": table.product_name} if table.product else None,
-        "rows": rows,
-        "footnotes": [f"{footnote_mark(i)} {m}" for i, m in enumerate(footnotes)],
+        "days": days,
+        "unit": "mg" if neonatal and table.unit == "g" else table.unit,
+        "groups": _row_groups(cells, _common_notes(cells)),
+        "common_notes": _common_notes(cells),
+        "rows": cells,
+        "rates": any(c["rate"] for c in cells),
     }
 
 
@@ -432,12 +434,49 @@ def calculator_tables(handbook: Handbook, topic: Topic, config: PrintConfig) -> 
             continue
         neonatal = neonatal_regimens(handbook, program.topic)
         for table in weight_band_tables(program, ranges, range_for=dict.fromkeys(neonatal, "neonatal")):
-            tables.append(_weight_band_table(program, table))
+            band = config.weight_bands["neonatal" if table.regimen in neonatal else "adult"]
+            tables.append(_weight_band_table(program, table, table.regimen in neonatal, band.step_kg))
+        adjusting = next((r.id for r in program.dose.regimens if r.id not in neonatal), None)
+        if adjusting is not None:
+            lookup = _dosing_weight_lookup(program, adjusting, config)
+            if lookup is not None:
+                tables.append(lookup)
         products = program.dose.products
         if products and products[0].schedule is not None:
             regimen = next((r.id for r in program.dose.regimens if r.id not in neonatal), program.dose.regimens[0].id)
             tables.extend(_infusion_tables(program, regimen, list(config.infusion_weights_kg), products[0]))
+    for number, table in enumerate(tables):
+        table["key"] = table.get("regimen_id") or f"{table['kind']}-{number}"
     return tables
+
+
+def _dosing_weight_lookup(program: Any, regimen: str, config: PrintConfig) -> dict[str, Any] | None:
+    """The dosing weight by height, sex and actual weight, so the weight-band tables serve
+    obese adults too; every cell is the engine's dosing weight for an adult."""
+    from .calc.display import fmt
+
+    constants = dict(program.constants)
+    if "adjust_bmi_above" not in constants or "adult_age" not in constants:
+        return None
+    show = program.display
+    heights, weights = list(config.lookup_heights_cm), list(config.lookup_weights_kg)
+    parts = dosing_weight_table(program, regimen, constants["adult_age"], heights, weights)
+    if not parts:
+        return None
+    factor = constants.get("adjusted_body_weight_fraction")
+    formula = f"Adjusted body weight = IBW + {fmt(factor, show, None)} × (actual − IBW), IBW by the Devine formula. "
+    return {
+        "kind": "dosing-weight",
+        "calculator": program.id,
+        "title": f"Dosing weight (kg) for adults with BMI above {fmt(constants['adjust_bmi_above'], show, None)} kg/m²",
+        "note": (formula if factor is not None else "")
+        + f"Aged {fmt(constants['adult_age'], show, None)} or over; an empty cell: dose on actual body weight. "
+        "Then read the dose table's row for this weight.",
+        "tables": [
+            {"sex": t.sex, "heights": [fmt(h, show, "cm") for h in t.heights_cm], "cells": t.cells} for t in parts
+        ],
+        "weights": [fmt(w, show, "kg") for w in weights],
+    }
 
 
 def decision_units(handbook: Handbook) -> dict[str, list[tuple[str, float]]]:
@@ -503,6 +542,43 @@ def _sections(topic: Topic, *, has_tables: bool = False) -> list[tuple[str, str,
     ]
 
 
+def quick_reference(handbook: Handbook, printed: list[dict[str, Any]]) -> dict[str, Any]:
+    """What the page after the cover carries, found in the printed topics: the emergency
+    pathway of the first topic that has one and dose tables (other emergency sections by
+    page), the grade bands of the first decision table a calculator reads, and the first
+    weight-band table (the first regimen of the first dose calculator, as the calculator
+    offers it first)."""
+    emergencies = [item for item in printed if item["topic"].emergency]
+    main = next((item for item in emergencies if item["tables"]), emergencies[0] if emergencies else None)
+    grades = None
+    printed_ids = {item["topic"].id for item in printed}
+    for calc in handbook.calculators.values():
+        if calc.decision is not None and calc.topic in printed_ids:
+            table = next((t for t in handbook.topics[calc.topic].decision_tables if t.id == calc.decision.table), None)
+            if table is not None:
+                grades = {"topic": calc.topic, "table": table}
+                break
+    dose = next(((item["topic"].id, t) for item in printed for t in item["tables"] if t["kind"] == "weight-band"), None)
+    return {
+        "emergency": main,
+        "other_emergencies": [item["topic"] for item in emergencies if item is not main],
+        "grades": grades,
+        "dose": {"topic": dose[0], "table": dose[1]} if dose else None,
+        "dose_tables": [
+            (item["topic"].id, t) for item in printed for t in item["tables"] if t["kind"] == "weight-band"
+        ],
+    }
+
+
+def table_anchor(topic_id: str, table: dict[str, Any]) -> str:
+    """Fragment id of one printed calculator table (contents, quick reference, index)."""
+    return anchor(topic_id, f"table-{table['key']}")
+
+
+def _pending(topic: Topic) -> bool:
+    return topic.review.status is not ReviewStatus.approved
+
+
 def _build_stamp() -> str:
     """W3C date-time of the build for the PDF metadata: SOURCE_DATE_EPOCH when set,
     so two builds of the same content give the same bytes."""
@@ -518,8 +594,10 @@ def build_context(
     topic_id: str | None = None,
     build_date: dt.date | None = None,
     config: PrintConfig | None = None,
+    marks: bool = False,
 ) -> dict[str, Any]:
-    """Everything the print templates need, computed before any HTML is written."""
+    """Everything the print templates need, computed before any HTML is written.
+    ``marks``: the print-shop variant, with 3 mm bleed and crop marks."""
     config = config or load_print_config()
     if size not in config.sizes:
         raise PrintError(f"unknown page size '{size}' (expected one of {', '.join(config.sizes)})")
@@ -536,16 +614,22 @@ def build_context(
         groups.setdefault(topic.specialty, []).append(topic)
 
     pending = [t for t in topics if t.review.status is not ReviewStatus.approved]
-    first_of_group = {group[0].id for group in groups.values()}
     printed = []
+    previous: Topic | None = None
     for topic in topics:
+        # A new page for each specialty (its edge tab) and where the review status changes:
+        # WeasyPrint does not break between different named pages by itself, and a page
+        # must never mix a pending topic (marked on every page) with an approved one.
+        new_page = previous is None or (previous.specialty, _pending(previous)) != (topic.specialty, _pending(topic))
+        previous = topic
         numbers = _reference_numbers(topic)
         tables = calculator_tables(handbook, topic, config)
         printed.append(
             {
                 "topic": topic,
-                "pending": topic.review.status is not ReviewStatus.approved,
-                "first_in_group": topic.id in first_of_group,
+                "pending": _pending(topic),
+                "new_page": new_page,
+                "tab_index": list(groups).index(topic.specialty),
                 "sections": _sections(topic, has_tables=bool(tables)),
                 "refnum": numbers,
                 "references": [(n, handbook.references[ref_id]) for ref_id, n in numbers.items()],
@@ -564,12 +648,17 @@ def build_context(
         "titles": {t.id: t.title for t in handbook.topics.values()},
         "printed_ids": {t.id for t in topics},
         "pending_count": len(pending),
+        # The edition is due for review when its first topic is: the cover says so.
+        "next_review_due": min((t.review.next_review_due for t in topics), default=None),
+        "withdrawn": getattr(handbook.meta.edition, "withdrawn", None),
         "topic_count": len(topics),
         "index": build_index(handbook, topics),
         "glossary": sorted(handbook.glossary.terms, key=lambda g: g.abbr.casefold()),
         "products": handbook.products,
         "single_topic": topic_id is not None,
         "decision_units": decision_units(handbook),
+        "marks": marks,
+        "quick": quick_reference(handbook, printed),
     }
 
 
@@ -592,6 +681,7 @@ def _environment() -> jinja2.Environment:
     )
     env.globals.update(
         anchor=anchor,
+        table_anchor=table_anchor,
         is_model=lambda v: isinstance(v, BaseModel),
         field_names=lambda v: list(type(v).model_fields),
         not_covered_text=NOT_COVERED_TEXT,
@@ -750,6 +840,8 @@ def write_pdf(
     topic_id: str | None = None,
     quiet: bool = True,
     log: Callable[[str], None] | None = None,
+    marks: bool = False,
+    booklet: bool = False,
 ) -> int:
     """Render the pocket guide to ``path`` (PDF/UA-1) and return its page count.
 
@@ -762,7 +854,7 @@ def write_pdf(
     if show:
         say("\rpdf: laying out pages...")
     with _page_progress(say if show else None, started):
-        document = render_document(handbook, size=size, topic_id=topic_id)
+        document = render_document(handbook, size=size, topic_id=topic_id, marks=marks)
     pages = len(document.pages)
     if show:
         say(f"\r\033[Kpdf: {pages} pages laid out ({time.perf_counter() - started:.1f} s), writing...")
@@ -772,7 +864,15 @@ def write_pdf(
     handle, temp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
     try:
         with os.fdopen(handle, "wb") as out:
-            write_document(document, out)
+            if booklet:
+                # Imposed from the finished guide, so its pages are the same as the reading copy's.
+                from .impose import impose_booklet
+
+                reading = io.BytesIO()
+                write_document(document, reading)
+                impose_booklet(reading.getvalue(), out)
+            else:
+                write_document(document, out)
             out.flush()
             os.fsync(out.fileno())
         # mkstemp creates the file 0600; a web server running as another user would then

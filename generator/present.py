@@ -1,5 +1,11 @@
 """How clinical numbers and units are shown to readers, on the site and on paper.
 
+The house notation: platelet counts in ×10⁹/L or per µL, kg/m², numbers with a leading zero
+(0.4) and no trailing zeros (1, not 1.0), a number and its unit separated by a space (10%
+excepted), and micrograms and units spelt in the handbook's style (content/handbook.yaml
+``notation.style``: BNF writes micrograms in full, ISMP writes mcg; both write units in full).
+The calculators get the same spellings from :func:`unit_notation`.
+
 One module for both outputs: a dose must never read "0.0125 g/kg" on a page and
 "0.013 g/kg" in the pocket guide. Numbers an author wrote are shown exactly as
 written; numbers derived at build time (a band converted to /uL) are rounded here.
@@ -15,7 +21,8 @@ from typing import Any
 
 import jinja2
 
-from .model.common import Figure, Quantity
+from .model.common import Figure, Quantity, Unit
+from .model.handbook import Notation, NotationStyle
 from .model.topic import Band, Dose
 
 __all__ = [
@@ -28,6 +35,7 @@ __all__ = [
     "fmt_unit",
     "keep_together",
     "template_environment",
+    "unit_notation",
 ]
 
 
@@ -50,10 +58,37 @@ def template_environment(folder: Path, **options: Any) -> jinja2.Environment:
 # Typography of the controlled unit vocabulary; content keeps the ASCII spelling.
 UNIT_DISPLAY = {"x10^9/L": "×10⁹/L", "/uL": "/µL", "kg/m2": "kg/m²", "mg/m2": "mg/m²", "m2": "m²", "umol/L": "µmol/L"}
 
+# Units whose spelling depends on the house style and on the number: (one, several).
+# microgram and microgram/kg are spelt here ahead of the vocabulary (model.common.Unit):
+# a unit added there under these names is shown in the house style at once.
+_SPELT: dict[str, dict[NotationStyle, tuple[str, str]]] = {
+    "microgram": {NotationStyle.bnf: ("microgram", "micrograms"), NotationStyle.ismp: ("mcg", "mcg")},
+    "microgram/kg": {NotationStyle.bnf: ("microgram/kg", "micrograms/kg"), NotationStyle.ismp: ("mcg/kg", "mcg/kg")},
+    "unit": {NotationStyle.bnf: ("unit", "units"), NotationStyle.ismp: ("unit", "units")},
+    "units/kg": {NotationStyle.bnf: ("unit/kg", "units/kg"), NotationStyle.ismp: ("unit/kg", "units/kg")},
+    **{
+        word: {NotationStyle.bnf: (word, word + "s"), NotationStyle.ismp: (word, word + "s")}
+        for word in ("day", "week", "month", "year")
+    },
+}
+_DEFAULT = Notation()
 
-def fmt_unit(unit: Any) -> str:
+
+def fmt_unit(unit: Any, amount: float | None = None, notation: Notation | None = None) -> str:
+    """A unit as readers see it: ``×10⁹/L``, ``/µL``, ``micrograms/kg`` (BNF) or
+    ``mcg/kg`` (ISMP); singular after exactly 1 (``1 unit``), plural otherwise."""
     value = getattr(unit, "value", unit)
+    spelt = _SPELT.get(value)
+    if spelt is not None:
+        one, several = spelt[(notation or _DEFAULT).style]
+        return one if amount == 1 else several
     return UNIT_DISPLAY.get(value, value)
+
+
+def unit_notation(notation: Notation | None = None) -> dict[str, list[str]]:
+    """Every unit of the vocabulary as [after 1, after any other number], for the
+    calculators' compiled specs: the engine shows units as the pages do."""
+    return {u.value: [fmt_unit(u, 1, notation), fmt_unit(u, 2, notation)] for u in Unit}
 
 
 def fmt_number(value: float | int) -> str:
@@ -76,21 +111,21 @@ def fmt_grouped(value: float | int, decimals: int = 3) -> str:
     return "0" if text in ("-0", "") else text
 
 
-def _with_unit(number: str, unit: Any) -> str:
-    shown = fmt_unit(unit)
+def _with_unit(number: str, unit: Any, amount: float | None = None, notation: Notation | None = None) -> str:
+    shown = fmt_unit(unit, amount, notation)
     return f"{number}{shown}" if shown == "%" else f"{number} {shown}"
 
 
-def fmt_quantity(quantity: Quantity | Dose | None) -> str:
-    """``1 g/kg``, ``10%``, ``2 g/kg``."""
+def fmt_quantity(quantity: Quantity | Dose | None, notation: Notation | None = None) -> str:
+    """``1 g/kg``, ``10%``, ``2 micrograms/kg`` (BNF) or ``2 mcg/kg`` (ISMP)."""
     if quantity is None:
         return ""
     amount = quantity.amount if isinstance(quantity, Dose) else quantity.value
-    return _with_unit(fmt_number(amount), quantity.unit)
+    return _with_unit(fmt_number(amount), quantity.unit, amount, notation)
 
 
-def fmt_figure_value(figure: Figure) -> str:
-    """The number part of a reported figure: ``up to 80%``, ``2–4 day``, ``≥ 5 h``."""
+def fmt_figure_value(figure: Figure, notation: Notation | None = None) -> str:
+    """The number part of a reported figure: ``up to 80%``, ``2–4 days``, ``≥ 5 h``."""
     if figure.value is not None:
         number = fmt_number(figure.value)
     elif figure.low is not None and figure.high is not None:
@@ -100,7 +135,8 @@ def fmt_figure_value(figure: Figure) -> str:
     else:
         assert figure.high is not None  # the model requires a value or a bound
         number = f"≤ {fmt_number(figure.high)}"
-    text = _with_unit(number, figure.unit)
+    # A range or a bound reads with the plural ("1–2 micrograms").
+    text = _with_unit(number, figure.unit, figure.value, notation)
     return f"{figure.qualifier} {text}" if figure.qualifier else text
 
 

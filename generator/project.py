@@ -26,6 +26,7 @@ from pathlib import Path
 __all__ = [
     "CACHE_NAME",
     "CONTENT_FILES",
+    "CONTENT_FOLDERS",
     "GUIDE_FILE",
     "HOOKS_FILE",
     "PACKAGE_DIR",
@@ -38,6 +39,7 @@ __all__ = [
     "find_project",
     "project_of",
     "site_config",
+    "site_hooks",
 ]
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -59,12 +61,15 @@ GUIDE_FILE = _carried("guide/authoring.md", "docs/authoring.md")
 SAMPLE_DIR = _carried("sample", "content")
 """The IVIG edition, copied by ``handbook init --from-sample``."""
 HOOKS_FILE = PACKAGE_DIR / "mkdocs_hooks.py"
+"""The hooks that run the generator inside MkDocs (others may follow: :func:`site_hooks`)."""
 
 CACHE_NAME = ".handbook-cache"
 META_FILE = "handbook.yaml"
-CONTENT_FILES = (META_FILE, "references.yaml", "glossary.yaml", "products.yaml")
-"""The files of a handbook's root the validator reads (besides topics/ and calculators/)."""
-CONTENT_FOLDERS = ("topics", "calculators")
+CONTENT_FILES = (META_FILE, "references.yaml", "glossary.yaml", "products.yaml", "formulas.yaml")
+"""The files of a handbook's root the validator reads (besides the folders below)."""
+CONTENT_FOLDERS = ("topics", "calculators", "safety")
+"""The folders of a handbook the validator reads (generator.validate: topics, calculators,
+the hazard log)."""
 
 NOT_FOUND = "no handbook.yaml here or above: run `handbook init`, or pass --project"
 
@@ -164,7 +169,7 @@ def site_config(project: Project) -> Path:
         "theme:",
         f"  custom_dir: {_quoted(THEME_DIR / 'overrides')}",
         "hooks:",
-        f"  - {_quoted(HOOKS_FILE)}",
+        *(f"  - {_quoted(path)}" for path in site_hooks()),
         # The preview watches the content (the handbook's root itself without descending,
         # so the cache and the site beside it never trigger a rebuild) and the theme.
         "watch:",
@@ -175,6 +180,19 @@ def site_config(project: Project) -> Path:
     if not path.is_file() or path.read_text(encoding="utf-8") != text:
         path.write_text(text, encoding="utf-8")
     return path
+
+
+def site_hooks() -> list[Path]:
+    """The hook files the site configuration lists (``generator/<name>.py``), as the
+    installed package's files: in a wheel they are not where the repository has them."""
+    import yaml
+
+    class _Loader(yaml.SafeLoader):
+        """Reads MkDocs' !ENV and other tags as nothing: only ``hooks`` is wanted."""
+
+    _Loader.add_multi_constructor("!", lambda _loader, _suffix, _node: None)
+    config = yaml.load(SITE_CONFIG.read_text(encoding="utf-8"), Loader=_Loader) or {}
+    return [PACKAGE_DIR / Path(hook).name for hook in config.get("hooks") or [HOOKS_FILE.name]]
 
 
 def _quoted(path: Path) -> str:

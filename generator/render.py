@@ -32,6 +32,7 @@ from .escape import abbreviation, md_prose, md_text
 from .escape import attr as _attr
 from .model import Reference, Topic
 from .model.common import Cited
+from .model.handbook import INDEX_PAGES
 from .model.topic import NOT_COVERED_TEXT, Regimen
 from .navigation import specialty_index_path, specialty_nav
 from .present import fmt_band, fmt_figure_value, fmt_number, fmt_quantity, fmt_unit, template_environment
@@ -97,22 +98,28 @@ class Citations:
     uses: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
 
     def __call__(self, cited: Cited | Iterable[str] | None) -> Markup:
-        """Superscript [n] links for a statement (or a list of reference ids)."""
+        """One mark for a statement's references ("[1–4]", "[2, 5]"): one tap target that
+        opens the list of those references (handbook.js), or without JavaScript goes to
+        the first of them. Neighbouring single marks overlapped each other's tap area."""
         if cited is None:
             return Markup("")
-        ids = cited.cite if isinstance(cited, Cited) else list(cited)
-        links = []
+        ids = list(dict.fromkeys(cited.cite if isinstance(cited, Cited) else cited))
+        if not ids:
+            return Markup("")
+        numbers = [self.numbers.setdefault(ref_id, len(self.numbers) + 1) for ref_id in ids]
+        anchor = f"cite-{numbers[0]}-{len(self.uses[ids[0]]) + 1}"
         for ref_id in ids:
-            number = self.numbers.setdefault(ref_id, len(self.numbers) + 1)
-            anchor = f"cite-{number}-{len(self.uses[ref_id]) + 1}"
             self.uses[ref_id].append(anchor)
-            title = _attr(self.references[ref_id].title)
-            links.append(
-                f'<a id="{anchor}" class="hb-cite" href="#ref-{number}" title="{title}" '
-                f'aria-label="Reference {number}">[{number}]</a>'
-            )
-        # data-search-exclude: "[1][4]" is noise in the search index (3% of it).
-        return Markup("<sup data-search-exclude>" + "".join(links) + "</sup>") if links else Markup("")
+        shown = cite_numbers(numbers)
+        numbers = sorted(numbers)
+        label = ("Reference " if len(numbers) == 1 else "References ") + _and_list([str(n) for n in numbers])
+        title = f' title="{_attr(self.references[ids[0]].title)}"' if len(ids) == 1 else ""
+        # data-search-exclude: "[1–4]" is noise in the search index.
+        return Markup(
+            f'<span class="hb-cites" data-search-exclude><a id="{anchor}" class="hb-cite" '
+            f'href="#ref-{numbers[0]}" data-hb-refs="{" ".join(map(str, numbers))}"{title} '
+            f'aria-label="{label}" aria-haspopup="dialog">[{shown}]</a></span>'
+        )
 
     def secondary_only(self, cited: Cited) -> bool:
         """True when every source a statement cites is a secondary summary: the page
@@ -123,6 +130,24 @@ class Citations:
     def entries(self) -> list[tuple[int, Reference, list[str]]]:
         """(number, reference, citing anchors) in number order."""
         return [(n, self.references[ref_id], self.uses[ref_id]) for ref_id, n in self.numbers.items()]
+
+
+def cite_numbers(numbers: list[int]) -> str:
+    """Reference numbers as a reader scans them: runs of three or more as a range
+    ("1–4, 6"), the rest listed ("2, 3")."""
+    ordered = sorted(set(numbers))
+    parts: list[str] = []
+    start = 0
+    for i in range(1, len(ordered) + 1):
+        if i == len(ordered) or ordered[i] != ordered[i - 1] + 1:
+            run = ordered[start:i]
+            parts.extend([f"{run[0]}–{run[-1]}"] if len(run) >= 3 else [str(n) for n in run])
+            start = i
+    return ", ".join(parts)
+
+
+def _and_list(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
 def reference_text(ref: Reference) -> Markup:
@@ -221,9 +246,9 @@ def _new_environment() -> jinja2.Environment:
         prose=md_prose,
         attr=_attr,
         num=fmt_number,
-        qty=fmt_quantity,
-        figure=fmt_figure_value,
-        unit=fmt_unit,
+        qty=_in_house_style(fmt_quantity),
+        figure=_in_house_style(fmt_figure_value),
+        unit=_in_house_style(fmt_unit),
         computed=fmt_computed,
         date=fmt_date,
         band=fmt_band,
@@ -236,10 +261,27 @@ def _new_environment() -> jinja2.Environment:
         SECTION_ORDER=SECTION_ORDER,
         topic_path=topic_path,
         frequency=regimen_frequency,
+        jump_links=jump_links,
+        INDEX_PAGES=INDEX_PAGES,
         link_href=link_href,
         duration=regimen_duration,
     )
     return env
+
+
+def _in_house_style(present: Callable[..., str]) -> Callable[..., str]:
+    """A presenter as a Jinja filter that spells units in the handbook's notation
+    (content/handbook.yaml ``notation``; the template context carries the handbook)."""
+
+    @jinja2.pass_context
+    def in_style(context: Any, value: Any, *args: Any) -> str:
+        handbook = context.get("handbook")
+        notation = handbook.meta.notation if handbook is not None else None
+        if present is fmt_unit:
+            return fmt_unit(value, *args, notation=notation)
+        return present(value, notation)
+
+    return in_style
 
 
 def _front_matter(**fields: Any) -> str:
@@ -267,10 +309,19 @@ def link_href(target: str) -> str:
 
 
 def _calculator_views(handbook: Handbook, topic: Topic, options: RenderOptions) -> list[dict[str, Any]]:
+    """The topic's calculators, decision calculators first: the reader grades the patient
+    (what to do) before working out a dose."""
     views = []
-    for calc_id in topic.calculators:
+    ordered = sorted(topic.calculators, key=lambda c: handbook.calculators[c].decision is None)
+    for calc_id in ordered:
         calculator = handbook.calculators[calc_id]
-        view: dict[str, Any] = {"id": calc_id, "title": calculator.title, "spec_json": None, "bands": []}
+        view: dict[str, Any] = {
+            "id": calc_id,
+            "title": calculator.title,
+            "kind": "decision" if calculator.decision is not None else "dose",
+            "spec_json": None,
+            "bands": [],
+        }
         if options.calculator_specs is not None:
             spec = options.calculator_specs(handbook, calc_id)
             view["spec_json"] = _spec_attr(spec)
@@ -307,6 +358,27 @@ def _weight_band_tables(
             cells = [row_cells(program, table, row) for row in table.rows]
             tables.append({"table": table, "rows": cells})
     return tables
+
+
+def jump_links(topic: Topic, calculators: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    """(anchor, label) for the row of links under a topic's title: what a reader at the
+    bedside jumps to, in page order (what to do by the count, the dose, emergency, monitoring)."""
+    links = []
+    for table in topic.decision_tables:
+        measure = str(table.measure)
+        # "Platelet count" -> "platelet count"; "CD4 count" stays as written.
+        if measure[:2].istitle():
+            measure = measure[:1].lower() + measure[1:]
+        links.append((table.id, f"By {measure}"))
+    for calc in calculators:
+        # A decision calculator sits next to its table; it gets a link only without one.
+        if calc["kind"] != "decision" or not topic.decision_tables:
+            links.append((calc["id"], str(calc["title"])))
+    if topic.emergency:
+        links.append(("emergency", "Emergency"))
+    if topic.monitoring:
+        links.append(("monitoring", "Monitoring"))
+    return links
 
 
 def fmt_vials(vials: list[dict[str, Any]] | None) -> str:
@@ -540,8 +612,10 @@ def build_pages(handbook: Handbook, options: RenderOptions | None = None) -> Ren
                 {"By specialty": "specialties.md"},
                 {"A–Z": "a-z.md"},
                 {"Drugs": "drugs.md"},
-                {"Calculators": [{"All calculators": "calculators.md"}]
-                 + [{title: path} for path, (title, _) in validation.items()]},
+                {
+                    "Calculators": [{"All calculators": "calculators.md"}]
+                    + [{title: path} for path, (title, _) in validation.items()]
+                },
                 {"Recently updated": "recent.md"},
                 {"Glossary": "glossary.md"},
             ]

@@ -35,6 +35,8 @@ import zlib
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+from .project import CONTENT_FILES, CONTENT_FOLDERS, project_of
+
 __all__ = [
     "LOCK_NAME",
     "OutputRefused",
@@ -88,7 +90,16 @@ def _refuse_place(target: Path, content_dir: Path, project_dirs: Iterable[Path],
             where = "is" if target == place else "contains"
             raise OutputRefused(f"refusing to write {what} to {target}: it {where} {name} ({place}); {fix}")
     content = Path(content_dir).resolve()
-    if target.is_relative_to(content):
+    if project_of(content).home == content:
+        # A handbook whose content sits at its root (`handbook init`): site/ and build/
+        # beside topics/ are its outputs; only the content itself is out of bounds.
+        entries = [content / name for name in (*CONTENT_FILES, *CONTENT_FOLDERS)]
+        for entry in entries:
+            if target == entry or target.is_relative_to(entry) or entry.is_relative_to(target):
+                raise OutputRefused(
+                    f"refusing to write {what} to {target}: it would overlap the content {entry}; {fix}"
+                )
+    elif target.is_relative_to(content):
         raise OutputRefused(
             f"refusing to write {what} to {target}: it is inside the content folder {content}; "
             "choose a folder outside it"
@@ -274,7 +285,7 @@ def _exchange(first: Path, second: Path) -> bool:
     system cannot (the caller falls back to two renames)."""
     try:
         libc = ctypes.CDLL(None, use_errno=True)
-    except OSError:
+    except (OSError, TypeError):  # Windows: no C library by that name, no exchange
         return False
     if sys.platform.startswith("linux") and hasattr(libc, "renameat2"):
         at_fdcwd, rename_exchange = -100, 2

@@ -30,8 +30,13 @@ ROOT_SCHEMAS = {
     "references.yaml": "references.schema.json",
     "glossary.yaml": "glossary.schema.json",
     "products.yaml": "products.schema.json",
+    "formulas.yaml": "formulas.schema.json",
 }
-FOLDER_SCHEMAS = {"topics": "topic.schema.json", "calculators": "calculator.schema.json"}
+FOLDER_SCHEMAS = {
+    "topics": "topic.schema.json",
+    "calculators": "calculator.schema.json",
+    "safety": "hazards.schema.json",
+}
 _SCHEMA_LINE = re.compile(r"^# yaml-language-server: \$schema=\S*\n")
 
 EXAMPLE_TOPIC = "example-topic"
@@ -76,7 +81,9 @@ def init_handbook(folder: Path, *, from_sample: bool = False, on: dt.date | None
 
 def _sample(project: Project) -> dict[str, str]:
     """The sample handbook's content files, by path relative to the handbook's folder."""
-    files = {name: (SAMPLE_DIR / name).read_text(encoding="utf-8") for name in CONTENT_FILES}
+    files = {
+        name: (SAMPLE_DIR / name).read_text(encoding="utf-8") for name in CONTENT_FILES if (SAMPLE_DIR / name).is_file()
+    }
     for folder in CONTENT_FOLDERS:
         for path in sorted((SAMPLE_DIR / folder).glob("*.yaml")):
             files[f"{folder}/{path.name}"] = path.read_text(encoding="utf-8")
@@ -143,6 +150,9 @@ review_policy:
   warn_days: 30
 # Where "report a problem with this page" goes: your team's real mailbox or form.
 report_problem: "mailto:handbook-feedback@example.org"
+# Fields still holding stand-in values: `handbook build --release` refuses them. Replace
+# each value, then take its name off this list.
+placeholders: [organisation, report_problem]
 # Display order of specialties in the navigation; others follow alphabetically.
 specialties: []
 """

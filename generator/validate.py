@@ -23,6 +23,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from .diagnostics import ContentError, Report, format_loc
+from .limits import source_date_epoch
 from .load import LoadedFile, Loc, load_yaml_file, load_yaml_files
 from .model import (
     GlossaryFile,
@@ -35,6 +36,7 @@ from .model import (
 )
 from .model.calculator import Calculator, FormulaLibrary
 from .model.common import Model, Problems
+from .model.handbook import INDEX_PAGES
 from .model.safety import HazardLog
 
 __all__ = ["Handbook", "Located", "load_handbook", "today", "validate_content"]
@@ -49,9 +51,9 @@ HAZARD_LOG = Path("safety") / "hazards.yaml"
 def today() -> dt.date:
     """The date reviews are judged against: SOURCE_DATE_EPOCH when set, so
     builds are reproducible, else the current date."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    if epoch:
-        return dt.datetime.fromtimestamp(int(epoch), tz=dt.UTC).date()
+    epoch = source_date_epoch()
+    if epoch is not None:
+        return dt.datetime.fromtimestamp(epoch, tz=dt.UTC).date()
     return dt.date.today()
 
 
@@ -356,6 +358,20 @@ def _check_links(where: Located, topic_ids: set[str], calculator_ids: set[str], 
             err(("calculators", i), f"no calculator '{calc}' (no content/calculators/{calc}.yaml)")
 
 
+def _check_start_links(meta: HandbookMeta, where: Located, topic_ids: set[str], report: Report) -> None:
+    """Each home-page button leads to a topic or an index page that the build writes."""
+    assert meta.home is not None
+    for i, start in enumerate(meta.home.start):
+        target = start.link.split("#", 1)[0]
+        if target in topic_ids or target in INDEX_PAGES:
+            continue
+        close = difflib.get_close_matches(target, sorted(topic_ids | set(INDEX_PAGES)), n=1)
+        hint = f" (did you mean '{close[0]}'?)" if close else ""
+        loc = ("home", "start", i, "link")
+        line, col = where.at(*loc)
+        report.error(where.path, line, col, format_loc(loc), f"links to a missing topic or index page '{target}'{hint}")
+
+
 def _check_hazards(log: HazardLog, where: Located, calculator_ids: set[str], report: Report) -> None:
     """Every calculator a hazard names exists."""
     for i, hazard in enumerate(log.hazards):
@@ -537,8 +553,11 @@ def validate_content(
     for path, loaded in zip(topic_paths, _load_folder(topic_paths, report, root), strict=True):
         if skip_unfinished_drafts and loaded and _is_draft(loaded):
             draft_report = Report()
-            if _parse(Topic, loaded, draft_report) is None or draft_report.errors:
-                unfinished[path.stem] = f"{loaded.path} ({len(draft_report.errors)} error(s))"
+            loader_errors = [d for d in report.diagnostics if d.path == loaded.path]
+            if _parse(Topic, loaded, draft_report) is None or draft_report.errors or loader_errors:
+                errors = len(draft_report.errors) + len(loader_errors)
+                unfinished[path.stem] = f"{loaded.path} ({errors} error(s))"
+                report.diagnostics = [d for d in report.diagnostics if d.path != loaded.path]
                 continue
         topic = parse(f"topics/{path.stem}", path, Topic, loaded) if loaded else None
         if topic is not None:
@@ -586,6 +605,8 @@ def validate_content(
         where = sources.get(f"topics/{path.stem}")
         if where is not None:
             _check_links(where, topic_ids, calculator_ids, report)
+    if meta is not None and meta.home is not None:
+        _check_start_links(meta, sources["handbook"], topic_ids, report)
     for stem, topic in topics.items():
         if meta is not None:
             _check_review(topic, sources[f"topics/{stem}"], meta, report, on)

@@ -54,3 +54,35 @@ def broken_quantities(lines: list[str]) -> list[str]:
         if split_range_or_unit or number_left_alone:
             found.append(f"{end} | {start}")
     return found
+
+
+def weight_band_tables(html: str) -> dict[str, list[dict[str, Any]]]:
+    """The printed weight-band tables read back from the guide's HTML: regimen id ->
+    rows of {low, high, dose, course, capped, exact, cells, notes} (numbers as printed)."""
+    html = re.sub(r'<span class="nobr">(.*?)</span>', r"\1", html)
+    tables: dict[str, list[dict[str, Any]]] = {}
+    for regimen, body in re.findall(
+        r'<table class="calc weight-band"[^>]*data-regimen="([^"]+)".*?>(.*?)</table>', html, re.S
+    ):
+        rows = tables.setdefault(regimen, [])
+        for group in re.findall(r"<tbody[^>]*>(.*?)</tbody>", body, re.S):
+            notes = re.findall(r'<tr class="row-note"><td[^>]*>(.*?)</td></tr>', group, re.S)
+            for attrs, weight, cells in re.findall(
+                r'<tr( class="capped")?>\s*<th scope="row"[^>]*>([^<]*)</th>(.*?)</tr>', group, re.S
+            ):
+                texts = [re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", cells, re.S)]
+                low, _, high = weight.partition("–")
+                dose = texts[0].split(" ")[0]
+                rows.append(
+                    {
+                        "low": float(low),
+                        "high": float(high or low),
+                        "dose": float(dose),
+                        "course": float(texts[1]) if len(texts) > 1 and texts[1].replace(".", "").isdigit() else None,
+                        "capped": bool(attrs),
+                        "exact": texts[0].endswith("exact"),
+                        "cells": texts,
+                        "notes": notes,
+                    }
+                )
+    return tables

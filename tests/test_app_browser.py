@@ -23,6 +23,7 @@ import pytest
 from browser_support import PHONE
 
 from generator.build import build_site
+from generator.csp import read_policy
 from generator.offline_app import plan_edition
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -67,8 +68,12 @@ class Server:
     """http.server on 127.0.0.1 serving ``root``. ``requests`` lists every path asked
     for; with ``down`` set it answers nothing (the hospital network out of reach)."""
 
+    budget_kb: int | None = None
+    """The app budget the served site was built with, when a test chose one."""
+
     def __init__(self, root: Path) -> None:
         server = self
+        self.root = root
         self.requests: list[str] = []
         self.down = False
 
@@ -84,6 +89,13 @@ class Server:
                     self.close_connection = True  # no answer: the browser sees a network error
                     return
                 super().do_GET()
+
+            def end_headers(self) -> None:
+                # The policy the build computed (site/_headers), as hospital IT sends it.
+                headers = root / "handbook" / "_headers"
+                if headers.is_file():
+                    self.send_header("Content-Security-Policy", read_policy(root / "handbook"))
+                super().end_headers()
 
             def log_message(self, format: str, *args: Any) -> None:
                 pass
@@ -110,7 +122,9 @@ class Server:
 
 @pytest.fixture
 def phone(browser: Any) -> Iterator[Any]:
-    context = browser.new_context(**PHONE)
+    # bypass_csp: Playwright's wait_for_function evaluates strings, which the site's
+    # policy forbids; the app under that policy is tested in test_security_browser.py.
+    context = browser.new_context(**PHONE, bypass_csp=True)
     yield context
     context.close()
 
@@ -122,7 +136,8 @@ def build(content: Path, root: Path) -> None:
 def app_ready(page: Any) -> None:
     """The page is controlled by an activated worker and has checked for a new edition."""
     page.wait_for_function(
-        "navigator.serviceWorker.controller !== null && localStorage.getItem('handbook.app.checked') !== null",
+        "navigator.serviceWorker.controller !== null"
+        " && Object.keys(localStorage).some(key => key.startsWith('handbook.app.checked '))",
         timeout=30_000,
     )
 
@@ -140,16 +155,18 @@ def compute_dose(page: Any) -> str:
     calc.get_by_label("Weight", exact=True).fill("60")
     calc.get_by_label("Height", exact=True).fill("170")
     calc.get_by_text("female", exact=True).tap()
-    return calc.locator("[data-calc=dose]").text_content()
+    return calc.locator("[data-calc=dose_per_day]").text_content()
 
 
 def band_table_dose(page: Any) -> str:
-    """The weight-band table's dose per day at 60 kg, as this page's HTML holds it (the
-    fallback tables sit in <noscript>, which a browser running scripts keeps as text)."""
+    """The weight-band table's dose at 60 kg, as this page's HTML holds it (the fallback
+    tables sit in <noscript>, which a browser running scripts keeps as text): the band
+    whose weights hold 60 kg (bands from generator.calc.tables)."""
     tables = " ".join(page.locator("noscript").all_text_contents())
-    found = re.search(r"<td>60</td>\s*<td>(\d+)</td>", tables)
-    assert found, page.url
-    return found.group(1) + " g"
+    for low, high, dose in re.findall(r"<td>([\d.]+)(?: to ([\d.]+))?</td>\s*<td>(\d+) g", tables):
+        if float(low) <= 60 <= float(high or low):
+            return dose + " g"
+    raise AssertionError(page.url)
 
 
 def search(page: Any, query: str) -> list[str]:
@@ -182,6 +199,7 @@ def visited_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]
     plan = plan_edition(root / "handbook", budget_kb * 1024)
     assert "topics/beta/" in plan.shell and not plan.whole_site
     server = Server(root)
+    server.budget_kb = budget_kb
     yield server
     server.close()
 
@@ -207,7 +225,10 @@ def test_one_online_visit_then_the_stairwell(visited_site: Server, phone: Any) -
     assert compute_dose(page) == "60 g"
 
     visited_site.go_offline(phone)
-    page.reload()
+    response = page.reload()
+    # From the phone's store, with the server's Content-Security-Policy kept.
+    assert response.from_service_worker
+    assert response.headers["content-security-policy"] == read_policy(visited_site.root / "handbook")
     status = page.locator("[data-hb-app-offline]")
     assert status.inner_text().startswith("Offline: edition 2026.1 (2026-11-01) stored on this phone.")
     assert "No check for a newer edition since" in status.inner_text()
@@ -242,7 +263,7 @@ def test_keep_this_topic_offline(visited_site: Server, phone: Any) -> None:
     assert page.get_by_role("button", name="Kept offline on this phone").is_visible()
     # Not a topic: no control.
     page.goto(base + "calculators/")
-    page.wait_for_timeout(300)
+    page.wait_for_timeout(6000)  # the app starts 3 s after load (app.js)
     assert page.locator("[data-hb-app-keep]").count() == 0
 
 
@@ -343,6 +364,10 @@ def test_a_withdrawn_edition_blocks_every_page_until_a_new_one_arrives(
         assert notice.get_by_role("heading").inner_text() == "Edition 2026.1 (2026-11-01) has been withdrawn"
         assert reason in notice.inner_text()
         assert notice_blocks_the_page(page)
+        from axe_playwright_python.sync_playwright import Axe
+
+        violations = Axe().run(page, options={"runOnly": ["wcag2a", "wcag2aa"]}).response["violations"]
+        assert [v["id"] for v in violations] == []
 
         # Offline, the recalled edition still shows its notice, on every page.
         server.go_offline(phone)
@@ -363,3 +388,55 @@ def test_a_withdrawn_edition_blocks_every_page_until_a_new_one_arrives(
         assert (compute_dose(page), band_table_dose(page)) == ("120 g", "120 g")
     finally:
         server.close()
+
+
+def test_a_page_not_stored_comes_whole_from_the_server_edition(
+    visited_site: Server, phone: Any, tmp_path: Path
+) -> None:
+    """Over the budget, alpha (the calculator's page) was never read. The server moves to
+    2026.2 before the phone opens it: the page, its calculator and its table all come
+    from 2026.2, never a 2026.2 page with files stored from 2026.1."""
+    base = visited_site.base
+    root, budget = visited_site.root, visited_site.budget_kb
+    page = phone.new_page()
+    page.goto(base)
+    app_ready(page)
+    page.reload()
+    assert footer_edition(page) == "2026.1"
+    build(make_content(tmp_path / "content", edition="2026.2", dose_g_per_kg=2, budget_kb=budget), root)
+    try:
+        page.goto(base + "topics/alpha/")
+        assert footer_edition(page) == "2026.2"
+        assert (compute_dose(page), band_table_dose(page)) == ("120 g", "120 g")
+        page.goto(base + "calculators/")  # stored: still the edition the phone holds
+        assert footer_edition(page) == "2026.1"
+    finally:
+        build(make_content(tmp_path / "content", budget_kb=budget), root)  # the next test's edition
+
+
+VIOLATIONS = """
+window.__violations = [];
+document.addEventListener('securitypolicyviolation', e => window.__violations.push(
+  e.violatedDirective + ' ' + (e.blockedURI || 'inline')));
+"""
+
+
+def test_the_app_runs_under_the_sites_content_security_policy(visited_site: Server, browser: Any) -> None:
+    """The policy the build computed (generator/csp.py), enforced: the worker, the web app
+    manifest, the keep control and its stylesheet cause no violation."""
+    context = browser.new_context(**PHONE)
+    try:
+        context.add_init_script(VIOLATIONS)
+        page = context.new_page()
+        page.goto(visited_site.base + "topics/beta/")
+        for _ in range(300):  # polled from here: wait_for_function evaluates a string, which the policy forbids
+            if page.evaluate("() => navigator.serviceWorker.controller !== null"):
+                break
+            page.wait_for_timeout(100)
+        page.reload()
+        page.get_by_role("button", name="Keep this topic offline").click()
+        page.get_by_role("button", name="Kept offline on this phone").wait_for()
+        assert page.evaluate("() => document.querySelector('link[data-hb-app-css]') !== null")
+        assert page.evaluate("() => window.__violations") == []
+    finally:
+        context.close()

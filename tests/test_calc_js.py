@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import math
 import shutil
 import subprocess
 from pathlib import Path
@@ -175,3 +176,26 @@ def test_a_binding_cap_is_the_dose_shown_in_both_engines(tmp_path: Path) -> None
     assert {"field": "regimen", "message": "Dose capped at the maximum per course (2 g/kg = 146 g at 73 kg)."} in py[
         "warnings"
     ]
+
+
+def test_scores_lookups_and_titration_agree_in_both_engines(tmp_path: Path) -> None:
+    """Cockcroft-Gault from the library with creatinine typed in umol/L, a points score, a
+    band look-up and a titration band that sets the next dose (tests/fixtures/language-demo.yaml)."""
+    content = tmp_path / "content"
+    shutil.copytree(ROOT / "content", content)
+    shutil.copy(ROOT / "tests" / "fixtures" / "language-demo.yaml", content / "calculators" / "crcl-demo.yaml")
+    program = load_handbook(content).programs["crcl-demo"]
+    inputs = {
+        "age_years": 60,
+        "weight_kg": 72,
+        "creatinine_umol_l": 106,
+        "sex": "female",
+        "t1": "b",
+        "t2": "a",
+        "current_dose": 3,
+    }
+    py = json.loads(json.dumps(compute(program, inputs)))
+    assert same(py, run_js({"p": program.to_json()}, [{"program": "p", "inputs": inputs}])[0]) is None
+    # 106 x 0.011312 = 1.1991 mg/dL; (140 - 60) x 72 / (72 x 1.1991) x 0.85 = 56.71 mL/min (>= 50: keep).
+    assert math.isclose(py["crcl"], 56.7105, rel_tol=1e-5)
+    assert (py["hit_score"], py["band"], py["titration"], py["next_dose"]) == (3, "high", "keep", 3)

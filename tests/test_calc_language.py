@@ -110,11 +110,11 @@ def test_band_gap_is_located(tmp_path: Path) -> None:
     errors = errors_after(
         tmp_path,
         "topics/ivig-in-itp.yaml",
-        '{id: grade-3, label: "Grade 3", min: 25, below: 50}',
-        '{id: grade-3, label: "Grade 3", min: 26, below: 50}',
+        '{id: grade-3-below-30, label: "Grade 3, below 30", min: 25, below: 30}',
+        '{id: grade-3-below-30, label: "Grade 3, below 30", min: 26, below: 30}',
     )
     assert len(errors) == 1
-    assert "gap between bands: 'grade-4' ends below 25 but 'grade-3' starts at 26 (expected min: 25)" in errors[0]
+    assert "'grade-4' ends below 25 but 'grade-3-below-30' starts at 26 (expected min: 25)" in errors[0]
 
 
 def test_unknown_library_formula_and_template_name(tmp_path: Path) -> None:

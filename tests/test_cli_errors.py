@@ -88,3 +88,17 @@ def test_impossible_paths_end_in_one_line_without_traceback(args):
     assert "Traceback" not in done.stderr + done.stdout
     errors = [line for line in done.stderr.splitlines() if line.startswith("error: ")]
     assert errors or "error(s)" in done.stderr, done.stderr
+
+
+@pytest.mark.parametrize(
+    "value, message",
+    [
+        ("abc", "error: SOURCE_DATE_EPOCH must be a whole number of seconds since 1970 (got 'abc')"),
+        ("253402214400", "error: SOURCE_DATE_EPOCH must be a time between 1970 and 2100 (got 253402214400)"),
+    ],
+)
+def test_an_unusable_source_date_epoch_is_a_usage_error(monkeypatch, value, message):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", value)
+    result = CliRunner().invoke(cli, ["validate", "--content", str(MINI)])
+    assert result.exit_code == 2
+    assert result.output.strip() == message

@@ -3,6 +3,7 @@ small fixture handbook, read back with pypdf, pdfplumber and pdftoppm."""
 
 from __future__ import annotations
 
+import itertools
 import re
 import shutil
 import subprocess
@@ -14,6 +15,7 @@ import pytest
 import yaml
 from click.testing import CliRunner
 from pdf_support import outline as read_outline
+from pdf_support import weight_band_tables as printed_band_tables
 from PIL import Image
 from pypdf import PdfReader
 
@@ -33,7 +35,6 @@ A6 = (105 * MM, 148 * MM)
 A5 = (148 * MM, 210 * MM)
 EPOCH = "1795000000"  # 2026-11-18T11:06:40Z, a fixed build time for reproducible output
 CONFIG = pdf_stage.load_print_config()
-MARKS = "".join(pdf_stage.FOOTNOTE_MARKS) + ","
 
 
 def _edit_yaml(path: Path, change: Any) -> None:
@@ -111,11 +112,6 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     return {"root": root, "content": content, "handbook": handbook, "path": target, "pages": pages, "texts": texts}
 
 
-def plain_html(handbook: Any) -> str:
-    """The printed HTML without the non-breaking spans around quantities (present.keep_together)."""
-    return re.sub(r'<span class="nobr">(.*?)</span>', r"\1", pdf_stage.render_html(handbook))
-
-
 def outline(path: Path) -> list[tuple[str, int, int]]:
     """(title, 0-based page, level) of every outline entry."""
     return read_outline(PdfReader(path))
@@ -170,9 +166,9 @@ def test_outline_has_the_sections_of_each_topic(built: dict[str, Any]) -> None:
         assert (section, 2) in titles
 
 
-def _toc_numbers(texts: list[str]) -> dict[str, int]:
-    """Entry -> page number, read from the contents page(s) ("Title ...... 3")."""
-    toc = texts[1]
+def _toc_numbers(texts: list[str], path: Path) -> dict[str, int]:
+    """Entry -> page number, read from the contents page ("Title ...... 3")."""
+    toc = texts[next(page for title, page, level in outline(path) if title == "Contents")]
     numbers = {}
     for line in toc.splitlines():
         match = re.match(r"^(.*?)(?: \(pending review\))?\.{3,}\s*(\d+)$", line)
@@ -182,9 +178,19 @@ def _toc_numbers(texts: list[str]) -> dict[str, int]:
 
 
 def test_every_page_number_in_the_contents_is_where_that_heading_is(built: dict[str, Any]) -> None:
-    numbers = _toc_numbers(built["texts"])
+    numbers = _toc_numbers(built["texts"], built["path"])
+    find_fast = {
+        entry: numbers.pop(entry) for entry in list(numbers) if entry.startswith(("Emergency:", "Dose table:"))
+    }
     expected = [t.title for t in built["handbook"].topics.values()] + ["Abbreviations", "Index", "Disclaimer"]
     assert sorted(numbers) == sorted(expected)
+    assert sorted(find_fast) == [
+        "Dose table: Five-day course, 0.4 g/kg",
+        "Dose table: Newborn course, 0.4 g/kg",
+        "Dose table: Single dose, 1 g/kg",
+    ]
+    for entry, number in find_fast.items():
+        assert entry.removeprefix("Dose table: ").split(",")[0] in built["texts"][number - 1], entry
     pages = {title: page for title, page, level in outline(built["path"]) if level == 1}
     for title, number in numbers.items():
         assert pages[title] + 1 == number, title
@@ -221,19 +227,18 @@ def test_running_header_names_the_topic_and_footer_numbers_the_page(built: dict[
     for page in _topic_pages(built, "Alpha treatment in ITP"):
         lines = built["texts"][page].splitlines()
         assert lines[0].startswith("Alpha treatment in ITP")
-        assert lines[-1] == f"Mini Handbook · edition 2026.1 {page + 1}"
+        # Mirrored pages: the folio is on the outer edge (right on odd pages, left on even).
+        folio = page + 1
+        expected = f"Mini Handbook · edition 2026.1 {folio}" if folio % 2 else f"{folio} Mini Handbook · edition 2026.1"
+        assert lines[-1] == expected
 
 
-def _band_rows(texts: list[str], pages: range) -> list[list[str]]:
-    rows = []
-    for page in pages:
-        for line in texts[page].splitlines():
-            if re.match(r"^\d+(\.\d+)? \d", line):
-                rows.append(line.split(" "))
-    return rows
+def _bands(built: dict[str, Any], regimen: str) -> list[dict[str, Any]]:
+    return printed_band_tables(pdf_stage.render_html(built["handbook"]))[regimen]
 
 
 def _rows(built: dict[str, Any], regimen: str) -> list[Any]:
+    """The engine's own weight-band rows (generator.calc.tables) for a regimen."""
     handbook = built["handbook"]
     program = handbook.programs["ivig-dose"]
     ranges = {name: (r.from_kg, r.to_kg, r.step_kg) for name, r in CONFIG.weight_bands.items()}
@@ -242,59 +247,61 @@ def _rows(built: dict[str, Any], regimen: str) -> list[Any]:
     return next(t for t in tables if t.regimen == regimen).rows
 
 
-def _label(row: Any) -> str:
-    low, high = fmt_plain(row.low_kg), fmt_plain(row.high_kg)
-    return low if low == high else f"{low}–{high}"
+def _regimen(built: dict[str, Any], regimen: str) -> Any:
+    return next(r for r in built["handbook"].programs["ivig-dose"].dose.regimens if r.id == regimen)
 
 
-@pytest.mark.parametrize(
-    ("regimen", "weight"), [("alpha-once", 45), ("alpha-5d", 60), ("alpha-5d", 150), ("alpha-neo", 3.5)]
-)
-def test_weight_band_row_equals_the_engine(built: dict[str, Any], regimen: str, weight: float) -> None:
-    """The band holding ``weight``: its numbers are the engine's at the band's lightest weight,
-    the same in the HTML the guide is typeset from and on the paper."""
-    row = next(r for r in _rows(built, regimen) if r.low_kg <= weight <= r.high_kg)
-    expected = compute(
-        built["handbook"].programs["ivig-dose"], {"weight_kg": row.low_kg, "regimen": regimen, "product": "product-x"}
-    )
-    assert expected["ok"] and expected["dose_per_day_g"] == row.dose
-    assert expected["dispensed_course_total_g"] == row.dispensed_course
-    html = plain_html(built["handbook"])
-    table = re.search(rf'<table class="calc weight-band"[^>]*data-regimen="{regimen}".*?</table>', html, re.S)
-    assert table is not None
-    found = re.search(rf'<th scope="row">{re.escape(_label(row))}</th>(.*?)</tr>', table.group(0), re.S)
-    assert found is not None, _label(row)
-    cells = re.findall(r"<td[^>]*>([^<]*)</td>", found.group(1))
-    assert cells[0].rstrip(MARKS) == fmt_plain(expected["dose_per_day_g"])
-    dispensed = expected["dispensed_dose_g"]  # none when no vial combination fits (3.5 kg: 1.4 g a day)
-    assert cells[2] == ("" if dispensed is None else fmt_plain(dispensed))
-    assert cells[4] == fmt_plain(expected["volume_per_day_ml"])
-    text = "\n".join(built["texts"])
-    assert _label(row) in text
+@pytest.mark.parametrize("regimen", ["alpha-once", "alpha-5d"])
+def test_weight_bands_print_what_the_engine_dispenses_within_the_maxima(built: dict[str, Any], regimen: str) -> None:
+    """Every printed band is the engine's: the daily dose given is the dispensed dose, the
+    course column the dispensed course, and neither is above a maximum at the band's
+    lightest weight."""
+    printed = _bands(built, regimen)
+    rows = _rows(built, regimen)
+    assert len(printed) == len(rows) > 3
+    definition = _regimen(built, regimen)
+    for shown, row in zip(printed, rows, strict=True):
+        assert (shown["low"], shown["high"]) == (row.low_kg, row.high_kg)
+        assert shown["dose"] == float(fmt_plain(row.dispensed_dose))
+        if definition.days > 1:
+            assert shown["course"] == float(fmt_plain(row.dispensed_course))
+        for cap in definition.caps:
+            limit = cap.amount * (row.low_kg if cap.per == "kg" else 1)
+            given = row.dispensed_course if cap.scope == "course" else row.dispensed_dose
+            assert given <= limit + 1e-9, (cap.text, row)
+        assert shown["capped"] == row.capped
 
 
-def test_engine_warnings_mark_the_row_and_print_under_the_table(built: dict[str, Any]) -> None:
-    row = _rows(built, "alpha-neo")[0]  # 0.5 kg: below the 2 kg soft limit
-    assert row.warnings and "Weight is below 2 kg: check the value." in row.warnings
-    html = plain_html(built["handbook"])
-    table = re.search(r'data-regimen="alpha-neo".*?</div>', html, re.S)
-    assert table is not None
-    note = re.search(rf"<li>([{MARKS}]+) {re.escape('Weight is below 2 kg: check the value.')}</li>", table.group(0))
-    assert note is not None
-    cell = re.search(
-        rf'<th scope="row">{re.escape(_label(row))}</th>\s*<td class="num dose">([^<]*)</td>', table.group(0)
-    )
-    assert cell is not None and note.group(1) in cell.group(1)
+def test_bands_cover_every_weight_on_the_grid(built: dict[str, Any]) -> None:
+    """Consecutive bands meet: the next starts one grid step (step / 10) after the last ends."""
+    rows = _bands(built, "alpha-once")
+    assert rows[0]["low"] == 40 and rows[-1]["high"] == 150
+    for before, after in itertools.pairwise(rows):
+        assert after["low"] == pytest.approx(before["high"] + 0.5)
 
 
-def test_neonatal_regimen_uses_the_neonatal_range(built: dict[str, Any]) -> None:
+def test_a_capped_row_says_so_in_the_row_with_its_note_beside_it(built: dict[str, Any]) -> None:
+    """alpha-5d: 0.4 g/kg x 5 days, course maximum 180 g: the heavy bands are held down."""
+    rows = [r for r in _bands(built, "alpha-5d") if r["capped"]]
+    engine = [r for r in _rows(built, "alpha-5d") if r.capped]
+    assert rows and len(rows) == len(engine)
+    for shown, row in zip(rows, engine, strict=True):
+        assert shown["cells"][0] == f"{fmt_plain(row.dispensed_dose)} max"
+        assert row.cap_reason in shown["notes"]
+        assert shown["course"] <= 180
+
+
+def test_neonatal_table_in_mg_with_the_neonatal_range(built: dict[str, Any]) -> None:
+    printed = _bands(built, "alpha-neo")
     rows = _rows(built, "alpha-neo")
     band = CONFIG.weight_bands["neonatal"]
     assert rows[0].low_kg >= band.from_kg and rows[-1].high_kg <= band.to_kg
-    html = plain_html(built["handbook"])
-    table = re.search(r'<table class="calc weight-band"[^>]*data-regimen="alpha-neo".*?</table>', html, re.S)
-    assert table is not None
-    assert re.findall(r'<th scope="row">([^<]*)</th>', table.group(0)) == [_label(r) for r in rows]
+    for shown, row in zip(printed, rows, strict=True):
+        dose = row.dose if row.dispensed_dose is None else row.dispensed_dose
+        assert shown["cells"][0].split(" ")[0] == fmt_plain(dose * 1000)
+    assert "Weight is below 2 kg: check the value." in printed[0]["notes"]
+    html = pdf_stage.render_html(built["handbook"])
+    assert re.search(r'data-regimen="alpha-neo".*?Give <span class="nobr">mg/day</span>', html, re.S)
 
 
 def test_infusion_rates_come_from_the_engine(built: dict[str, Any]) -> None:
@@ -333,20 +340,22 @@ def test_index_points_to_the_topic_pages(built: dict[str, Any]) -> None:
 def test_no_text_runs_outside_the_page(built: dict[str, Any]) -> None:
     """Every glyph lies on the page, and left and right within the page margins
     (a table too wide for A6 would push its last column past them)."""
-    _top, right, _bottom, left = CONFIG.sizes["a6"].margin_mm
+    _top, outer, _bottom, inner = CONFIG.sizes["a6"].margin_mm
     with pdfplumber.open(built["path"]) as document:
         for number, page in enumerate(document.pages, 1):
+            left, right = (inner, outer) if number % 2 else (outer, inner)  # mirrored: the gutter is inside
             assert page.chars, number
             for char in page.chars:
-                if not char["text"].strip():
-                    continue  # a space is not ink
+                if not char["text"].strip() or char["non_stroking_color"] == (1.0, 1.0, 1.0):
+                    continue  # a space is not ink; white letters are on the thumb tab or the reversed band
                 where = (number, char["text"], char["x0"], char["top"])
                 assert char["x0"] >= left * MM - 0.5 and char["x1"] <= page.width - right * MM + 0.5, where
                 assert char["top"] >= 0 and char["bottom"] <= page.height, where
 
 
 def test_rendered_pages_have_blank_borders(built: dict[str, Any], tmp_path: Path) -> None:
-    """The outer 2 mm of each page image is white: nothing is cut off at the edge."""
+    """The outer 2 mm of each page image is white: nothing is cut off at the edge; only the
+    thumb tab, on the outer edge, is meant to run to it."""
     subprocess.run(
         ["pdftoppm", "-png", "-r", "100", "-f", "1", "-l", "6", str(built["path"]), str(tmp_path / "page")],
         check=True,
@@ -354,15 +363,11 @@ def test_rendered_pages_have_blank_borders(built: dict[str, Any], tmp_path: Path
     images = sorted(tmp_path.glob("page-*.png"))
     assert len(images) == 6
     border = round(2 / 25.4 * 100)
-    for path in images:
+    for number, path in enumerate(images, 1):
         image = Image.open(path).convert("L")
         width, height = image.size
-        for box in (
-            (0, 0, width, border),
-            (0, height - border, width, height),
-            (0, 0, border, height),
-            (width - border, 0, width, height),
-        ):
+        inner = (0, 0, border, height) if number % 2 else (width - border, 0, width, height)
+        for box in ((0, 0, width, border), (0, height - border, width, height), inner):
             assert image.crop(box).getextrema()[0] >= 250, (path.name, box)
 
 
@@ -576,22 +581,92 @@ def test_structure_tree_tags_headings_tables_and_lists(built: dict[str, Any]) ->
     assert {"/H1", "/H2", "/Table", "/THead", "/TH", "/TD", "/Caption", "/L", "/LI", "/Link"} <= seen
 
 
-def test_footnote_marks_never_repeat_within_a_table() -> None:
-    marks = [pdf_stage.footnote_mark(i) for i in range(12)]
-    assert marks[:7] == ["†", "‡", "§", "¶", "#", "††", "‡‡"]
-    assert len(set(marks)) == len(marks)
+def test_booklet_order_pads_to_four_and_backs_the_right_pages() -> None:
+    from generator.impose import booklet_order
+
+    # 8 pages: sheet 1 front 8|1, back 2|7; sheet 2 front 6|3, back 4|5 (1-based).
+    assert booklet_order(8) == [(7, 0), (1, 6), (5, 2), (3, 4)]
+    assert booklet_order(5) == [(None, 0), (1, None), (None, 2), (3, 4)]
 
 
-@pytest.mark.parametrize(("umask", "mode"), [(0o022, 0o644), (0o077, 0o600), (0o002, 0o664)])
-def test_the_pdf_gets_the_mode_the_umask_gives(built: dict[str, Any], tmp_path: Path, umask: int, mode: int) -> None:
-    """Not mkstemp's 0600: a web server running as another user must be able to read it."""
-    import os
-    import stat
+def test_cli_booklet_imposes_two_pages_a_side_in_folding_order(built: dict[str, Any], tmp_path: Path) -> None:
+    target = tmp_path / "booklet.pdf"
+    result = CliRunner().invoke(cli, ["pdf", "--content", str(built["content"]), "-o", str(target), "--booklet", "-q"])
+    assert result.exit_code == 0, result.output
+    pages = built["pages"]
+    total = -(-pages // 4) * 4
+    with pdfplumber.open(target) as document:
+        assert len(document.pages) == total // 2
+        for number, side in enumerate(document.pages):
+            assert side.width == pytest.approx(2 * A6[0], abs=1) and side.height == pytest.approx(A6[1], abs=1)
+            halves = [
+                side.crop((0, 0, side.width / 2, side.height)),
+                side.crop((side.width / 2, 0, side.width, side.height)),
+            ]
+            folios = []
+            for half in halves:
+                text = (half.extract_text() or "").strip()
+                found = re.search(
+                    r"(?:^|\n)(?:(\d+) Mini Handbook · edition 2026\.1|Mini Handbook · edition 2026\.1 (\d+))$", text
+                )
+                folios.append(
+                    int(found.group(1) or found.group(2)) if found else (1 if "Mini Handbook" in text else None)
+                )
+            sheet, back = divmod(number, 2)
+            expected = (2 * sheet + 2, total - 1 - 2 * sheet) if back else (total - 2 * sheet, 2 * sheet + 1)
+            # Blank padding pages carry no folio.
+            assert folios == [n if n <= pages else None for n in expected], (number, folios)
 
-    previous = os.umask(umask)
-    try:
-        target = tmp_path / "guide.pdf"
-        pdf_stage.write_pdf(built["handbook"], target, topic_id="beta")
-    finally:
-        os.umask(previous)
-    assert stat.S_IMODE(target.stat().st_mode) == mode
+
+def test_cli_marks_adds_bleed_and_crop_marks(built: dict[str, Any], tmp_path: Path) -> None:
+    target = tmp_path / "marks.pdf"
+    result = CliRunner().invoke(cli, ["pdf", "--content", str(built["content"]), "-o", str(target), "--marks", "-q"])
+    assert result.exit_code == 0, result.output
+    bleed = 3 * MM
+    for page in PdfReader(target).pages:
+        trim, media = page.trimbox, page.mediabox
+        assert float(trim.width) == pytest.approx(A6[0], abs=1)
+        assert float(media.width) == pytest.approx(A6[0] + 2 * bleed, abs=1)
+        assert float(trim.left) - float(media.left) == pytest.approx(bleed, abs=0.5)
+    with pdfplumber.open(target) as document:
+        page = document.pages[3]
+        x0, top = page.bbox[0], page.bbox[1]
+        # Crop marks: strokes in the bleed, outside the trimmed page.
+        marks = [line for line in page.lines if line["x0"] < x0 + bleed - 0.5 or line["top"] < top + bleed - 0.5]
+        assert len(marks) >= 4
+
+
+def test_marks_and_booklet_do_not_combine(built: dict[str, Any], tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        cli, ["pdf", "--content", str(built["content"]), "-o", str(tmp_path / "x.pdf"), "--marks", "--booklet"]
+    )
+    assert result.exit_code == 2
+    assert "--marks and --booklet do not combine" in result.output
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_pending_pages_carry_a_reversed_band_that_survives_a_mono_printer(built: dict[str, Any]) -> None:
+    """White text on a black box in the header of every pending page: no colour needed."""
+    with pdfplumber.open(built["path"]) as document:
+        for index in _topic_pages(built, "Alpha treatment in ITP"):
+            page = document.pages[index]
+            band = [c for c in page.chars if c["top"] < 11 * MM and c["non_stroking_color"] == (1.0, 1.0, 1.0)]
+            assert "".join(c["text"] for c in band).replace(" ", "") == "PENDINGREVIEW:NOTFORCLINICALUSE"
+            boxes = [r for r in page.rects if r["fill"] and r["non_stroking_color"] in ((0.0,), (0.0, 0.0, 0.0))]
+            assert any(r["x0"] <= band[0]["x0"] and r["x1"] >= band[-1]["x1"] for r in boxes)
+
+
+def test_cover_states_edition_date_and_next_review(built: dict[str, Any]) -> None:
+    cover = built["texts"][0].replace("\n", " ")
+    assert "DRAFT: NOT FOR CLINICAL USE. 1 of 2 topics not yet approved by a clinical reviewer." in cover
+    earliest = min(t.review.next_review_due for t in built["handbook"].topics.values())
+    assert f"Next review due {earliest.day} {earliest.strftime('%B %Y')}: check for a newer edition" in cover
+
+
+def test_topic_pages_carry_a_thumb_tab_on_the_outer_edge(built: dict[str, Any]) -> None:
+    with pdfplumber.open(built["path"]) as document:
+        for index in _topic_pages(built, "Alpha treatment in ITP"):
+            page = document.pages[index]
+            tabs = [r for r in page.rects if r["fill"] and r["height"] > 10 * MM and r["width"] > 3 * MM]
+            outer = page.width if (index + 1) % 2 else 0
+            assert any(abs((r["x1"] if outer else r["x0"]) - outer) < 1 for r in tabs), index

@@ -5,12 +5,15 @@ clinical text, no page left mostly blank when the next block could have started 
 
 from __future__ import annotations
 
+import itertools
+import re
 from pathlib import Path
 from typing import Any
 
 import pdfplumber
 import pytest
 from pdf_support import MM, body_zone, broken_quantities, lines_of, outline
+from pdf_support import weight_band_tables as printed_band_tables
 from pypdf import PdfReader
 
 from generator import pdf as pdf_stage
@@ -22,6 +25,7 @@ pytestmark = pytest.mark.slow
 CONTENT = Path(__file__).resolve().parent.parent / "content"
 CONFIG = pdf_stage.load_print_config()
 BLACK = {(0.0,), (0.0, 0.0, 0.0), (0.0, 0.0, 0.0, 1.0)}
+WHITE_ON_BLACK = (1.0, 1.0, 1.0)  # a capped dose-table row, reversed
 STATUS_RED = (0.666667, 0.0, 0.0)  # #a00: the review-status marks, never a dose or a threshold
 CITE_CHARS = set("[]0123456789, ")
 
@@ -97,7 +101,7 @@ def test_clinical_text_is_at_least_6_5_pt_and_black(guide: dict[str, Any]) -> No
             if char["size"] < floor - 0.01:
                 small.append((number, char["text"], round(char["size"], 2)))
             colour = tuple(round(v, 6) for v in char["non_stroking_color"] or (0.0,))
-            if colour not in BLACK and colour != STATUS_RED:
+            if colour not in BLACK and colour not in (STATUS_RED, WHITE_ON_BLACK):
                 grey.append((number, char["text"], colour))
     assert small == []
     assert grey == []
@@ -153,3 +157,86 @@ def test_no_page_is_more_than_half_blank_unless_the_next_block_could_not_fit(gui
             continue
         blank.append((index + 1, f"{free / (bottom - top):.0%} blank"))
     assert blank == []
+
+
+def _maxima(handbook: Any) -> dict[str, tuple[int, tuple[Any, ...]]]:
+    """Regimen name -> (days, maxima) of the dose calculators' compiled regimens."""
+    return {
+        regimen.name: (regimen.days, regimen.caps)
+        for program in handbook.programs.values()
+        if program.dose is not None
+        for regimen in program.dose.regimens
+    }
+
+
+ROW = re.compile(r"^(\d+(?:\.\d+)?)(?:–(\d+(?:\.\d+)?))? (\d+(?:\.\d+)?)( max| exact)?(?: (\d+(?:\.\d+)?))?(?=\s)")
+
+
+def test_no_dose_table_row_dispenses_more_than_its_maximum(guide: dict[str, Any]) -> None:
+    """Read off the paper: under each weight-band table's caption, every row's daily dose
+    and course (grams) against the regimen's maxima at the band's lightest weight."""
+    maxima = _maxima(guide["handbook"])
+    checked, current = 0, None
+    for page in guide["pdf"].pages:
+        for line in lines_of(page):
+            named = next((name for name in maxima if line.startswith(f"{name}: ")), None)
+            if named is not None:
+                current = named
+                continue
+            if line.startswith(("Dosing weight", "Infusion rates", "Height cm")):
+                current = None
+            if "Give mg" in line:
+                current = None  # a neonatal table, in mg: its own test reads it from the HTML
+            match = ROW.match(line)
+            if current is None or match is None:
+                continue
+            days, caps = maxima[current]
+            lightest, daily = float(match.group(1)), float(match.group(3))
+            course = float(match.group(5)) if days > 1 else daily
+            for cap in caps:
+                given = course if cap.scope == "course" else daily
+                assert given <= cap.amount * (lightest if cap.per == "kg" else 1) + 1e-9, (current, line)
+            checked += 1
+    assert checked > 40
+
+
+def _label(row: dict[str, Any]) -> str:
+    low, high = (f"{w:g}" for w in (row["low"], row["high"]))
+    return low if low == high else f"{low}–{high}"
+
+
+def test_quick_reference_follows_the_cover_with_page_references(guide: dict[str, Any]) -> None:
+    """Page 2 carries the emergency pathway, the platelet-count grades and the single high
+    dose table, each heading with the page of the full section; the contents' "Find fast"
+    lines lead to the emergency sections and every dose table."""
+    pages = [lines_of(page) for page in guide["pdf"].pages]
+    quick = pages[1]
+    assert quick[1] == "Quick reference"
+    heads = {
+        line.rsplit(" p. ", 1)[0]: int(line.rsplit(" p. ", 1)[1]) for line in quick if re.search(r" p\. \d+$", line)
+    }
+    ivig = guide["handbook"].topics["ivig-in-itp"]
+    emergency = heads[f"Emergency: {ivig.title}"]
+    assert "Emergency" in pages[emergency - 1]
+    assert any(line.startswith("• In life-threatening bleeding, give a platelet transfusion") for line in quick)
+    grades = heads["Platelet count: grade (CTCAE v5.0)"]
+    assert "Decision table" in pages[grades - 1] or "Decision table" in pages[grades - 2]
+    assert any(line.startswith("Grade 4 < 25 < 25,000") for line in quick)
+    single = heads["Single high dose: 1 g/kg once (40–150 kg)"]
+    assert "Single high dose: 1 g/kg once (40–150 kg)" in pages[single - 1]
+    # The table in two halves side by side: each line holds a row of each half.
+    rows = printed_band_tables(pdf_stage.render_html(guide["handbook"]))["itp-1g-once"]
+    half = (len(rows) + 1) // 2
+    for left, right in itertools.zip_longest(rows[:half], rows[half:]):
+        expected = f"{left['cells'][0]} {left['cells'][2]} {left['cells'][3]}"
+        assert any(text.startswith(f"{_label(left)} {expected}") for text in quick), expected
+        if right is not None:
+            assert any(f" {_label(right)} {right['cells'][0]} {right['cells'][2]}" in text for text in quick)
+    contents = next(page for title, page, level in guide["outline"] if title == "Contents")
+    find = [re.match(r"^((?:Emergency|Dose table): .*?)\.{3,}\s*(\d+)$", line) for line in pages[contents]]
+    found = {m.group(1): int(m.group(2)) for m in find if m}
+    assert len([e for e in found if e.startswith("Dose table:")]) == 4
+    for entry, number in found.items():
+        kind, _, name = entry.partition(": ")
+        expected = "Emergency" if kind == "Emergency" else name.split(",")[0]
+        assert any(line.startswith(expected) for line in pages[number - 1]), entry

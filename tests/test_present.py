@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from generator.model.common import Figure, Quantity
+from generator.model.handbook import Notation
 from generator.model.topic import Band, Dose
 from generator.present import (
     fmt_band,
@@ -14,6 +15,7 @@ from generator.present import (
     fmt_quantity,
     fmt_unit,
     keep_together,
+    unit_notation,
 )
 
 
@@ -47,7 +49,8 @@ def test_units_and_quantities() -> None:
 
 def test_figures() -> None:
     assert fmt_figure_value(Figure(label="response", value=80, unit="%", qualifier="up to")) == "up to 80%"
-    assert fmt_figure_value(Figure(label="onset", low=2, high=4, unit="day")) == "2–4 day"
+    assert fmt_figure_value(Figure(label="onset", low=2, high=4, unit="day")) == "2–4 days"
+    assert fmt_figure_value(Figure(label="onset", value=1, unit="day")) == "1 day"
     assert fmt_figure_value(Figure(label="x", low=5, unit="h")) == "≥ 5 h"
     assert fmt_figure_value(Figure(label="x", high=5, unit="h")) == "≤ 5 h"
 
@@ -57,6 +60,50 @@ def test_bands() -> None:
     assert fmt_band(Band(id="g3", label="G3", min=25, below=50), "x10^9/L") == "25 to < 50 ×10⁹/L"
     assert fmt_band(Band(id="n", label="N", min=150)) == "≥ 150"
     assert fmt_band(Band(id="g3", label="G3", min=25, below=50), "/uL", factor=1000) == "25,000 to < 50,000 /µL"
+
+
+BNF = Notation(style="BNF")
+ISMP = Notation(style="ISMP")
+
+
+@pytest.mark.parametrize(
+    ("amount", "unit", "bnf", "ismp"),
+    [
+        (1, "microgram/kg", "microgram/kg", "mcg/kg"),
+        (2.5, "microgram/kg", "micrograms/kg", "mcg/kg"),
+        (500, "microgram", "micrograms", "mcg"),
+        (1, "unit", "unit", "unit"),
+        (5000, "units/kg", "units/kg", "units/kg"),
+        (0.4, "g/kg", "g/kg", "g/kg"),
+        (12, "x10^9/L", "×10⁹/L", "×10⁹/L"),
+    ],
+)
+def test_micrograms_and_units_follow_the_house_style(amount: float, unit: str, bnf: str, ismp: str) -> None:
+    assert fmt_unit(unit, amount, BNF) == bnf
+    assert fmt_unit(unit, amount, ISMP) == ismp
+    # The default notation is BNF: micrograms in full.
+    assert fmt_unit(unit, amount) == bnf
+
+
+def test_quantities_in_the_house_style() -> None:
+    assert fmt_quantity(Dose(amount=1, unit="units/kg"), ISMP) == "1 unit/kg"
+    assert fmt_quantity(Dose(amount=0.4, unit="g/kg"), ISMP) == "0.4 g/kg"
+    assert fmt_quantity(Quantity(value=2, unit="unit"), BNF) == "2 units"
+
+
+def test_no_style_abbreviates_units() -> None:
+    # "U" is misread as 0 or 4 (ISMP list of error-prone abbreviations): no style writes it.
+    for notation in (BNF, ISMP):
+        shown = {text for pair in unit_notation(notation).values() for text in pair}
+        assert not {"U", "IU", "µg", "ug"} & shown
+
+
+def test_calculators_get_the_same_spellings() -> None:
+    table = unit_notation(ISMP)
+    assert table["x10^9/L"] == ["×10⁹/L", "×10⁹/L"]
+    assert table["/uL"] == ["/µL", "/µL"]
+    assert table["units/kg"] == ["unit/kg", "units/kg"]
+    assert table["day"] == ["day", "days"]
 
 
 @pytest.mark.parametrize(

@@ -65,8 +65,10 @@ def test_init_writes_a_handbook_that_validates_with_its_editor_wiring(tmp_path: 
         "products.yaml",
         "references.yaml",
         "schema/calculator.schema.json",
+        "schema/formulas.schema.json",
         "schema/glossary.schema.json",
         "schema/handbook.schema.json",
+        "schema/hazards.schema.json",
         "schema/products.schema.json",
         "schema/references.schema.json",
         "schema/topic.schema.json",
@@ -107,3 +109,40 @@ def test_init_never_writes_into_a_folder_that_is_not_empty(tmp_path: Path) -> No
     assert result.exit_code == 1
     assert "is not an empty folder; `handbook init` writes only into a new or empty one" in result.output
     assert [p.name for p in tmp_path.iterdir()] == ["notes.txt"]
+
+
+def test_diff_against_git_finds_a_handbook_at_the_root_of_its_own_repository(tmp_path: Path, monkeypatch) -> None:
+    folder = tmp_path / "hb"
+    init_handbook(folder)
+    git = ["git", "-c", "user.name=Editor", "-c", "user.email=editor@example.org"]
+    subprocess.run(["git", "init", "-q", str(folder)], check=True)
+    subprocess.run([*git, "-C", str(folder), "add", "-A"], check=True)
+    subprocess.run([*git, "-C", str(folder), "commit", "-q", "-m", "first edition"], check=True)
+    topic = folder / "topics" / "example-topic.yaml"
+    topic.write_text(topic.read_text().replace("title: Example topic (placeholder)", "title: Renamed topic"))
+    monkeypatch.chdir(folder / "topics")
+    result = CliRunner().invoke(cli, ["diff", "git:HEAD", ".."])
+    assert result.exit_code == 0, result.output
+    assert "Renamed topic" in result.stdout
+
+
+def test_each_build_config_runs_every_hook_of_the_site_configuration(tmp_path: Path) -> None:
+    from generator.project import PACKAGE_DIR, site_config
+
+    init_handbook(tmp_path / "hb")
+    text = site_config(find_project(tmp_path / "hb")).read_text()
+    listed = re.findall(r"^  - (generator/\S+\.py)$", (ROOT / "mkdocs.yml").read_text(), re.M)
+    assert "generator/mkdocs_hooks.py" in listed
+    for hook in listed:
+        assert f"  - '{PACKAGE_DIR / Path(hook).name}'" in text
+
+
+def test_a_new_handbook_is_refused_for_release_until_its_placeholders_are_replaced(tmp_path: Path) -> None:
+    folder = tmp_path / "hb"
+    init_handbook(folder)
+    result = CliRunner().invoke(cli, ["build", "--release", "--project", str(folder)])
+    assert result.exit_code == 1
+    assert "organisation: is a placeholder ('Your organisation (placeholder)')" in result.stderr
+    assert "report_problem: is a placeholder" in result.stderr
+    assert "topic 'example-topic' is draft, not approved" in result.stderr
+    assert not (folder / "site").exists()

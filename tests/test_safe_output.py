@@ -172,6 +172,30 @@ def test_two_concurrent_builds_of_different_content_each_get_only_their_own(tmp_
         assert theirs not in text, site
 
 
+@pytest.mark.slow
+def test_two_concurrent_builds_into_one_folder_leave_one_whole_site(tmp_path):
+    """D4, same -o: the site that remains is entirely one build's, never a mixture."""
+    contents = []
+    for title in ("Handbook AAA", "Handbook BBB"):
+        folder = tmp_path / title[-3:]
+        shutil.copytree(MINI, folder)
+        meta = folder / "handbook.yaml"
+        meta.write_text(meta.read_text().replace("title: Mini Handbook", f"title: {title}", 1))
+        contents.append(folder)
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "HANDBOOK_JOBS": "1"}
+    site = tmp_path / "site"
+    command = [sys.executable, "-m", "generator", "build", "--no-pdf", "-o", str(site), "--content"]
+    one = subprocess.Popen([*command, str(contents[0])], cwd=ROOT, env=env)
+    time.sleep(0.3)
+    two = subprocess.Popen([*command, str(contents[1])], cwd=ROOT, env=env)
+    assert one.wait(timeout=300) == 0 and two.wait(timeout=300) == 0
+    title = json.loads((site / "manifest.json").read_text())["title"]
+    other = "Handbook BBB" if title == "Handbook AAA" else "Handbook AAA"
+    text = "".join(p.read_text() for p in site.rglob("*.html"))
+    assert title in text and other not in text
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["AAA", "BBB", "site"]
+
+
 def _build_then_hang(site: str) -> None:
     safe_output._exchange = lambda first, second: (time.sleep(60), True)[1]
     build_site(MINI, Path(site), pdf=False)

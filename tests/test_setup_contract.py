@@ -104,3 +104,24 @@ def test_readme_commands_as_printed_work_in_a_fresh_copy(tmp_path: Path) -> None
     )
     assert empty.returncode == 1
     assert "tests/run.sh: pytest collected no tests: that is a failure" in empty.stderr
+
+
+def _bootstrap(script: str) -> subprocess.CompletedProcess[str]:
+    """Run ``script`` in bash after sourcing scripts/bootstrap.sh, as an ordinary user:
+    ``id`` is shadowed so the root-only install branch is never taken."""
+    prelude = "set -euo pipefail; source scripts/bootstrap.sh; id() { echo 1000; }; "
+    return subprocess.run(["bash", "-c", prelude + script], cwd=ROOT, capture_output=True, text=True, check=False)
+
+
+def test_a_missing_debian_package_stops_an_ordinary_user_with_the_line_to_run() -> None:
+    result = _bootstrap("ensure_debian_packages tests/run.sh bash no-such-package-for-the-handbook")
+    assert result.returncode == 1
+    assert result.stderr == (
+        "tests/run.sh: missing Debian packages: no-such-package-for-the-handbook\n"
+        "tests/run.sh: install them, then run this again: sudo apt-get install no-such-package-for-the-handbook\n"
+    )
+
+
+def test_installed_debian_packages_pass_without_a_word() -> None:
+    result = _bootstrap("ensure_debian_packages tests/run.sh bash coreutils; echo passed")
+    assert (result.returncode, result.stdout, result.stderr) == (0, "passed\n", "")

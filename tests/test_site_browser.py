@@ -171,15 +171,19 @@ def test_injected_title_shows_as_text_in_search_results(site: tuple[Path, str], 
 # --------------------------------------------------------------------------- reading
 
 
-def test_citation_lands_on_its_reference(site: tuple[Path, str], page: Any) -> None:
+def test_citation_opens_its_reference_and_the_back_link_returns(site: tuple[Path, str], page: Any) -> None:
     _, base = site
     page.goto(base + "topics/alpha/")
-    page.locator(".hb-for-clinician a.hb-cite").first.click()
-    assert page.url.endswith("#ref-1")
-    reference = page.locator("#ref-1")
-    assert "A test guideline for dosing" in reference.inner_text()
-    box = reference.bounding_box()
-    assert box is not None and 0 <= box["y"] < 844
+    mark = page.locator(".hb-for-clinician a.hb-cite").first
+    assert mark.get_attribute("aria-label") == "Reference 1"
+    mark.click()
+    panel = page.get_by_role("dialog", name="Reference 1")
+    assert panel.locator("li").evaluate_all("els => els.map(e => e.value)") == [1]
+    assert "A test guideline for dosing" in panel.inner_text()
+    assert page.url.endswith("/topics/alpha/")  # the reader stays where she was reading
+    page.keyboard.press("Escape")
+    assert page.locator(".hb-refpanel").count() == 0
+    # Without the panel (the list itself), the back-link returns to the mark.
     page.locator("#ref-1 .hb-backlinks a").first.click()
     assert page.url.endswith("#cite-1-1")
 
@@ -202,21 +206,38 @@ def test_abbreviation_tap_shows_then_hides_its_expansion(site: tuple[Path, str],
     assert tip.count() == 0
 
 
-def test_audience_toggle_switches_and_persists(site: tuple[Path, str], page: Any) -> None:
+def test_patient_view_from_the_header_lasts_for_the_session_only(site: tuple[Path, str], browser: Any) -> None:
     _, base = site
+    context = browser.new_context(**PHONE)
+    page = context.new_page()
     page.goto(base + "topics/alpha/")
-    assert page.locator(".hb-for-clinician").is_visible()
-    assert not page.locator(".hb-for-patient").is_visible()
-    page.get_by_role("button", name="Patients and families").click()
+    switch = page.locator("header").get_by_role("button", name="Patient view")
+    banner = page.locator(".hb-patient-banner")
+    assert switch.get_attribute("aria-pressed") == "false" and not banner.is_visible()
+    # In the header, above the fold, a 44 px target.
+    box = switch.bounding_box()
+    assert box is not None and box["y"] < 60 and box["height"] >= 44 and box["width"] >= 44
+    switch.click()
+    assert switch.get_attribute("aria-pressed") == "true"
+    assert banner.inner_text().startswith("Patient and family view: doses hidden.")
     assert page.locator(".hb-for-patient").is_visible()
-    assert not page.locator(".hb-for-clinician").is_visible()
-    assert page.get_by_role("button", name="Patients and families").get_attribute("aria-pressed") == "true"
-    page.goto(base + "topics/gamma/")
-    assert page.locator(".hb-for-patient").is_visible()
+    # Clinician material is hidden: doses, calculators, metadata, aliases, references.
+    for hidden in (".hb-for-clinician", "[data-md-component=calculator]", ".hb-meta", ".hb-aka", ".hb-references"):
+        assert not page.locator(hidden).first.is_visible(), hidden
+    page.goto(base + "topics/gamma/")  # the choice follows the reader through the session
     assert "replaces antibodies" in page.locator(".hb-for-patient").inner_text()
-    page.get_by_role("button", name="Clinicians").click()
-    page.reload()
-    assert page.locator(".hb-for-clinician").is_visible()
+    assert page.evaluate("localStorage.getItem('handbook.audience')") is None
+    page.get_by_role("button", name="Switch to clinician view").click()
+    assert page.locator(".hb-for-clinician").first.is_visible() and not banner.is_visible()
+    page.locator("header").get_by_role("button", name="Patient view").click()
+    context.close()
+    # A new browser session (the next clinician on a shared ward phone) starts in clinician view.
+    context = browser.new_context(**PHONE)
+    page = context.new_page()
+    page.goto(base + "topics/gamma/")
+    assert page.locator(".hb-for-clinician").first.is_visible()
+    assert not page.locator(".hb-patient-banner").is_visible()
+    context.close()
 
 
 def test_calculator_is_mounted_with_its_spec(site: tuple[Path, str], page: Any) -> None:
@@ -224,8 +245,10 @@ def test_calculator_is_mounted_with_its_spec(site: tuple[Path, str], page: Any) 
     page.goto(base + "topics/alpha/")
     widget = page.locator('[data-md-component="calculator"]')
     assert widget.count() == 2
-    # Compact JSON in a single-quoted attribute: the browser reads it back whole.
-    assert json.loads(widget.first.get_attribute("data-calculator-spec") or "{}")["id"] == "ivig-dose"
+    # Compact JSON in a single-quoted attribute: the browser reads it back whole. The
+    # grade calculator (what to do) comes before the dose calculator, whatever the YAML order.
+    specs = [json.loads(w.get_attribute("data-calculator-spec") or "{}")["id"] for w in widget.all()]
+    assert specs == ["itp-grade", "ivig-dose"]
 
 
 # --------------------------------------------------------------------------- accessibility
@@ -288,7 +311,7 @@ def test_offline_build_searches_from_file_url(
     results = search(page, "gammaglob")
     assert results[0].endswith("/topics/gamma.html")
     page.goto((root / "site" / "topics" / "alpha.html").as_uri())
-    assert page.locator(".hb-for-clinician").is_visible()
+    assert page.locator(".hb-for-clinician").first.is_visible()
     assert [u for u in requests if not u.startswith("file://")] == []
     context.close()
 

@@ -324,3 +324,12 @@ def test_special_files_are_refused_by_name_without_reading(mini, make, expected)
     assert code == 1
     assert f"topics/odd.yaml:1:1: <file>: {expected}" in output, output
     assert "root:" not in output
+
+
+def test_report_problem_and_reference_urls_are_web_addresses_located(mini):
+    edit(mini, "handbook.yaml", "report_problem: mailto:handbook@example.org", 'report_problem: "javascript:alert(1)"')
+    edit(mini, "references.yaml", "    doi: 10.1000/test.2020", '    url: "file:///etc/passwd"')
+    code, output = validate(mini)
+    assert code == 1
+    assert "handbook.yaml:12:17: report_problem: report_problem must be a mailto:, https:// or http://" in output
+    assert "references.yaml:12:10: references[0].url: expected a web address, got 'file:///etc/passwd'" in output

@@ -109,7 +109,9 @@ class Compiler:
             number = None
             alts: list[AltUnit] = []
             options: list[Option] = [Option(c.id, c.label, c.points) for c in inp.choices]
-            typ = Type("bool") if inp.type == "yesno" else Type("text", choices=tuple(o.id for o in options))
+            scored = any(o.points is not None for o in options)
+            ids = tuple(o.id for o in options)
+            typ = Type("bool") if inp.type == "yesno" else Type("text", choices=ids, points=scored)
             if inp.type == "number" and inp.unit and inp.limits:
                 base = self.unit(inp.unit, (*loc, "unit"))
                 lim = inp.limits

@@ -17,13 +17,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..project import THEME_DIR
 from .engine import compute
 from .program import Program
 
 __all__ = ["ENGINE_JS", "CaseResult", "Outcome", "matches", "validate_vectors", "vectors_dir"]
 
 # The engine the site ships (theme/assets/javascripts/), run by node for --validate.
-ENGINE_JS = Path(__file__).resolve().parents[2] / "theme" / "assets" / "javascripts" / "calc-engine.js"
+ENGINE_JS = THEME_DIR / "assets" / "javascripts" / "calc-engine.js"  # repository or wheel (generator.project)
 
 # Reads the program (first line), then one inputs object per line; writes one result per line.
 _RUNNER = """

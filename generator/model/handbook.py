@@ -5,10 +5,10 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Literal
 
-from pydantic import AnyUrl, Field, field_validator, model_validator
+from pydantic import Field, HttpUrl, field_validator, model_validator
 
 from ..escape import abbreviation_problem
-from .common import Cited, Date, Id, Model, Quantity, Text, Unit
+from .common import Cited, Date, Id, Model, Problems, Quantity, Text, Unit
 
 __all__ = [
     "AppSettings",
@@ -17,9 +17,12 @@ __all__ = [
     "GlossaryEntry",
     "GlossaryFile",
     "HandbookMeta",
+    "Home",
     "InfusionSchedule",
     "InfusionStep",
     "LicensedUse",
+    "Notation",
+    "NotationStyle",
     "Presentation",
     "Product",
     "ProductsFile",
@@ -27,6 +30,8 @@ __all__ = [
     "ReferenceType",
     "ReferencesFile",
     "ReviewPolicy",
+    "SearchSettings",
+    "StartLink",
 ]
 
 
@@ -67,6 +72,55 @@ class ReviewPolicy(Model):
     """Warn when a review falls due within this many days."""
 
 
+class NotationStyle(StrEnum):
+    """How micrograms and units are spelt on every page, calculator and pocket guide."""
+
+    bnf = "BNF"
+    """British National Formulary: micrograms and units written in full (2 micrograms/kg)."""
+    ismp = "ISMP"
+    """ISMP error-prone abbreviations list: micrograms as mcg (2 mcg/kg); units in full."""
+
+
+class Notation(Model):
+    """content/handbook.yaml `notation:`: the house style for numbers and units. Counts are
+    always ×10⁹/L and µL, numbers have a leading zero (0.4) and no trailing zeros (1, not 1.0)."""
+
+    style: NotationStyle = NotationStyle.bnf
+    """BNF (micrograms in full) or ISMP (mcg). Units are written in full in both: "U" is
+    read as 0 or 4 (ISMP), so no style offers it."""
+
+
+# What a start link may point at: a topic (with an optional section anchor) or an index page.
+INDEX_PAGES = ("calculators", "a-z", "drugs", "glossary", "recent", "specialties")
+
+
+class StartLink(Model):
+    """One large button on the home page: where a reader in a hurry starts."""
+
+    label: Text
+    """The button's words, e.g. "Life-threatening bleeding"."""
+    link: str = Field(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*(#[A-Za-z0-9_-]+)?$")
+    """A topic id with an optional section anchor (ivig-in-itp#emergency), or an index page:
+    calculators, a-z, drugs, glossary, recent or specialties."""
+
+
+class Home(Model):
+    """content/handbook.yaml `home:`: what the home page says before the list of topics."""
+
+    tagline: Text
+    """One line: what the handbook is and for whom."""
+    start: list[StartLink] = Field(default=[], max_length=4)
+    """Up to four large buttons under the tagline, in order."""
+
+
+class SearchSettings(Model):
+    """content/handbook.yaml `search:`: words readers type that the pages do not use."""
+
+    synonyms: list[list[Text]] = []
+    """Groups of words that mean the same to a reader, e.g. [melaena, black stool, gut
+    bleeding]: a page that uses one word of a group is found by every other."""
+
+
 class HandbookMeta(Model):
     """content/handbook.yaml: title, organisation, edition, disclaimer, review policy.
     Fields listed under placeholders hold stand-in values that a release refuses."""
@@ -90,6 +144,13 @@ class HandbookMeta(Model):
     refuses to publish until each is replaced and taken off this list."""
     specialties: list[Text] = []
     """Display order of specialties in the navigation; others follow alphabetically."""
+    notation: Notation = Notation()
+    """House style for units: BNF (micrograms in full, the default) or ISMP (mcg)."""
+    search: SearchSettings = SearchSettings()
+    """Search synonyms (lay words, spellings) for the site's search."""
+    home: Home | None = None
+    """The home page's one-line description and its start buttons; without it the home
+    page lists the topics only."""
     nav_group_size: int = Field(default=40, ge=5, le=500)
     """Most links one level of the navigation lists. A specialty with more topics than
     this is split into alphabetical groups (groups of groups when needed) and gets an
@@ -101,9 +162,8 @@ class HandbookMeta(Model):
     @model_validator(mode="after")
     def _report_target(self) -> HandbookMeta:
         if not self.report_problem.startswith(("mailto:", "https://", "http://")):
-            raise ValueError(
-                f"report_problem must be a mailto:, https:// or http:// address (got '{self.report_problem}')"
-            )
+            message = f"report_problem must be a mailto:, https:// or http:// address (got '{self.report_problem}')"
+            raise Problems([(("report_problem",), message)])
         return self
 
 
@@ -145,8 +205,8 @@ class Reference(Model):
     """DOI without the https://doi.org/ prefix."""
     pmid: str | None = Field(default=None, pattern=r"^[1-9][0-9]{0,8}$")
     """PubMed id (digits only)."""
-    url: AnyUrl | None = None
-    """Web address, when there is no DOI."""
+    url: HttpUrl | None = None
+    """Web address (http or https), when there is no DOI."""
     unverified: list[Text] = []
     """Fields of this entry that could not be checked against the original (e.g. issue, doi)."""
     note: Text | None = None

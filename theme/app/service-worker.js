@@ -26,6 +26,7 @@ var STATE_URL = SCOPE + "__handbook-app-state.json";
 var SEARCH_INDEX = "search/search_index.json";
 var VISITED_LIMIT = 60; // pages read, not kept, that stay stored (most recent first)
 var PARALLEL = 6;
+var KEPT_HEADERS = ["Content-Security-Policy", "X-Content-Type-Options", "Referrer-Policy", "Permissions-Policy"];
 
 function keyOf(url) {
   var parsed = new URL(url);
@@ -52,6 +53,12 @@ async function download(key) {
   var response = await fetch(SCOPE + key, { cache: "no-cache", credentials: "same-origin" });
   var body = await response.arrayBuffer();
   var headers = { "Content-Type": response.headers.get("Content-Type") || "application/octet-stream" };
+  // The server's security headers stay with the file (the page's Content-Security-Policy
+  // applies offline too); transfer headers do not (the body is stored decoded).
+  KEPT_HEADERS.forEach(function (name) {
+    var value = response.headers.get(name);
+    if (value !== null) headers[name] = value;
+  });
   return {
     // The build records the first characters of each file's SHA-256 (offline_app.HASH_CHARS).
     same: response.ok && (await hashOf(body)).indexOf(APP.files[key]) === 0,
@@ -186,25 +193,33 @@ async function page(request, key) {
   if (isEditionFile(key)) {
     var hit = await cache.match(SCOPE + key);
     if (hit) return hit;
+    var got;
     try {
-      var got = await download(key);
-      if (got.same) {
+      got = await download(key);
+    } catch (offline) {
+      return offlinePage(cache);
+    }
+    if (got.same) {
+      try {
         await cache.put(SCOPE + key, got.response.clone());
         await remember(key);
+      } catch (storageFull) {
+        /* shown, not stored: the phone refused the space */
       }
-      // Otherwise the server holds another edition: the page is shown as served, and
-      // its files come from the server too (servedHere is false for it).
       return got.response;
-    } catch (offline) {
-      /* below */
-    }
-  } else {
-    try {
-      return await fetch(request);
-    } catch (offline) {
-      /* below */
     }
   }
+  // Not of this edition (the server has moved on, or sends a login page): the page as
+  // the server sends it, and its files from the server too (servedHere is false for it).
+  try {
+    return await fetch(request);
+  } catch (offline) {
+    return offlinePage(cache);
+  }
+}
+
+async function offlinePage(cache) {
+  // A recalled edition answers with its home page, which carries the recall notice.
   if (APP.withdrawn) return (await cache.match(SCOPE)) || notStoredPage();
   return notStoredPage();
 }

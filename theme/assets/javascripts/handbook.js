@@ -5,13 +5,17 @@
 (function () {
   "use strict";
 
+  /* The patient and family view lasts for the browser session (sessionStorage): on a
+   * shared ward phone the next clinician must not find the doses hidden. A choice an
+   * earlier version kept for ever (localStorage, same key) is removed. */
   var STORAGE_KEY = "handbook.audience";
   var AUDIENCES = ["clinician", "patient"];
   var root = document.documentElement;
 
   function readAudience() {
     try {
-      var stored = window.localStorage.getItem(STORAGE_KEY);
+      window.localStorage.removeItem(STORAGE_KEY);
+      var stored = window.sessionStorage.getItem(STORAGE_KEY);
       return AUDIENCES.indexOf(stored) >= 0 ? stored : "clinician";
     } catch (error) {
       return "clinician"; // storage blocked (privacy mode): default, never fail
@@ -20,16 +24,15 @@
 
   function applyAudience(audience) {
     root.setAttribute("data-hb-audience", audience);
-    var buttons = document.querySelectorAll("[data-hb-audience-toggle] [data-hb-audience]");
+    var buttons = document.querySelectorAll("[data-hb-audience-toggle] [data-hb-audience-set]");
     for (var i = 0; i < buttons.length; i++) {
-      var pressed = buttons[i].getAttribute("data-hb-audience") === audience;
-      buttons[i].setAttribute("aria-pressed", pressed ? "true" : "false");
+      buttons[i].setAttribute("aria-pressed", audience === "patient" ? "true" : "false");
     }
   }
 
   function setAudience(audience) {
     try {
-      window.localStorage.setItem(STORAGE_KEY, audience);
+      window.sessionStorage.setItem(STORAGE_KEY, audience);
     } catch (error) {
       /* the choice then lasts for this page only */
     }
@@ -37,11 +40,15 @@
     document.dispatchEvent(new CustomEvent("handbook:audience", { detail: { audience: audience } }));
   }
 
-  function mountAudienceToggle(el) {
-    el.hidden = false;
-    el.addEventListener("click", function (event) {
-      var button = event.target.closest("[data-hb-audience]");
-      if (button) setAudience(button.getAttribute("data-hb-audience"));
+  /* The header switch toggles; the banner's button (and any data-hb-audience-set="clinician"
+   * or "patient") sets a view. One delegated listener serves both. */
+  function mountAudienceSwitches() {
+    document.addEventListener("click", function (event) {
+      var button = event.target.closest && event.target.closest("[data-hb-audience-set]");
+      if (!button) return;
+      var wanted = button.getAttribute("data-hb-audience-set");
+      if (wanted === "toggle") wanted = root.getAttribute("data-hb-audience") === "patient" ? "clinician" : "patient";
+      if (AUDIENCES.indexOf(wanted) >= 0) setAudience(wanted);
     });
   }
 
@@ -87,6 +94,75 @@
       if (!abbr) return;
       event.preventDefault();
       toggleAbbr(abbr);
+    });
+  }
+
+  /* Citation marks: a tap on "[1–4]" opens the list of those references in a panel at
+   * the bottom of the screen (no jump away from the text being read); Escape, the close
+   * button or a tap elsewhere closes it and returns focus to the mark. The entries are
+   * copies of the page's own reference list (cloneNode: no author text as HTML). */
+  var openPanel = null;
+
+  function closeReferences() {
+    if (!openPanel) return;
+    var panel = openPanel;
+    openPanel = null;
+    panel.parentNode.removeChild(panel);
+    if (panel.__mark) panel.__mark.focus();
+  }
+
+  function referenceEntry(number) {
+    var source = document.getElementById("ref-" + number);
+    if (!source) return null;
+    var item = document.createElement("li");
+    item.value = Number(number);
+    item.setAttribute("data-hb-ref", number);
+    for (var node = source.firstChild; node; node = node.nextSibling) {
+      if (node.nodeType === 1 && node.classList.contains("hb-backlinks")) continue;
+      item.appendChild(node.cloneNode(true));
+    }
+    return item;
+  }
+
+  function openReferences(mark) {
+    closeReferences();
+    var numbers = (mark.getAttribute("data-hb-refs") || "").split(" ");
+    var panel = document.createElement("div");
+    panel.className = "hb-refpanel md-typeset";
+    panel.setAttribute("role", "dialog");
+    panel.setAttribute("aria-label", mark.getAttribute("aria-label") || "References");
+    panel.tabIndex = -1;
+    var list = document.createElement("ol");
+    list.className = "hb-refpanel__list";
+    numbers.forEach(function (number) {
+      var entry = referenceEntry(number);
+      if (entry) list.appendChild(entry);
+    });
+    var close = document.createElement("button");
+    close.type = "button";
+    close.className = "hb-refpanel__close";
+    close.textContent = "Close";
+    close.addEventListener("click", closeReferences);
+    panel.appendChild(close);
+    panel.appendChild(list);
+    panel.__mark = mark;
+    document.body.appendChild(panel);
+    openPanel = panel;
+    panel.focus();
+  }
+
+  function mountCitations() {
+    document.addEventListener("click", function (event) {
+      var mark = event.target.closest && event.target.closest("a.hb-cite[data-hb-refs]");
+      if (mark) {
+        event.preventDefault();
+        openReferences(mark);
+      } else if (openPanel && !openPanel.contains(event.target)) {
+        closeReferences();
+      }
+    });
+    document.addEventListener("keydown", function (event) {
+      if (event.key === "Escape") closeReferences();
     });
   }
 
@@ -143,8 +219,6 @@
   }
 
   function mount() {
-    var toggles = document.querySelectorAll("[data-hb-audience-toggle]");
-    for (var i = 0; i < toggles.length; i++) mountAudienceToggle(toggles[i]);
     var dues = document.querySelectorAll("[data-hb-due]");
     for (var j = 0; j < dues.length; j++) mountReviewDue(dues[j]);
     var calculators = document.querySelectorAll("[data-md-component='calculator']");
@@ -154,6 +228,8 @@
 
   root.classList.add("hb-js");
   mountAbbreviations();
+  mountAudienceSwitches();
+  mountCitations();
   root.setAttribute("data-hb-audience", readAudience());
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", mount);

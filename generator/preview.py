@@ -1,0 +1,174 @@
+"""``handbook serve``: the live preview, which answers every request even while the
+content is broken.
+
+MkDocs' own ``serve`` stops at a failed first build, and after a failed rebuild it
+holds every request until a build succeeds ("the server will appear stuck"). Here a
+failed build is a state, not a stall: the terminal prints the located errors once, the
+browser gets an error page listing them (with MkDocs' live-reload script, so it reloads
+itself), and the next successful build brings the pages back. Assets and everything
+else are served as usual. The rest is MkDocs' server (mkdocs.livereload), polled
+every 0.2 s instead of 0.5 s so an edit is picked up sooner.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import shutil
+import tempfile
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from mkdocs.livereload import LiveReloadServer, _serve_url
+
+from .project import CONTENT_FOLDERS, THEME_DIR
+
+__all__ = ["PreviewServer", "error_page", "serve"]
+
+log = logging.getLogger("mkdocs.handbook.preview")
+
+POLL_SECONDS = 0.2
+"""How often the watched files are checked (a stat of each content file: about 10 ms
+at 2,000 topics)."""
+
+
+def describe(exc: BaseException) -> tuple[str, bool]:
+    """What a failed build says to an editor, and whether MkDocs has already printed it.
+    MkDocs logs a plugin's error (the hook's PluginError lists the located content
+    errors, grouped like `handbook validate`) and raises Abort in its place."""
+    from mkdocs.exceptions import Abort, BuildError
+
+    cause = exc.__cause__ or exc.__context__
+    if isinstance(exc, Abort) and isinstance(cause, BuildError):
+        return str(cause).strip(), True
+    return (str(exc).strip() or exc.__class__.__name__), False
+
+
+def error_page(failure: str) -> bytes:
+    """The page every page request gets while the build fails: the errors, escaped."""
+    return f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Preview: the handbook has errors</title>
+<style>
+body{{font:16px/1.5 system-ui,sans-serif;margin:1.5rem;max-width:60rem;color:#1b1b1b;background:#fff}}
+h1{{font-size:1.4rem;color:#b00020}}
+pre{{white-space:pre-wrap;overflow-wrap:anywhere;background:#f6f6f6;padding:1rem;border-left:4px solid #b00020}}
+</style></head>
+<body><main>
+<h1>The handbook has errors: nothing was rebuilt</h1>
+<p>Fix the files named below and save: this page reloads itself when the build succeeds.</p>
+<pre id="handbook-build-errors">{html.escape(failure)}</pre>
+</main></body></html>
+""".encode()
+
+
+class PreviewServer(LiveReloadServer):
+    """MkDocs' live-reload server whose builds never stall it (see the module doc)."""
+
+    def __init__(self, *, builder: Callable[[], None], **kwargs: Any) -> None:
+        self.failure: str | None = None
+        """The errors of the last build, None when it succeeded."""
+        kwargs.setdefault("polling_interval", POLL_SECONDS)
+        super().__init__(builder=self._guarded(builder), **kwargs)
+
+    def _guarded(self, builder: Callable[[], None]) -> Callable[[], None]:
+        def build() -> None:
+            try:
+                builder()
+            except Exception as exc:  # a broken page or template is shown like broken content
+                self.failure, printed = describe(exc)
+                if printed:
+                    log.error("the preview shows these errors until they are fixed")
+                else:
+                    log.error("the preview shows this error until it is fixed:\n%s", self.failure)
+            else:
+                if self.failure is not None:
+                    log.info("fixed: the preview is up to date again")
+                self.failure = None
+
+        return build
+
+    def _serve_request(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes] | None:
+        failure = self.failure
+        path = environ.get("PATH_INFO", "")
+        if failure is None or not _is_page(path, self.mount_path):
+            return super()._serve_request(environ, start_response)
+        with self._epoch_cond:
+            epoch = self._visible_epoch
+        content = self._inject_js_into_html(error_page(failure), epoch)
+        start_response(
+            "500 Internal Server Error",
+            [("Content-Type", "text/html; charset=utf-8"), ("Content-Length", str(len(content)))],
+        )
+        return [content]
+
+
+def _is_page(path: str, mount_path: str) -> bool:
+    """A request for a page (not an asset, not live reload's long poll)."""
+    if path.startswith("/livereload/") or not (path + "/").startswith(mount_path):
+        return False
+    last = path.rsplit("/", 1)[-1]
+    return last == "" or last.endswith(".html") or "." not in last
+
+
+def watched(content_dir: Path) -> list[tuple[Path, bool]]:
+    """(path, recursive) for every place an edit must rebuild the preview. The
+    handbook's own folder is watched without descending: its cache and built site may
+    sit inside it (generator.project)."""
+    paths = [(content_dir, False)]
+    paths += [(content_dir / name, True) for name in CONTENT_FOLDERS if (content_dir / name).is_dir()]
+    paths.append((THEME_DIR, True))
+    return paths
+
+
+def serve(config_file: Path, content_dir: Path, *, dev_addr: str, dirty: bool, **overrides: Any) -> None:
+    """Build into a temporary folder and serve it at ``dev_addr`` until interrupted,
+    rebuilding when the content or the theme changes. ``dirty``: MkDocs rebuilds only
+    pages whose Markdown changed. Raises MkDocs' ConfigurationError for a bad
+    configuration (before serving anything)."""
+    from mkdocs.commands.build import build
+    from mkdocs.config import load_config
+
+    site_dir = tempfile.mkdtemp(prefix="handbook-preview-")
+
+    def get_config() -> Any:
+        return load_config(config_file=str(config_file), site_dir=site_dir, dev_addr=dev_addr, **overrides)
+
+    try:
+        config = get_config()
+        config.plugins.on_startup(command="serve", dirty=dirty)
+        host, port = config.dev_addr
+        mount_path = urlsplit(config.site_url or "/").path
+        serve_url = _serve_url(host, port, mount_path)
+
+        def builder() -> None:
+            log.info("Building the preview...")
+            fresh = get_config()
+            fresh.site_url = serve_url
+            build(fresh, serve_url=serve_url, dirty=dirty)
+
+        server = PreviewServer(builder=builder, host=host, port=port, root=site_dir, mount_path=mount_path)
+        server.error_handler = lambda code: _site_page(site_dir, code)
+        # MkDocs' plugins' on_serve is not called: it only adjusts what is watched
+        # (generator/mkdocs_hooks.py), and what is watched is decided here.
+        server.builder()  # the first build: a failure is served as the error page
+        for path, recursive in watched(content_dir):
+            server.watch(str(path), recursive=recursive)
+        try:
+            server.serve()
+        except KeyboardInterrupt:
+            log.info("Shutting down...")
+        finally:
+            server.shutdown()
+        config.plugins.on_shutdown()
+    finally:
+        shutil.rmtree(site_dir, ignore_errors=True)
+
+
+def _site_page(site_dir: str, code: int) -> bytes | None:
+    """MkDocs' error handler: the site's own 404 page, when it has one."""
+    page = Path(site_dir) / f"{code}.html"
+    return page.read_bytes() if code == 404 and page.is_file() else None

@@ -1,0 +1,63 @@
+"""The site's search index, shaped for a clinician typing on a phone.
+
+Material's search plugin gives every section of a page the page's keywords (aliases,
+brand names, drugs, tags) as "tags": the results showed them as a cloud of chips under
+every hit, and Material boosts tags a million-fold, so one alias outranked every word
+of text. Here (a build hook, before the plugin writes search_index.json) the keywords
+move to a field of their own, ``keywords``, on the page's first entry only, with:
+
+- the handbook's search synonyms (content/handbook.yaml ``search.synonyms``): a page
+  that says "gut" is also found by "melaena";
+- hyphenated terms with a short part joined ("anti-D" also as "antid"): the index splits
+  words at hyphens, and a query's lone "d" matched every word starting with d.
+
+``keywords`` is searched (boost in mkdocs.yml ``plugins.search.fields``) but never shown.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import Any
+
+__all__ = ["HYPHENATED", "shape_entries"]
+
+# A word with a one- or two-letter part after a hyphen: anti-D, Gamunex-C, Rh-D. Only
+# these are joined: their short part is what the split index loses; longer compounds
+# ("ivig-in-itp" in a link) joined would match every query starting with their first word.
+HYPHENATED = re.compile(r"\b[^\W_]{2,}-[^\W_]{1,2}\b(?!-)")
+_TAG = re.compile(r"<[^>]+>")
+
+
+def _words(text: str) -> str:
+    return " " + re.sub(r"[^\w]+", " ", _TAG.sub(" ", text).casefold()) + " "
+
+
+def _matches(phrase: str, text: str) -> bool:
+    return _words(phrase) in text
+
+
+def shape_entries(entries: Iterable[dict[str, Any]], synonyms: list[list[str]]) -> list[dict[str, Any]]:
+    """Entries in the same order, tags moved to ``keywords`` on each page's first entry
+    and completed with synonyms and joined hyphenated terms found anywhere in the page."""
+    entries = [dict(e) for e in entries]
+    pages: dict[str, list[dict[str, Any]]] = {}
+    for entry in entries:
+        pages.setdefault(entry["location"].split("#", 1)[0], []).append(entry)
+    for page_entries in pages.values():
+        tags: list[str] = []
+        for entry in page_entries:
+            tags.extend(t for t in entry.pop("tags", []) if t not in tags)
+        whole = " ".join([*tags, *(f"{e.get('title', '')} {e.get('text', '')}" for e in page_entries)])
+        words = _words(whole)
+        keywords = list(tags)
+        for group in synonyms:
+            if any(_matches(member, words) for member in group):
+                keywords.extend(m for m in group if m not in keywords)
+        for hyphenated in HYPHENATED.findall(_TAG.sub(" ", whole)):
+            joined = hyphenated.replace("-", "")
+            if joined not in keywords:
+                keywords.append(joined)
+        if keywords:
+            page_entries[0]["keywords"] = " ".join(keywords)
+    return entries

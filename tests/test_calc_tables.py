@@ -1,0 +1,47 @@
+"""Weight-band tables from the engine (generator.calc.tables): bands of weights that get the
+same dispensed course, rates at the band's lightest weight, one line of text per band."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from generator.calc import compute
+from generator.calc.tables import weight_band_tables
+from generator.validate import load_handbook
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_bands_of_the_single_dose_with_privigen() -> None:
+    program = load_handbook(ROOT / "content").programs["ivig-dose"]
+    tables = weight_band_tables(program, {"adult": (40, 150, 5)})
+    table = next(t for t in tables if t.regimen == "itp-1g-once")
+    assert table.product_name == "Privigen"
+    row = next(r for r in table.rows if r.low_kg <= 70 <= r.high_kg)
+    # 1 g/kg: every weight from 68 to 72.5 kg is dispensed 70 g (the closest 5 g step, within
+    # 10%); rates at 68 kg: 0.5 x 68 x 0.6 = 20.4, 4 x 68 x 0.6 = 163.2 mL/h;
+    # 700 mL at 163.2 mL/h = 257.4 min -> at least 4 h 18 min.
+    assert (
+        row.text
+        == "68 to 72.5 kg: 70 g = 40 + 20 + 10 g vials, 700 mL, start 20.4 mL/h, max 163.2 mL/h, at least 4 h 18 min"
+    )
+    assert (row.low_kg, row.high_kg, row.dispensed_course, row.presentations) == (
+        68,
+        72.5,
+        70,
+        ((40, 1), (20, 1), (10, 1)),
+    )
+    assert not row.capped and row.cap_reason is None
+    # Each row is the engine's result at its lightest weight, and the bands tile the range.
+    for previous, current in zip(table.rows, table.rows[1:], strict=False):
+        assert current.low_kg == previous.high_kg + 0.5
+    for r in table.rows:
+        result = compute(program, {"weight_kg": r.low_kg, "regimen": "itp-1g-once", "product": "privigen"})
+        assert (result["dispensed_course_total_g"], result["start_ml_per_h"]) == (r.dispensed_course, r.start_ml_per_h)
+
+
+def test_five_day_band_says_the_course() -> None:
+    program = load_handbook(ROOT / "content").programs["ivig-dose"]
+    table = next(t for t in weight_band_tables(program, {"adult": (40, 150, 5)}) if t.regimen == "itp-400mg-5d")
+    row = next(r for r in table.rows if r.low_kg <= 80 <= r.high_kg)
+    assert row.text.startswith("80 to 82 kg: 32 g a day × 5 = 160 g = 4 × 40 g vials, 320 mL, start 24 mL/h")

@@ -1,0 +1,163 @@
+"""`handbook serve` answers every request while the content is broken: the terminal and
+the browser show the located errors, and the preview recovers when they are fixed."""
+
+from __future__ import annotations
+
+import html
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from generator.preview import _is_page, error_page
+from generator.scaffold import init_handbook
+
+ROOT = Path(__file__).resolve().parent.parent
+BROKEN = """\
+id: broken
+title: Broken topic
+summary: A topic with a misspelt section.
+specialty: General
+review: {status: submitted, authors: [A. Editor], last_updated: 2026-01-01, next_review_due: 2027-01-01}
+bottom_line: {text: Nothing to say.}
+plain_language: {summary: Nothing to say.}
+contraindicatons: []
+"""
+LOCATED = (
+    "topics/broken.yaml:8:1: contraindicatons: unknown field 'contraindicatons' (did you mean 'contraindications'?)"
+)
+
+
+def test_error_page_escapes_what_it_shows() -> None:
+    page = error_page("topics/x.yaml:1:1: title: <script>alert(1)</script>").decode()
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "<script>" not in page
+
+
+@pytest.mark.parametrize(
+    "path, page",
+    [
+        ("/", True),
+        ("/topics/x/", True),
+        ("/index.html", True),
+        ("/topics/x", True),
+        ("/assets/javascripts/handbook.js", False),
+        ("/livereload/1/2", False),
+        ("/sitemap.xml", False),
+    ],
+)
+def test_which_requests_get_the_error_page(path: str, page: bool) -> None:
+    assert _is_page(path, "/") is page
+
+
+def get(url: str) -> tuple[int, str]:
+    """Status and body; a request that is not answered within 20 s fails the test."""
+    try:
+        with urllib.request.urlopen(url, timeout=20) as response:
+            return response.status, response.read().decode("utf-8", "replace")
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read().decode("utf-8", "replace")
+
+
+def wait_for(url: str, predicate, seconds: float = 90) -> tuple[int, str]:
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            answer = get(url)
+        except (urllib.error.URLError, ConnectionError):
+            answer = (0, "")
+        if predicate(*answer) or time.monotonic() > deadline:
+            return answer
+        time.sleep(0.3)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.mark.slow
+def test_serve_answers_every_request_with_the_located_errors_and_recovers(tmp_path: Path) -> None:
+    folder = tmp_path / "hb"
+    init_handbook(folder)
+    broken = folder / "topics" / "broken.yaml"
+    broken.write_text(BROKEN)
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    log = (tmp_path / "serve.log").open("w")
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "generator", "serve", "-a", f"127.0.0.1:{port}"],
+        cwd=folder,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env=env,
+    )
+    try:
+        # Broken from the start: every page request is answered with the errors.
+        status, body = wait_for(base + "/", lambda code, _: code != 0)
+        assert status == 500, body
+        assert LOCATED in html.unescape(body)
+        assert "reloads itself" in body and "livereload" in body  # MkDocs' reload script is injected
+        for path in ("/topics/example-topic/", "/a-z/", "/index.html"):
+            assert get(base + path)[0] == 500
+        assert get(base + "/assets/javascripts/handbook.js")[0] == 404  # answered, not held
+        # Fixed: the real pages come back.
+        broken.unlink()
+        status, body = wait_for(base + "/", lambda code, _: code == 200)
+        assert status == 200 and "Example topic (placeholder)" in body
+        assert get(base + "/assets/javascripts/handbook.js")[0] == 200
+        # Broken while running: the next rebuild fails, and every request is still answered.
+        broken.write_text(BROKEN)
+        status, body = wait_for(base + "/topics/example-topic/", lambda code, _: code == 500)
+        assert status == 500 and LOCATED in html.unescape(body)
+        assert get(base + "/assets/javascripts/handbook.js")[0] == 200
+        broken.write_text(BROKEN.replace("contraindicatons", "contraindications"))
+        status, body = wait_for(base + "/topics/broken/", lambda code, _: code == 200)
+        assert status == 200 and "Broken topic" in body
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        log.close()
+    terminal = (tmp_path / "serve.log").read_text()
+    assert LOCATED in terminal
+    assert "fixed: the preview is up to date again" in terminal
+    assert "Traceback" not in terminal
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_the_error_page_in_a_browser_reloads_itself_when_the_file_is_fixed(tmp_path: Path, browser) -> None:
+    folder = tmp_path / "hb"
+    init_handbook(folder)
+    broken = folder / "topics" / "broken.yaml"
+    broken.write_text(BROKEN)
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "generator", "serve", "-a", f"127.0.0.1:{port}"],
+        cwd=folder,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=env,
+    )
+    try:
+        assert wait_for(base + "/", lambda code, _: code == 500)[0] == 500
+        page = browser.new_page()
+        page.goto(base + "/topics/example-topic/")
+        assert LOCATED in page.locator("#handbook-build-errors").inner_text()
+        broken.unlink()  # fixed: no reload by hand, the page must come back by itself
+        page.locator("h1", has_text="Example topic (placeholder)").wait_for(timeout=90_000)
+        assert page.locator("#handbook-build-errors").count() == 0
+        page.close()
+    finally:
+        server.terminate()
+        server.wait(timeout=30)

@@ -1,0 +1,183 @@
+"""The IVIG topic page as the registrar reads it on a phone (issue 15): the real knowledge
+base in content/, built by build_site (no PDF) and served on 127.0.0.1 under /handbook/.
+
+What is checked is what a reader sees: the order of things on the page, which of the two
+renderings of a table shows at a width, the size of the bottom line, and where a tap on
+each citation mark lands.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from browser_support import PHONE, serve
+
+from generator.build import build_site
+from generator.validate import load_handbook
+
+ROOT = Path(__file__).resolve().parent.parent
+CONTENT = ROOT / "content"
+TOPIC = "topics/ivig-in-itp/"
+
+pytestmark = [pytest.mark.browser]
+
+
+@pytest.fixture(scope="module")
+def site_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    root = tmp_path_factory.mktemp("served")
+    build_site(CONTENT, root / "handbook", docs_dir=root / "docs", pdf=False, site_url="http://127.0.0.1/handbook/")
+    yield from serve(root)
+
+
+def open_page(browser: Any, url: str, width: int = 360, height: int = 800) -> tuple[Any, Any, list[str]]:
+    context = browser.new_context(**{**PHONE, "viewport": {"width": width, "height": height}})
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    page.goto(url)
+    page.wait_for_load_state("load")
+    return context, page, errors
+
+
+def top_of(page: Any, selector: str) -> float:
+    return page.locator(selector).first.evaluate("e => e.getBoundingClientRect().top + window.scrollY")
+
+
+def test_what_to_do_comes_first_and_the_aliases_last(browser: Any, site_url: str) -> None:
+    context, page, errors = open_page(browser, site_url + TOPIC)
+    jumps = page.locator("nav.hb-jump a")
+    assert jumps.all_inner_texts() == ["By platelet count", "IVIG dose calculator", "Emergency", "Monitoring"]
+    assert [a.rstrip("/") for a in jumps.evaluate_all("els => els.map(e => e.hash)")] == [
+        "#itp-grade-algorithm",
+        "#ivig-dose",
+        "#emergency",
+        "#monitoring",
+    ]
+    for target in ("#itp-grade-algorithm", "#ivig-dose", "#emergency", "#monitoring"):
+        assert page.locator(target).count() == 1, target
+    # Jump links right under the title; the metadata is one line of small type (two at 360 px).
+    assert top_of(page, "nav.hb-jump") < top_of(page, ".hb-meta")
+    lines = page.locator(".hb-meta__item").evaluate_all("els => new Set(els.map(e => Math.round(e.offsetTop))).size")
+    assert lines <= 2
+    # The bottom line is above the fold at 360 x 800, in body size or larger.
+    assert top_of(page, ".hb-bottom-line") < 800
+    body = page.locator(".hb-bottom-line ~ p").first.evaluate("e => parseFloat(getComputedStyle(e).fontSize)")
+    bottom = page.locator(".hb-bottom-line p:not(.admonition-title)").first.evaluate(
+        "e => parseFloat(getComputedStyle(e).fontSize)"
+    )
+    assert bottom >= body >= 16
+    # The grade calculator (what to do) before the dose calculator; the aliases at the end.
+    assert top_of(page, "#itp-grade-algorithm") < top_of(page, "#itp-grade") < top_of(page, "#ivig-dose")
+    assert top_of(page, ".hb-aka") > top_of(page, "#related")
+    assert page.locator(".hb-aka").get_attribute("data-search-exclude") is None  # still found by search
+    assert errors == []
+    context.close()
+
+
+@pytest.mark.parametrize("width", [360, 1280])
+def test_each_table_is_shown_once(browser: Any, site_url: str, width: int) -> None:
+    context, page, _ = open_page(browser, site_url + TOPIC, width)
+    # The decision table once, as its rules; the dosing table once: cards on a phone, a table when wide.
+    assert page.locator(".hb-rules").count() == 1
+    assert page.locator(".hb-cards table").count() == 1
+    display = page.locator(".hb-cards tbody tr").first.evaluate("e => getComputedStyle(e).display")
+    assert display == ("block" if width < 960 else "table-row")
+    # No sideways scroll, and no dose split across lines ("0." / "4 g/kg").
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    lines = page.locator(".hb-cards .hb-qty").evaluate_all(
+        "els => els.map(e => new Set([...e.getClientRects()].map(r => Math.round(r.top))).size)"
+    )
+    assert lines and set(lines) == {1}
+    doses = page.locator(".hb-cards td[data-label=Dose]").all_inner_texts()
+    assert "0.4 g/kg" in [d.strip() for d in doses]
+    context.close()
+
+
+# Every tap target of the page's citations: the marks in the text and the back-links.
+TARGETS = "article a.hb-cite, article .hb-backlinks a"
+
+
+def test_every_citation_mark_opens_its_own_references(browser: Any, site_url: str) -> None:
+    context, page, errors = open_page(browser, site_url + TOPIC)
+    marks = page.locator(".hb-for-clinician a.hb-cite:visible")
+    count = marks.count()
+    assert count >= 30
+    for i in range(count):
+        mark = marks.nth(i)
+        mark.scroll_into_view_if_needed()
+        box = mark.bounding_box()
+        assert box is not None and box["width"] >= 44 and box["height"] >= 44
+        wanted = [int(n) for n in (mark.get_attribute("data-hb-refs") or "").split()]
+        label = mark.get_attribute("aria-label")
+        # A finger on the centre of the mark lands on that mark.
+        page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+        panel = page.get_by_role("dialog", name=label)
+        assert panel.locator("li").evaluate_all("els => els.map(e => e.value)") == wanted, label
+        for number in wanted:
+            source = page.locator(f"#ref-{number}").evaluate(
+                "e => [...e.childNodes].filter(n => !(n.classList && n.classList.contains('hb-backlinks')))"
+                ".map(n => n.textContent).join('').trim()"
+            )
+            assert panel.locator(f"li[data-hb-ref='{number}']").inner_text().strip() == source
+        panel.get_by_role("button", name="Close").click()
+        assert page.locator(".hb-refpanel").count() == 0
+    assert errors == []
+    context.close()
+
+
+@pytest.mark.parametrize("width", [320, 360, 390, 430])
+def test_citation_targets_are_44_px_and_never_overlap(browser: Any, site_url: str, width: int) -> None:
+    context, page, _ = open_page(browser, site_url + TOPIC, width)
+    boxes = page.locator(TARGETS).evaluate_all(
+        "els => els.filter(e => e.offsetParent).map(e => { const r = e.getBoundingClientRect();"
+        " return [r.left, r.top + window.scrollY, r.right, r.bottom + window.scrollY, e.id || e.getAttribute('href')]; })"
+    )
+    assert len(boxes) >= 60
+    small = [b[4] for b in boxes if b[2] - b[0] < 44 or b[3] - b[1] < 44]
+    assert small == []
+    overlapping = [
+        (a[4], b[4])
+        for i, a in enumerate(boxes)
+        for b in boxes[i + 1 :]
+        if a[0] < b[2] - 0.5 and b[0] < a[2] - 0.5 and a[1] < b[3] - 0.5 and b[1] < a[3] - 0.5
+    ]
+    assert overlapping == []
+    context.close()
+
+
+def test_the_handbook_behind_the_page_is_the_one_in_content() -> None:
+    # The page tests above name the IVIG topic's sections; fail early and clearly if they move.
+    topic = load_handbook(CONTENT).topics["ivig-in-itp"]
+    assert [t.id for t in topic.decision_tables] == ["itp-grade-algorithm"]
+    assert topic.emergency and topic.monitoring
+
+
+def test_home_page_starts_with_what_and_where_and_the_drawer_expands_in_place(browser: Any, site_url: str) -> None:
+    context, page, errors = open_page(browser, site_url)
+    tagline = page.locator(".hb-tagline")
+    assert tagline.inner_text().startswith("IVIG for immune thrombocytopenia (ITP)")
+    buttons = page.locator(".hb-start a")
+    assert buttons.all_inner_texts() == [
+        "Dose calculators",
+        "What to do by platelet count and bleeding",
+        "Life-threatening bleeding",
+    ]
+    for button in buttons.all():  # large, and all above the fold of a 360 x 800 phone
+        box = button.bounding_box()
+        assert box is not None and box["height"] >= 56 and box["width"] >= 300 and box["y"] + box["height"] < 800
+    assert top_of(page, ".hb-start") < top_of(page, "#topics")
+    buttons.nth(2).click()
+    assert page.url == site_url + "topics/ivig-in-itp/#emergency"
+    # The drawer: a specialty opens its list in place, not one of its topics.
+    page.goto(site_url)
+    page.locator("label.md-header__button[for=__drawer]").click()
+    page.locator(".md-nav--primary > .md-nav__list > .md-nav__item--nested > label", has_text="Haematology").click()
+    assert page.url == site_url
+    topic = page.locator(".md-nav--primary a.md-nav__link", has_text="IVIG in immune thrombocytopenia (ITP)")
+    topic.wait_for(state="visible")
+    assert errors == []
+    context.close()
