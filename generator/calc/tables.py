@@ -190,6 +190,26 @@ def weight_band_tables(
         return []
     if product is None and dd.products:
         product = dd.products[0].id
+    # The page's fallback and the pocket guide ask for the same tables in one build.
+    key = (program.digest(), tuple(sorted(weights.items())), product, tuple(sorted((range_for or {}).items())))
+    if key not in _CACHE:
+        if len(_CACHE) > 64:
+            _CACHE.clear()
+        _CACHE[key] = _tables(program, weights, product, range_for)
+    return list(_CACHE[key])
+
+
+_CACHE: dict[tuple[Any, ...], list[WeightBandTable]] = {}
+
+
+def _tables(
+    program: Program,
+    weights: dict[str, tuple[float, float, float]],
+    product: str | None,
+    range_for: dict[str, str] | None,
+) -> list[WeightBandTable]:
+    dd = program.dose
+    assert dd is not None
     tables = []
     for reg in dd.regimens:
         rng = weights.get((range_for or {}).get(reg.id, "adult"))
