@@ -154,8 +154,8 @@ def compute_dose(page: Any) -> str:
     calc.locator("form").wait_for()
     calc.get_by_label("Weight", exact=True).fill("60")
     calc.get_by_label("Height", exact=True).fill("170")
-    calc.get_by_text("female", exact=True).tap()
-    return calc.locator("[data-calc=dose]").text_content()
+    calc.get_by_text("Female", exact=True).tap()
+    return calc.locator("[data-calc=dose_per_day]").text_content()
 
 
 def band_table_dose(page: Any) -> str:
@@ -258,7 +258,7 @@ def test_keep_this_topic_offline(visited_site: Server, phone: Any) -> None:
     kept = page.get_by_role("button", name="Kept offline on this phone")
     assert kept.get_attribute("aria-pressed") == "true"
     page.reload()
-    assert page.get_by_role("button", name="Kept offline on this phone").is_visible()
+    page.get_by_role("button", name="Kept offline on this phone").wait_for()  # the app starts 3 s after load
     # Not a topic: no control.
     page.goto(base + "calculators/")
     page.wait_for_timeout(6000)  # the app starts 3 s after load (app.js)
