@@ -159,12 +159,13 @@ def compute_dose(page: Any) -> str:
 
 
 def band_table_dose(page: Any) -> str:
-    """The weight-band table's dose per day at 60 kg, as this page's HTML holds it (the
+    """What the weight-band table says to give at 60 kg, as this page's HTML holds it (the
     fallback tables sit in <noscript>, which a browser running scripts keeps as text)."""
     tables = " ".join(page.locator("noscript").all_text_contents())
-    found = re.search(r"<td>60</td>\s*<td>(\d+)</td>", tables)
-    assert found, page.url
-    return found.group(1) + " g"
+    for low, high, dose in re.findall(r"<td>([\d.]+) to ([\d.]+)</td>\s*<td>(\d+ g)</td>", tables):
+        if float(low) <= 60 <= float(high):
+            return dose
+    raise AssertionError(f"no weight band holds 60 kg on {page.url}")
 
 
 def search(page: Any, query: str) -> list[str]:
