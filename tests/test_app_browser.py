@@ -154,19 +154,18 @@ def compute_dose(page: Any) -> str:
     calc.locator("form").wait_for()
     calc.get_by_label("Weight", exact=True).fill("60")
     calc.get_by_label("Height", exact=True).fill("170")
-    calc.get_by_text("female", exact=True).tap()
+    calc.get_by_text("Female", exact=True).tap()
     return calc.locator("[data-calc=dose_per_day]").text_content()
 
 
 def band_table_dose(page: Any) -> str:
-    """The weight-band table's dose at 60 kg, as this page's HTML holds it (the fallback
-    tables sit in <noscript>, which a browser running scripts keeps as text): the band
-    whose weights hold 60 kg (bands from generator.calc.tables)."""
+    """What the weight-band table says to give at 60 kg, as this page's HTML holds it (the
+    fallback tables sit in <noscript>, which a browser running scripts keeps as text)."""
     tables = " ".join(page.locator("noscript").all_text_contents())
-    for low, high, dose in re.findall(r"<td>([\d.]+)(?: to ([\d.]+))?</td>\s*<td>(\d+) g", tables):
-        if float(low) <= 60 <= float(high or low):
-            return dose + " g"
-    raise AssertionError(page.url)
+    for low, high, dose in re.findall(r"<td>([\d.]+) to ([\d.]+)</td>\s*<td>(\d+ g)</td>", tables):
+        if float(low) <= 60 <= float(high):
+            return dose
+    raise AssertionError(f"no weight band holds 60 kg on {page.url}")
 
 
 def search(page: Any, query: str) -> list[str]:
@@ -260,7 +259,7 @@ def test_keep_this_topic_offline(visited_site: Server, phone: Any) -> None:
     kept = page.get_by_role("button", name="Kept offline on this phone")
     assert kept.get_attribute("aria-pressed") == "true"
     page.reload()
-    assert page.get_by_role("button", name="Kept offline on this phone").is_visible()
+    page.get_by_role("button", name="Kept offline on this phone").wait_for()  # the app starts 3 s after load
     # Not a topic: no control.
     page.goto(base + "calculators/")
     page.wait_for_timeout(6000)  # the app starts 3 s after load (app.js)
