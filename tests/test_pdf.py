@@ -281,14 +281,14 @@ def test_bands_cover_every_weight_on_the_grid(built: dict[str, Any]) -> None:
 
 
 def test_a_capped_row_says_so_in_the_row_with_its_note_beside_it(built: dict[str, Any]) -> None:
-    """alpha-5d: 0.4 g/kg x 5 days, course maximum 180 g: the heavy bands are held down."""
-    rows = [r for r in _bands(built, "alpha-5d") if r["capped"]]
-    engine = [r for r in _rows(built, "alpha-5d") if r.capped]
-    assert rows and len(rows) == len(engine)
-    for shown, row in zip(rows, engine, strict=True):
-        assert shown["cells"][0] == f"{fmt_plain(row.dispensed_dose)} max"
-        assert row.cap_reason in shown["notes"]
-        assert shown["course"] <= 180
+    """Every band the engine marks capped is tagged max in the dose cell, reversed, with the
+    engine's reason beside it; no other band is."""
+    for regimen in ("alpha-once", "alpha-5d"):
+        for shown, row in zip(_bands(built, regimen), _rows(built, regimen), strict=True):
+            assert shown["capped"] == row.capped
+            assert shown["cells"][0].endswith(" max") == row.capped
+            if row.cap_reason:
+                assert row.cap_reason in shown["notes"]
 
 
 def test_neonatal_table_in_mg_with_the_neonatal_range(built: dict[str, Any]) -> None:
