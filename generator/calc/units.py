@@ -81,6 +81,9 @@ def factor(source: Any, target: Any) -> float:
 
 
 def show(unit: Any) -> str:
-    """A unit for a message: pint's short form."""
+    """A unit for a message: pint's short form. A unit that could not be read (None:
+    its own error is reported where it is written) shows as unknown."""
+    if unit is None:
+        return "unknown unit"
     text = f"{unit:~P}"
     return text or "no unit"
