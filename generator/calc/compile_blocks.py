@@ -236,6 +236,7 @@ def _dose_fields(spec: Any, dose_unit: Any, s: str) -> dict[str, Type]:
         "administrations_per_day": num(one),
         "dose_per_day_" + s: num(dose_unit),
         "days": num(one),
+        "days_text": text,
         "course_total_" + s: num(dose_unit),
         "capped": Type("bool"),
         "rounded_dose_per_day_" + s: num(dose_unit),

@@ -62,7 +62,7 @@ def _regimens(program: Program) -> list[str]:
     for r in program.dose.regimens:
         caps = ", ".join(f"maximum per {c.scope} {escape(c.text)}" for c in r.caps) or "no maximum recorded"
         lines.append(
-            f"- {escape(r.name)}: {escape(r.dose_text)} {escape(r.frequency)}, {r.days} day(s); {caps}. "
+            f"- {escape(r.name)}: {escape(r.dose_text)} {escape(r.frequency)}, {r.days} day{'' if r.days == 1 else 's'}; {caps}. "
             f"Sources: {_cites(program, r.cite)}."
         )
     return lines

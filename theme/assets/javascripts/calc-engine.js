@@ -361,10 +361,11 @@
     run.working.push(run.say("w_dose_" + reg.basis, { dose_text: reg.dose_text, base: run.num(per, reg.basis), dose: run.num(d, dd.unit), unit: dd.unit }));
     var capped = applyCaps(run, dd, reg, base, d); d = capped[0];
     o["dose_per_administration_" + s] = d; o.administrations_per_day = reg.per_day; o["dose_per_day_" + s] = d * reg.per_day; o.days = reg.days;
+    o.days_text = run.say(reg.days === 1 ? "days_one" : "days_many", { days: reg.days });
     o["course_total_" + s] = d * reg.administrations;
     run.working.push(run.say("w_course", { dose: run.num(d, dd.unit), unit: dd.unit, times: reg.administrations, total: run.num(d * reg.administrations, dd.unit) }));
     run.show("dose_per_day", run.text.s_dose_per_day, run.num(d * reg.per_day, dd.unit) + " " + dd.unit);
-    run.show("course_total", run.text.s_course, run.num(d * reg.administrations, dd.unit) + " " + dd.unit + run.say("s_times", { days: reg.days }));
+    run.show("course_total", run.text.s_course, run.num(d * reg.administrations, dd.unit) + " " + dd.unit + run.say("s_times", { days_text: o.days_text }));
     var product = find(dd.products, function (x) { return dd.product_input && x.id === get(run.env, dd.product_input); });
     if (product === null) return;
     o.product_name = product.name;
