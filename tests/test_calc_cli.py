@@ -71,7 +71,10 @@ def test_refused_exits_1_and_unknown_keys_are_named() -> None:
 def test_unknown_calculator_exits_2() -> None:
     code, out = calc("nope", "--describe")
     assert code == 2
-    assert "error: no calculator 'nope' (known: creatinine-clearance, enoxaparin-dose, hit-4ts, itp-grade, ivig-dose, " in out
+    assert (
+        "error: no calculator 'nope' (known: creatinine-clearance, enoxaparin-dose, hit-4ts, itp-grade, ivig-dose, "
+        in out
+    )
 
 
 def test_describe_lists_inputs_units_choices_and_regimens() -> None:

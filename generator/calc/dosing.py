@@ -289,7 +289,10 @@ def dose(run: Run, dd: DoseDef) -> None:
     run.show(
         "course_total",
         run.text["s_course"],
-        run.num(d * reg.administrations, dd.unit) + " " + dd.unit + run.say("s_times", {"days_text": run.out["days_text"]}),
+        run.num(d * reg.administrations, dd.unit)
+        + " "
+        + dd.unit
+        + run.say("s_times", {"days_text": run.out["days_text"]}),
     )
     product = next((p for p in dd.products if dd.product_input and p.id == run.env.get(dd.product_input)), None)
     if product is None:
