@@ -35,6 +35,8 @@
     if (h && m) return h + " " + text.hours + " " + m + " " + text.minutes;
     return h ? h + " " + text.hours : m + " " + text.minutes;
   }
+  // A content unit as a reader sees it: squares and cubes raised (kg/m2 -> kg/m²), as display.shown_unit.
+  function shownUnit(u) { return u.replace(/\b(c?m)2\b/g, "$1\u00b2").replace(/\b(c?m)3\b/g, "$1\u00b3"); }
   function fill(template, slots, units, display) {
     return template.replace(/\{([a-z0-9_]+)\}/g, function (_, name) {
       var v = get(slots, name);
@@ -218,7 +220,7 @@
     if (d.label === null || v === null) return;
     if (d.bands.length) text = run.env[d.id + "_label"];
     else if (typeof v === "boolean") text = run.text[v ? "yes" : "no"];
-    else if (typeof v === "number") { var u = get(run.units, d.id) || ""; text = run.num(v, u) + (u === "" || u === "1" ? "" : " " + u); }
+    else if (typeof v === "number") { var u = get(run.units, d.id) || ""; text = run.num(v, u) + (u === "" || u === "1" ? "" : " " + shownUnit(u)); }
     else text = v;
     run.show(d.id, d.label, text);
   }
@@ -421,7 +423,7 @@
     return out;
   }
 
-  var api = { compute: compute, evaluate: evaluate, fmt: fmt, parseNumber: parseNumber, combine: combine };
+  var api = { compute: compute, evaluate: evaluate, fmt: fmt, shownUnit: shownUnit, parseNumber: parseNumber, combine: combine };
   if (typeof module !== "undefined" && module.exports) module.exports = api;
   else root.HandbookCalc = api;
 })(this);
