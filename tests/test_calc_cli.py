@@ -78,7 +78,7 @@ def test_describe_lists_inputs_units_choices_and_regimens() -> None:
     code, out = calc("ivig-dose", "--describe")
     assert code == 0
     assert "  weight_kg (Weight; required): number in kg, 0.3 to 350; or weight_lb in lb" in out
-    assert "  itp-1g-once: Single high dose, 1 g/kg once, 1 day(s)" in out
+    assert "  itp-1g-once: Single high dose, 1 g/kg once, 1 day" in out
     assert "  sex (Sex; required when needed): one of female, male" in out
 
 

@@ -143,7 +143,8 @@ def test_library_formula_units_are_checked(tmp_path: Path) -> None:
 def test_real_content_compiles() -> None:
     handbook, report = validate_content(ROOT / "content")
     assert [str(d) for d in report.errors] == []
-    assert handbook is not None and set(handbook.programs) == {"ivig-dose", "itp-grade"}
+    assert handbook is not None
+    assert set(handbook.programs) == {p.stem for p in (ROOT / "content" / "calculators").glob("*.yaml")}
 
 
 def test_engines_hold_no_drug_name_dose_or_threshold() -> None:
@@ -163,3 +164,30 @@ def test_engines_hold_no_drug_name_dose_or_threshold() -> None:
         "ctcae",
     ):
         assert all(word not in s.lower() for s in sources), word
+
+
+def test_unknown_unit_in_an_input_is_one_located_error(tmp_path: Path) -> None:
+    """Formulas naming the input are not checked against a unit nobody can read (no crash,
+    no cascade): the one error is where the unit is written."""
+    errors = errors_after(tmp_path, "calculators/ivig-dose.yaml", "    unit: kg\n", "    unit: kgs <b>\n")
+    assert errors == ["calculators/ivig-dose.yaml:22:11: inputs[0].unit: unknown unit 'kgs <b>'"]
+
+
+def test_unknown_unit_in_a_decision_measure_is_one_located_error(tmp_path: Path) -> None:
+    errors = errors_after(tmp_path, "calculators/itp-grade.yaml", "    unit: x10^9/L\n", "    unit: x10^9/LL\n")
+    assert errors == ["calculators/itp-grade.yaml:16:11: inputs[0].unit: unknown unit 'x10^9/LL'"]
+
+
+def test_squares_are_raised_in_shown_units_alike_in_both_engines() -> None:
+    import json
+    import subprocess
+
+    from generator.calc.display import shown_unit
+
+    typed = ["kg/m2", "mg/m2", "m2", "cm2", "m3", "mm2", "x10^9/L", "mL/min/1.73m2"]
+    expected = ["kg/m²", "mg/m²", "m²", "cm²", "m³", "mm2", "x10^9/L", "mL/min/1.73m2"]
+    assert [shown_unit(u) for u in typed] == expected
+    engine = ROOT / "theme" / "assets" / "javascripts" / "calc-engine.js"
+    script = f"const e = require({json.dumps(str(engine))}); console.log(JSON.stringify({json.dumps(typed)}.map(e.shownUnit)))"
+    out = subprocess.run(["node", "-e", script], capture_output=True, text=True, check=True).stdout
+    assert json.loads(out) == expected

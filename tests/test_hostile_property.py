@@ -122,9 +122,6 @@ def text_fields(tmp_path_factory: pytest.TempPathFactory) -> list[tuple[str, tup
 CRASHES: list[str] = []
 
 
-@pytest.mark.xfail(
-    strict=True, reason="engine (generator/calc/units.show) raises TypeError on a unit field holding text"
-)
 def test_validate_never_raises_on_markup_in_any_field(text_fields: list[Any]) -> None:
     assert CRASHES == []
 

@@ -30,7 +30,10 @@ def describe_program(program: Program) -> str:
         lines.append(head)
     if program.dose is not None:
         lines += ["", "Regimens:"]
-        lines += [f"  {r.id}: {r.name}, {r.dose_text} {r.frequency}, {r.days} day(s)" for r in program.dose.regimens]
+        lines += [
+            f"  {r.id}: {r.name}, {r.dose_text} {r.frequency}, {r.days} day{'' if r.days == 1 else 's'}"
+            for r in program.dose.regimens
+        ]
         lines += ["", "Products:"] + [f"  {p.id}: {p.name}" for p in program.dose.products]
     lines += [
         "",

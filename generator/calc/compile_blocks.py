@@ -236,6 +236,7 @@ def _dose_fields(spec: Any, dose_unit: Any, s: str) -> dict[str, Type]:
         "administrations_per_day": num(one),
         "dose_per_day_" + s: num(dose_unit),
         "days": num(one),
+        "days_text": text,
         "course_total_" + s: num(dose_unit),
         "capped": Type("bool"),
         "rounded_dose_per_day_" + s: num(dose_unit),
@@ -299,6 +300,13 @@ def _cells(table: Any, axes: list[AxisDef]) -> list[CellDef]:
     return out
 
 
+def _same_unit(unit: Any, table_unit: Any) -> bool:
+    try:
+        return units.factor(unit, table_unit) == 1
+    except units.UnitError:
+        return False
+
+
 def compile_decision(compiler: Compiler) -> tuple[DecisionDef | None, list[InputDef], dict[str, Type]]:
     from ..model import NOT_COVERED_TEXT
 
@@ -316,7 +324,9 @@ def compile_decision(compiler: Compiler) -> tuple[DecisionDef | None, list[Input
         return None, [], {}
     measure = compiler.env.get(spec.measure)
     table_unit = units.parse(table.unit.value)
-    if measure is None or measure.kind != "number" or units.factor(measure.unit, table_unit) != 1:
+    if spec.measure in compiler.unknown:
+        pass  # its unit's own error is reported where the unit is written
+    elif measure is None or measure.kind != "number" or not _same_unit(measure.unit, table_unit):
         compiler.problem(
             ("decision", "measure"), f"'{spec.measure}' must be a number input in the table's unit {table.unit.value}"
         )

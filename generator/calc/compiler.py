@@ -14,7 +14,7 @@ from typing import Any
 from ..model.calculator import Calculator, Derived, FormulaLibrary, LibraryFormula
 from . import units
 from .compile_blocks import compile_decision, compile_dose, reference_display
-from .expr import ExprError, Type, compile_formula
+from .expr import ExprError, Type, compile_formula, names_in
 from .program import (
     ENGINE_VERSION,
     AltUnit,
@@ -49,6 +49,10 @@ class Compiler:
         self.units: dict[str, str] = {}
         self.constants: dict[str, float] = {}
         self.cites: list[str] = []
+        # Names declared with a unit that could not be read: that unit's error is reported
+        # where it is written, and formulas naming them are not checked (nothing to check against).
+        self.unknown: set[str] = set()
+        self.library_broken = False
 
     # ------------------------------------------------------------------ helpers
     def problem(self, loc: Loc, message: str) -> None:
@@ -62,6 +66,10 @@ class Compiler:
             return None
 
     def formula(self, text: str, loc: Loc, declared: Type | None = None, env: dict[str, Type] | None = None) -> Any:
+        if self.unknown & names_in(text) or (
+            declared is not None and declared.kind == "number" and declared.unit is None
+        ):
+            return None
         try:
             return compile_formula(text, env or self.env, declared)[0]
         except ExprError as exc:
@@ -114,6 +122,8 @@ class Compiler:
             typ = Type("bool") if inp.type == "yesno" else Type("text", choices=ids, points=scored)
             if inp.type == "number" and inp.unit and inp.limits:
                 base = self.unit(inp.unit, (*loc, "unit"))
+                if base is None:
+                    self.unknown.add(inp.id)
                 lim = inp.limits
                 number = NumberDef(inp.unit, lim.min, lim.max, lim.warn_below, lim.warn_above, lim.zero_allowed)
                 typ = Type("number", base)
@@ -189,10 +199,11 @@ class Compiler:
     def constants_(self) -> None:
         for name, const in self.calc.constants.items():
             unit = self.unit(const.unit, ("constants", name, "unit"))
-            if unit is not None:
-                self.declare(name, Type("number", unit), const.unit, ("constants", name))
-                self.constants[name] = const.value
-                self.cite(const.cite)
+            if unit is None:
+                self.unknown.add(name)
+            self.declare(name, Type("number", unit), const.unit, ("constants", name))
+            self.constants[name] = const.value
+            self.cite(const.cite)
 
     # ------------------------------------------------------------------ derived values
     def derived(self) -> list[DerivedDef]:
@@ -204,7 +215,9 @@ class Compiler:
         if d.type == "text":
             return Type("text", choices=tuple(c for case in d.cases for c in _literals(case.value)) or ("",))
         unit = self.unit(d.unit or "1", (*loc, "unit"))
-        return Type("number", unit) if unit is not None else Type("number", units.parse("1"))
+        if unit is None:
+            self.unknown.add(d.id)
+        return Type("number", unit)
 
     def one_derived(self, d: Derived, loc: Loc) -> DerivedDef:
         typ = self.declared_type(d, loc)
@@ -238,8 +251,9 @@ class Compiler:
     def bands(self, d: Derived, loc: Loc) -> list[BandDef]:
         for name, unit_text in d.provides.items():
             unit = self.unit(unit_text, (*loc, "provides", name))
-            if unit is not None:
-                self.declare(name, Type("number", unit), unit_text, (*loc, "provides", name))
+            if unit is None:
+                self.unknown.add(name)
+            self.declare(name, Type("number", unit), unit_text, (*loc, "provides", name))
         out = []
         for j, band in enumerate(d.bands):
             bloc = (*loc, "bands", j)
@@ -286,6 +300,11 @@ class Compiler:
                 f"formula '{lib.id}' takes {', '.join(lib.params)} "
                 f"(missing: {', '.join(missing) or 'none'}; unknown: {', '.join(extra) or 'none'})",
             )
+            return None, True
+        if _check_one(lib, ()):
+            # check_library reports the formula's own problems in content/formulas.yaml, where
+            # they are written; repeating them here would only echo. No program comes of it.
+            self.library_broken = True
             return None, True
         prefix = lib.id.replace("-", "_") + "_"
         mapping = dict(d.args)
@@ -346,7 +365,7 @@ class Compiler:
         fields += [n for d in self.calc.derived if d.output for n in d.provides]
         fields += [f for f in extra if f not in fields]
         field_units = tuple((k, v) for k, v in _field_units(self, extra).items())
-        if self.problems:
+        if self.problems or self.library_broken:
             return None
         refs = tuple(
             (r, reference_display(self.handbook.references[r])) for r in self.cites if r in self.handbook.references
@@ -415,18 +434,23 @@ def check_library(library: FormulaLibrary) -> list[tuple[Loc, str]]:
 
 def _check_one(lib: LibraryFormula, loc: Loc) -> list[tuple[Loc, str]]:
     env: dict[str, Type] = {}
+    problems: list[tuple[Loc, str]] = []
+    written = [(name, (*loc, "params", name), unit) for name, unit in lib.params.items()]
+    written += [(name, (*loc, "constants", name, "unit"), c.unit) for name, c in lib.constants.items()]
+    for name, where, unit in written:
+        if unit.startswith("choice:"):
+            env[name] = Type("text", choices=tuple(unit[7:].split("|")))
+            continue
+        try:
+            env[name] = Type("number", units.parse(unit))
+        except units.UnitError as exc:
+            problems.append((where, str(exc)))
     try:
-        for name, unit in lib.params.items():
-            if unit.startswith("choice:"):
-                env[name] = Type("text", choices=tuple(unit[7:].split("|")))
-            else:
-                env[name] = Type("number", units.parse(unit))
-        for name, const in lib.constants.items():
-            env[name] = Type("number", units.parse(const.unit))
         declared = Type("number", units.parse(lib.unit))
     except units.UnitError as exc:
-        return [((*loc, "params"), str(exc))]
-    problems = []
+        problems.append(((*loc, "unit"), str(exc)))
+    if problems:
+        return problems
     for field, text, typ in (("formula", lib.formula, declared), ("applies", lib.applies, Type("bool"))):
         if text:
             try:

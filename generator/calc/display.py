@@ -14,7 +14,13 @@ from typing import Any
 
 from .program import DisplayDef
 
-__all__ = ["fill", "fmt", "fmt_minutes", "fmt_plain", "rule_for"]
+__all__ = ["fill", "fmt", "fmt_minutes", "fmt_plain", "rule_for", "shown_unit"]
+
+
+def shown_unit(unit: str) -> str:
+    """A content unit as a reader sees it: squares and cubes raised (kg/m2 -> kg/m²).
+    Content keeps the typed spelling; display rules are keyed by it."""
+    return re.sub(r"\b(c?m)3\b", "\\1³", re.sub(r"\b(c?m)2\b", "\\1²", unit))
 
 
 def rule_for(display: DisplayDef, unit: str | None) -> tuple[int | None, int | None]:

@@ -270,6 +270,7 @@ def dose(run: Run, dd: DoseDef) -> None:
             "administrations_per_day": reg.per_day,
             "dose_per_day_" + s: d * reg.per_day,
             "days": reg.days,
+            "days_text": run.say("days_one" if reg.days == 1 else "days_many", {"days": reg.days}),
         }
     )
     run.out["course_total_" + s] = d * reg.administrations
@@ -288,7 +289,10 @@ def dose(run: Run, dd: DoseDef) -> None:
     run.show(
         "course_total",
         run.text["s_course"],
-        run.num(d * reg.administrations, dd.unit) + " " + dd.unit + run.say("s_times", {"days": reg.days}),
+        run.num(d * reg.administrations, dd.unit)
+        + " "
+        + dd.unit
+        + run.say("s_times", {"days_text": run.out["days_text"]}),
     )
     product = next((p for p in dd.products if dd.product_input and p.id == run.env.get(dd.product_input)), None)
     if product is None:

@@ -12,7 +12,7 @@ import math
 import re
 from typing import Any
 
-from .display import fill, fmt
+from .display import fill, fmt, shown_unit
 from .program import DerivedDef, InputDef, Program
 
 __all__ = ["BAD", "MISSING", "compute", "evaluate", "parse_number"]
@@ -306,7 +306,7 @@ def _summarise(run: Run, d: DerivedDef) -> None:
         text = run.text["yes"] if value else run.text["no"]
     elif isinstance(value, float | int):
         unit = run.units.get(d.id, "")
-        text = run.num(value, unit) + ("" if unit in ("", "1") else " " + unit)
+        text = run.num(value, unit) + ("" if unit in ("", "1") else " " + shown_unit(unit))
     else:
         text = value
     run.show(d.id, d.label, text)

@@ -61,7 +61,10 @@ TEXT: dict[str, str] = {
     "no": "no",
     "s_dose_per_day": "Dose per day",
     "s_course": "Course total",
-    "s_times": " over {days} day(s)",
+    "s_times": " over {days_text}",
+    # A course length as read aloud: "1 day", "5 days" (days_text in results and headlines).
+    "days_one": "{days} day",
+    "days_many": "{days} days",
     "s_dispensed": "Dispensed",
     "s_dispensed_text": "{course} {unit} = {vials} ({deviation}% from the prescribed course)",
     "s_volume": "Volume per dose",

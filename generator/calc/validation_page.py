@@ -61,8 +61,9 @@ def _regimens(program: Program) -> list[str]:
     lines = ["", "## Regimens", ""]
     for r in program.dose.regimens:
         caps = ", ".join(f"maximum per {c.scope} {escape(c.text)}" for c in r.caps) or "no maximum recorded"
+        days = f"{r.days} day" if r.days == 1 else f"{r.days} days"
         lines.append(
-            f"- {escape(r.name)}: {escape(r.dose_text)} {escape(r.frequency)}, {r.days} day(s); {caps}. "
+            f"- {escape(r.name)}: {escape(r.dose_text)} {escape(r.frequency)}, {days}; {caps}. "
             f"Sources: {_cites(program, r.cite)}."
         )
     return lines

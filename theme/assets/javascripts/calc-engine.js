@@ -35,6 +35,8 @@
     if (h && m) return h + " " + text.hours + " " + m + " " + text.minutes;
     return h ? h + " " + text.hours : m + " " + text.minutes;
   }
+  // A content unit as a reader sees it: squares and cubes raised (kg/m2 -> kg/m²), as display.shown_unit.
+  function shownUnit(u) { return u.replace(/\b(c?m)2\b/g, "$1\u00b2").replace(/\b(c?m)3\b/g, "$1\u00b3"); }
   function fill(template, slots, units, display) {
     return template.replace(/\{([a-z0-9_]+)\}/g, function (_, name) {
       var v = get(slots, name);
@@ -218,7 +220,7 @@
     if (d.label === null || v === null) return;
     if (d.bands.length) text = run.env[d.id + "_label"];
     else if (typeof v === "boolean") text = run.text[v ? "yes" : "no"];
-    else if (typeof v === "number") { var u = get(run.units, d.id) || ""; text = run.num(v, u) + (u === "" || u === "1" ? "" : " " + u); }
+    else if (typeof v === "number") { var u = get(run.units, d.id) || ""; text = run.num(v, u) + (u === "" || u === "1" ? "" : " " + shownUnit(u)); }
     else text = v;
     run.show(d.id, d.label, text);
   }
@@ -361,10 +363,11 @@
     run.working.push(run.say("w_dose_" + reg.basis, { dose_text: reg.dose_text, base: run.num(per, reg.basis), dose: run.num(d, dd.unit), unit: dd.unit }));
     var capped = applyCaps(run, dd, reg, base, d); d = capped[0];
     o["dose_per_administration_" + s] = d; o.administrations_per_day = reg.per_day; o["dose_per_day_" + s] = d * reg.per_day; o.days = reg.days;
+    o.days_text = run.say(reg.days === 1 ? "days_one" : "days_many", { days: reg.days });
     o["course_total_" + s] = d * reg.administrations;
     run.working.push(run.say("w_course", { dose: run.num(d, dd.unit), unit: dd.unit, times: reg.administrations, total: run.num(d * reg.administrations, dd.unit) }));
     run.show("dose_per_day", run.text.s_dose_per_day, run.num(d * reg.per_day, dd.unit) + " " + dd.unit);
-    run.show("course_total", run.text.s_course, run.num(d * reg.administrations, dd.unit) + " " + dd.unit + run.say("s_times", { days: reg.days }));
+    run.show("course_total", run.text.s_course, run.num(d * reg.administrations, dd.unit) + " " + dd.unit + run.say("s_times", { days_text: o.days_text }));
     var product = find(dd.products, function (x) { return dd.product_input && x.id === get(run.env, dd.product_input); });
     if (product === null) return;
     o.product_name = product.name;
@@ -420,7 +423,7 @@
     return out;
   }
 
-  var api = { compute: compute, evaluate: evaluate, fmt: fmt, parseNumber: parseNumber, combine: combine };
+  var api = { compute: compute, evaluate: evaluate, fmt: fmt, shownUnit: shownUnit, parseNumber: parseNumber, combine: combine };
   if (typeof module !== "undefined" && module.exports) module.exports = api;
   else root.HandbookCalc = api;
 })(this);
