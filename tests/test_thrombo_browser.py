@@ -70,7 +70,8 @@ def test_romiplostim_hold_above_400_gives_the_restart_dose(open_topic: Any) -> N
     calc.locator("[data-input=weeks_above_200] input").fill("3")
     # 401 > 400: no dose this week; restart at 3 - 1 = 2 mcg/kg once below 200.
     assert calc.locator("[data-calc=headline]").text_content() == (
-        "No romiplostim this week (count above 400 x10^9/L). Count weekly; once below 200 x10^9/L restart at 2 mcg/kg."
+        "No romiplostim this week. Count weekly; once below 200 x10^9/L"
+        " restart at 2 mcg/kg (1 mcg/kg below the last dose given)."
     )
     calc.locator("[data-input=platelet_count] input").fill("49.9")
     calc.locator("[data-input=weeks_above_200] input").fill("0")
