@@ -80,18 +80,21 @@ def make_synthetic_content(
     for topic in real[:topic_count]:
         shutil.copy(source / "topics" / f"{topic['id']}.yaml", target / "topics")
         written += 1
+    copies = []
     copy = 1
     while written < topic_count:
         for topic in real:
             if written >= topic_count:
                 break
-            varied = _vary(topic, copy, ids, specialties, calculators)
-            if set(topic.get("related", [])) - ids:
-                varied["related"] = []
-            text = yaml.safe_dump(varied, sort_keys=False, allow_unicode=True, width=100)
-            (target / "topics" / f"{varied['id']}.yaml").write_text(text, encoding="utf-8")
+            copies.append(_vary(topic, copy, ids, specialties, calculators))
             written += 1
         copy += 1
+    # A copy links to the same copy of its related topics: only those that were made.
+    made = {varied["id"] for varied in copies}
+    for varied in copies:
+        varied["related"] = [r for r in varied["related"] if r in made]
+        text = yaml.safe_dump(varied, sort_keys=False, allow_unicode=True, width=100)
+        (target / "topics" / f"{varied['id']}.yaml").write_text(text, encoding="utf-8")
     return target
 
 

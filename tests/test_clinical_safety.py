@@ -51,7 +51,7 @@ def combinations(handbook: Handbook) -> Iterator[tuple[str, DecisionTable, dict[
 def test_the_treatment_table_has_the_agreed_axes(handbook: Handbook) -> None:
     table = handbook.topics["ivig-in-itp"].decision_tables[0]
     assert [axis for axis, _ in table.axes] == ["band", "bleeding", "age_group", "procedure"]
-    assert dict(table.axes)["bleeding"] == ["none", "minor", CRITICAL]
+    assert dict(table.axes)["bleeding"] == ["none", "minor", "moderate", CRITICAL]
     assert dict(table.axes)["age_group"] == ["adult", "child"]
 
 
@@ -78,21 +78,29 @@ def test_every_life_threatening_combination_leads_to_the_emergency_pathway(handb
             seen += 1
             assert not cell.not_covered, where
             assert Action.emergency_pathway in cell.actions, where
-            assert cell.link and cell.link.endswith("#emergency"), where
+            assert cell.link in ("life-threatening-bleeding-in-itp",) or cell.link.endswith("#emergency"), where
+            # The bundle (platelets, IVIG) is for a count that must rise at once: below 50;
+            # above it a low count rarely explains the bleeding (second clinical look, D3).
+            below_50 = values["band"] in {"grade-4", "grade-3-below-30", "grade-3-from-30"}
+            assert (Action.platelet_transfusion in cell.actions) == below_50, where
     assert seen == 6 * 2 * 2  # every band, age group and procedure
 
 
 def test_children_without_serious_bleeding_are_observed(handbook: Handbook) -> None:
     for where, _, values, cell in combinations(handbook):
-        if values.get("age_group") == "child" and values["bleeding"] != CRITICAL and values["procedure"] == "none":
+        if values.get("age_group") == "child" and values["bleeding"] in ("none", "minor") and values["procedure"] == "none":
             assert cell.actions == [Action.observe], where
+        # Moderate bleeding in a child: hospital review (ICR), never "observe" (second look, D1).
+        if values.get("age_group") == "child" and values["bleeding"] == "moderate" and values["band"] != "normal":
+            assert Action.seek_specialist in cell.actions and Action.observe not in cell.actions, where
 
 
 def test_adults_follow_ash_2019_by_the_threshold_of_30(handbook: Handbook) -> None:
     table = handbook.topics["ivig-in-itp"].decision_tables[0]
     below_30 = {b.id for b in table.bands if b.below is not None and b.below <= 30}
     for where, _, values, cell in combinations(handbook):
-        if values.get("age_group") == "adult" and values["bleeding"] != CRITICAL and values["procedure"] == "none":
+        # ASH 2019 1a/1b cover no or minor mucocutaneous bleeding only.
+        if values.get("age_group") == "adult" and values["bleeding"] in ("none", "minor") and values["procedure"] == "none":
             expected = [Action.corticosteroid] if values["band"] in below_30 else [Action.observe]
             assert cell.actions == expected, where
             assert cell.grade is not None and cell.grade.source == "neunert-2019", where

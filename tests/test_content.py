@@ -327,7 +327,7 @@ def test_grade_table_bands_follow_ctcae_v5_split_at_30(main_topic: Topic) -> Non
         ("normal", 150, None),
     ]
     assert [(c.id, [v.id for v in c.values]) for c in table.conditions] == [
-        ("bleeding", ["none", "minor", "life-threatening"]),
+        ("bleeding", ["none", "minor", "moderate", "life-threatening"]),
         ("age_group", ["adult", "child"]),
         ("procedure", ["none", "urgent"]),
     ]

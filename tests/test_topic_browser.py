@@ -159,19 +159,19 @@ def test_the_handbook_behind_the_page_is_the_one_in_content() -> None:
 def test_home_page_starts_with_what_and_where_and_the_drawer_expands_in_place(browser: Any, site_url: str) -> None:
     context, page, errors = open_page(browser, site_url)
     tagline = page.locator(".hb-tagline")
-    assert tagline.inner_text().startswith("IVIG for immune thrombocytopenia (ITP)")
+    assert tagline.inner_text().startswith("Low platelets on the ward")
     buttons = page.locator(".hb-start a")
     assert buttons.all_inner_texts() == [
-        "Dose calculators",
-        "What to do by platelet count and bleeding",
         "Life-threatening bleeding",
+        "What to do by platelet count and bleeding",
+        "Dose calculators",
     ]
     for button in buttons.all():  # large, and all above the fold of a 360 x 800 phone
         box = button.bounding_box()
         assert box is not None and box["height"] >= 56 and box["width"] >= 300 and box["y"] + box["height"] < 800
     assert top_of(page, ".hb-start") < top_of(page, "#topics")
-    buttons.nth(2).click()
-    assert page.url == site_url + "topics/ivig-in-itp/#emergency"
+    buttons.nth(0).click()
+    assert page.url == site_url + "topics/life-threatening-bleeding-in-itp/"
     # The drawer: a specialty opens its list in place, not one of its topics.
     page.goto(site_url)
     page.locator("label.md-header__button[for=__drawer]").click()
