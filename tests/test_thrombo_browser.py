@@ -70,7 +70,8 @@ def test_romiplostim_hold_above_400_gives_the_restart_dose(open_topic: Any) -> N
     calc.locator("[data-input=weeks_above_200] input").fill("3")
     # 401 > 400: no dose this week; restart at 3 - 1 = 2 mcg/kg once below 200.
     assert calc.locator("[data-calc=headline]").text_content() == (
-        "No romiplostim this week (count above 400 x10^9/L). Count weekly; once below 200 x10^9/L restart at 2 mcg/kg."
+        "No romiplostim this week. Count weekly; once below 200 x10^9/L"
+        " restart at 2 mcg/kg (1 mcg/kg below the last dose given)."
     )
     calc.locator("[data-input=platelet_count] input").fill("49.9")
     calc.locator("[data-input=weeks_above_200] input").fill("0")
@@ -88,11 +89,12 @@ def test_enoxaparin_low_count_and_poor_kidneys(open_topic: Any) -> None:
     calc.get_by_text("Lower: acute at lower risk, or thrombosis more than 30 days old").tap()
     calc.locator("[data-input=crcl_ml_min] input").fill("25")
     calc.get_by_text("Clexane (UK): 20, 40, 60, 80, 100, 120, 150 mg").tap()
-    # 40 (25 to < 50), lower risk: 1 mg/kg x 70 x 0.5 = 35 mg; CrCl 25 < 30: every 24 h; 40 mg syringe, 0.35 mL.
+    # 40 (25 to < 50), lower risk: 1 mg/kg x 70 x 0.5 = 35 mg -> nearest 10 mg = 40 mg;
+    # CrCl 25 < 30: every 24 h; the whole (ungraduated) 40 mg syringe, 0.4 mL.
     assert (
         calc.locator("[data-calc=headline]")
         .text_content()
-        .startswith("Give 35 mg SC every 24 h (0.35 mL from a 40 mg syringe).")
+        .startswith("Give 40 mg SC every 24 h: the whole 40 mg syringe (0.4 mL; weight-based dose 35 mg,")
     )
     assert calc.locator("[data-input=crcl_ml_min] .calc-msg").all_text_contents() == [
         "No source gives a dose when a low count and severe renal impairment meet: both reductions are applied "

@@ -86,6 +86,7 @@ def test_each_calculator_is_on_its_topic_page(handbook, calculator: str, topic: 
             {
                 "weight_kg": 70,
                 "current_dose_mcg_per_kg": 2,
+                "held_last_week": False,
                 "platelet_count": 30,
                 "platelet_unit": "x10^9/L",
                 "weeks_above_200": 0,
