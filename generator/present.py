@@ -162,7 +162,7 @@ def fmt_band(band: Band, unit: Any = None, factor: float = 1) -> str:
 # "(40–150 kg)". A reader must never find "2 g/" at a line end and "kg" on the next.
 _NUMBER = r"\d[\d,]*(?:\.\d+)?"
 _UNIT_WORDS = (
-    "g|mg|micrograms?|kg|mL|L|h|hours?|min|minutes?|days?|weeks?|months?|years?|%|"
+    "g|mg|mcg|micrograms?|kg|mL|L|h|hours?|min|minutes?|days?|weeks?|months?|years?|%|"
     "mmol|µmol|units?|vials?|doses?|patients?|IU|cm|m|mm|inch(?:es)?|pt|°C"
 )
 _UNIT = rf"(?:(?:{_UNIT_WORDS})(?:/[\w⁹²µ^]+)*|[x×]10[\^⁰-⁹\d]*/\w+|/[µu]L|/\w+)(?![\w/])"
