@@ -38,7 +38,8 @@ def test_an_unfilled_skeleton_is_one_message_listing_each_placeholder_with_its_l
     assert count > 10
     assert header[1:] == [
         "unit vocabulary: g, mg, g/kg, mg/kg, g/kg/day, mg/kg/day, mg/kg/min, mL/kg/h, mL/h, mL, kg, lb, cm, in, "
-        "kg/m2, %, g/dL, x10^9/L, /uL, molecules/platelet, min, h, day, week, month, year, unit, units/kg",
+        "kg/m2, %, g/dL, x10^9/L, /uL, molecules/platelet, min, h, day, week, month, year, unit, units/kg, "
+        "mcg, mcg/kg, mg/m2, m2, mL/min, umol/L, mg/dL, mg/mL, mcg/mL, points",
         f"{count} error(s), 0 warning(s)",
     ]
     items = [line for line in lines if line.startswith("  line ")]
