@@ -13,12 +13,17 @@ from mkdocs.plugins import event_priority
 
 from generator import build, offline_app
 
-__all__ = ["on_config", "on_post_build", "on_startup"]
+__all__ = ["on_config", "on_post_build", "on_shutdown", "on_startup"]
 
 
 def on_startup(*, command: str, dirty: bool) -> None:
     """The preview gets no service worker: it would show a stored edition, not the edit."""
     offline_app.set_previewing(command == "serve")
+
+
+def on_shutdown() -> None:
+    """The preview has ended: a build later in this process gets its app."""
+    offline_app.set_previewing(False)
 
 
 @event_priority(-110)  # after generator/mkdocs_hooks.py has prepared the handbook

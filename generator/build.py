@@ -492,7 +492,13 @@ def _build_into(
                 site_dir=str(staging),
                 strict=options.strict,
             )
-            mkdocs_build(config)
+            # As `mkdocs build` does: plugins and hooks learn the command (a preview
+            # earlier in this process must not leave them thinking they serve).
+            config.plugins.on_startup(command="build", dirty=False)
+            try:
+                mkdocs_build(config)
+            finally:
+                config.plugins.on_shutdown()
         except (MkDocsException, SystemExit) as exc:
             raise BuildError(f"mkdocs build failed: {exc}") from exc
         finally:

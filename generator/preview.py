@@ -163,7 +163,7 @@ def serve(config_file: Path, content_dir: Path, *, dev_addr: str, dirty: bool, *
             log.info("Shutting down...")
         finally:
             server.shutdown()
-        config.plugins.on_shutdown()
+            config.plugins.on_shutdown()
     finally:
         shutil.rmtree(site_dir, ignore_errors=True)
 
