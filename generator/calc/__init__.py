@@ -35,5 +35,11 @@ def program_for(handbook: Any, calculator_id: str) -> Program:
 
 
 def program_json(handbook: Any, calculator_id: str) -> dict[str, Any]:
-    """The program as the page embeds it."""
-    return program_for(handbook, calculator_id).to_json()
+    """The program as the page embeds it, with the handbook's spelling of units
+    (``notation``: unit -> [after 1, after any other number]) so the form shows the
+    engine's units as the pages do; the engines never read it."""
+    from ..present import unit_notation
+
+    meta = getattr(handbook, "meta", None)
+    notation = unit_notation(meta.notation if meta is not None else None)
+    return {**program_for(handbook, calculator_id).to_json(), "notation": notation}
