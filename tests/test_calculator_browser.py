@@ -61,6 +61,8 @@ REGISTRAR_STEPS = [
 def plain(text: str) -> str:
     """What a reader reads: no-break spaces as spaces."""
     return text.replace(NBSP, " ")
+
+
 # tests/vectors/itp-grade.json, first case: 12 x10^9/L < 25 is grade 4; with life-threatening
 # bleeding in an adult, the emergency pathway, shown as its action text (the id is only a
 # data attribute).
@@ -163,7 +165,9 @@ def test_registrar_reads_what_to_give_then_steps_then_working(page: Any, specs: 
     assert read_card(calc) == REGISTRAR_CARD
     # The dose is the largest text on the page; the content's one-sentence headline (mL and
     # mL/h side by side) gives way to the card.
-    sizes = calc.locator(".calc-card .calc-value").evaluate_all("els => els.map(e => parseFloat(getComputedStyle(e).fontSize))")
+    sizes = calc.locator(".calc-card .calc-value").evaluate_all(
+        "els => els.map(e => parseFloat(getComputedStyle(e).fontSize))"
+    )
     assert sizes[0] > max(sizes[1:]) and sizes[0] >= 30
     assert calc.locator("[data-calc=headline]").count() == 0
     assert read_steps(calc) == REGISTRAR_STEPS
@@ -200,7 +204,10 @@ def test_blank_age_with_a_height_is_refused_not_assumed_adult(page: Any, specs: 
     assert calc.locator(".calc-card, [data-calc=headline]").count() == 0
     calc.get_by_label(label(spec, "age_years"), exact=True).fill("16")
     # 1 g/kg x 96 kg actual weight = 96 g, to Privigen's 5 g steps: 95 g.
-    assert read_card(calc)["give"] == "Dose95 g1 g/kg × 96 kg dosing weight (actual); 1 day; calculated 96 g; 1% less, to whole vials"
+    assert (
+        read_card(calc)["give"]
+        == "Dose95 g1 g/kg × 96 kg dosing weight (actual); 1 day; calculated 96 g; 1% less, to whole vials"
+    )
 
 
 def test_renal_risk_caps_the_rates_at_the_lower_maximum(page: Any, specs: dict[str, dict[str, Any]]) -> None:
@@ -239,7 +246,9 @@ def test_inches_in_the_cm_box_are_refused(page: Any, specs: dict[str, dict[str, 
     calc.get_by_label(label(spec, "height_cm"), exact=True).fill("65")
     calc.get_by_text("Female", exact=True).tap()
     calc.get_by_label(label(spec, "age_years"), exact=True).fill("45")
-    assert plain(messages(calc, "height_cm")[0]).startswith("BMI 355 kg/m² is not plausible: check that the height is in cm")
+    assert plain(messages(calc, "height_cm")[0]).startswith(
+        "BMI 355 kg/m² is not plausible: check that the height is in cm"
+    )
     assert calc.locator(".calc-card, [data-calc=headline]").count() == 0
 
 
@@ -282,7 +291,9 @@ def test_grade_and_pathway(page: Any, specs: dict[str, dict[str, Any]]) -> None:
     calc.locator("[data-input=platelet_count] select").select_option("/uL")
     # Units as the pages spell them (generator/present.py), in the unit list and the messages.
     assert calc.locator("[data-input=platelet_count] select option").all_text_contents() == ["×10⁹/L", "/µL"]
-    assert [plain(m) for m in messages(calc, "platelet_count")] == ["Platelet count is below 1 ×10⁹/L: check the value."]
+    assert [plain(m) for m in messages(calc, "platelet_count")] == [
+        "Platelet count is below 1 ×10⁹/L: check the value."
+    ]
     assert plain(calc.locator("[data-calc=grade]").text_content()) == GRADE_4_ACTIVE["grade"]
     # 150,000 per microlitre is 150 x10^9/L: not decreased; before an urgent procedure the
     # sources say nothing, and the reader is told so.
@@ -294,8 +305,9 @@ def test_grade_and_pathway(page: Any, specs: dict[str, dict[str, Any]]) -> None:
     assert calc.locator(".calc-msg").count() == 0
     assert calc.locator("[data-pathway]").count() == 0
     assert calc.locator(".calc-decision--alert").count() == 0
-    assert calc.locator(".calc-decision--caution [data-calc=recommendation]").text_content() == (
-        spec["decision"]["not_covered_text"]
+    assert (
+        calc.locator(".calc-decision--caution [data-calc=recommendation]").text_content()
+        == (spec["decision"]["not_covered_text"])
     )
     calc.get_by_label(label(spec, "platelet_count"), exact=True).fill("0")  # none counted: graded 4
     assert plain(calc.locator("[data-calc=grade]").text_content()) == GRADE_4_ACTIVE["grade"]

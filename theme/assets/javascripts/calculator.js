@@ -154,7 +154,9 @@
   }
   function doseCard(result, program, out, given, present) {
     var dd = program.dose, s = dd.suffix, unit = dd.unit, display = program.display;
-    if (!("dispensed_dose_" + s in out) || out["dispensed_dose_" + s] === null) return null;
+    // Infusions only (the program has an indication's infusion schedule to look up): a
+    // syringe or tablet dose keeps its content headline, which says the route and interval.
+    if (dd.indication === null || out["dispensed_dose_" + s] === undefined || out["dispensed_dose_" + s] === null) return null;
     var num = function (x, u) { return engine.fmt(x, display, u); };
     var tenth = function (x) { return engine.fmt(x, { "default": [1, null], by_unit: [] }, null); };
     var reg = dd.regimens.filter(function (r) { return r.id === out[dd.regimen_input]; })[0];
