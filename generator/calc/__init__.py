@@ -42,4 +42,6 @@ def program_json(handbook: Any, calculator_id: str) -> dict[str, Any]:
 
     meta = getattr(handbook, "meta", None)
     notation = unit_notation(meta.notation if meta is not None else None)
-    return {**program_for(handbook, calculator_id).to_json(), "notation": notation}
+    # Only the spellings that differ from the content's: each page carries its programs.
+    differ = {unit: shown for unit, shown in notation.items() if shown != [unit, unit]}
+    return {**program_for(handbook, calculator_id).to_json(), "notation": differ}

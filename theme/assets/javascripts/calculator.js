@@ -69,7 +69,10 @@
     }).join("|") + ")(?![\\w/^²⁹])", "g") : null;
     function present(text) {
       var s = String(text);
-      if (units) s = s.replace(units, function (_, before, unit) { return before + map[unit][1]; });
+      // After exactly 1 the singular ("1 microgram/kg"), else the plural spelling.
+      if (units) s = s.replace(units, function (_, before, unit, at, whole) {
+        return before + map[unit][/(^|[^\d.])1\s?$/.test(whole.slice(0, at + before.length)) ? 0 : 1];
+      });
       return s.replace(/(^|[\s(=])-(?=\d)/g, "$1\u2212").replace(JOIN, "$1\u00a0").replace(/(\d\u00a0h) (?=\d)/g, "$1\u00a0");
     }
     present.unit = function (u) { return map[u] ? map[u][1] : present(u); };
