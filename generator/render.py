@@ -511,6 +511,18 @@ def _index_page(
 _INDEX_CACHE_NEXT: dict[tuple[Any, ...], str] = {}
 
 
+GUIDE_PAGE = "authoring-guide.md"
+
+
+def _guide_page() -> str:
+    """The authoring guide the installed tool carries, as a page of the site (the About
+    page links it): out of the search, which is for clinical questions."""
+    from .project import GUIDE_FILE
+
+    meta = _front_matter(title="Authoring guide", hb_kind="index", search={"exclude": True})
+    return meta + GUIDE_FILE.read_text(encoding="utf-8")
+
+
 def _validation_pages(handbook: Handbook, options: RenderOptions) -> dict[str, tuple[str, str]]:
     """path -> (nav title, Markdown) of each calculator's validation page (generator.calc)."""
     from .calc.validation import Outcome, python_results
@@ -579,6 +591,8 @@ def build_pages(handbook: Handbook, options: RenderOptions | None = None) -> Ren
     files["calculators.md"] = _index_page(env, "calculators.md.j2", "Calculators", uses=calculator_uses, **common)
     files["recent.md"] = _index_page(env, "recent.md.j2", "Recently updated", recent=recent, **common)
     files["glossary.md"] = _index_page(env, "glossary.md.j2", "Glossary", **common)
+    files["about.md"] = _index_page(env, "about.md.j2", "About this handbook", **common)
+    files[GUIDE_PAGE] = _guide_page()
     if handbook.hazards is not None:
         # Rendered whole each build: one page, and its key must not include the log.
         meta = _front_matter(title="Clinical safety", hb_kind="index", search={"exclude": True})
@@ -640,6 +654,7 @@ def build_pages(handbook: Handbook, options: RenderOptions | None = None) -> Ren
     )
     if handbook.hazards is not None:
         nav.append({"Clinical safety": "clinical-safety.md"})
+    nav.append({"About": [{"About this handbook": "about.md"}, {"Authoring guide": GUIDE_PAGE}]})
     return RenderResult(files={k: v.encode("utf-8") for k, v in sorted(files.items())}, nav=nav)
 
 

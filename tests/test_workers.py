@@ -175,8 +175,9 @@ def test_a_build_in_workers_writes_the_same_bytes_as_one_process(tmp_path, monke
     # topic pages but the first (rendered first, in this process).
     topics, calculators = len(list(CONTENT.glob("topics/*.yaml"))), len(list(CONTENT.glob("calculators/*.yaml")))
     assert two["forks"] == sum(2 for n in (topics, calculators, topics - 1) if n >= 2) and one["forks"] == 0
-    # A page per topic, 8 index pages and a validation page per calculator.
-    assert len(two["tree"]) == topics + 8 + calculators
+    # A page per topic, 8 index pages, About and the authoring guide, a validation page
+    # and a program script per calculator.
+    assert len(two["tree"]) == topics + 10 + 2 * calculators
     assert two["tree"] == one["tree"]
 
 
