@@ -307,6 +307,11 @@
       else li.textContent = ref.text;
     });
     var first = fields.filter(function (f) { return f.started; })[0];
+    // While the form is in use, Material's back-to-top button stays out of the way (handbook.css).
+    form.addEventListener("focusin", function () { document.documentElement.classList.add("hb-calc-in-use"); });
+    form.addEventListener("focusout", function (e) {
+      if (!(e.relatedTarget && form.contains(e.relatedTarget))) document.documentElement.classList.remove("hb-calc-in-use");
+    });
     var showBar = program.dose ? liveBar(el, form, result) : null;
 
     function render(out, given) {
