@@ -450,6 +450,31 @@ def test_the_dose_stays_on_screen_while_the_weight_field_has_focus(
     context.close()
 
 
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_results_pass_axe_in_both_schemes(
+    browser: Any, site_url: str, specs: dict[str, dict[str, Any]], scheme: str
+) -> None:
+    """The dose card, the red emergency box, the rate boxes and the live bar, all on
+    screen at once, are WCAG 2 AA clean (contrast included) in light and dark."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    context = browser.new_context(**{**PHONE, "viewport": {"width": 360, "height": 800}, "color_scheme": scheme})
+    page = context.new_page()
+    page.goto(site_url + TOPIC + "/")
+    calc = calculator(page, "ivig-dose")
+    registrar_types_her_patient(calc, specs["ivig-dose"])
+    grade = calculator(page, "itp-grade")
+    grade.get_by_label(label(specs["itp-grade"], "platelet_count"), exact=True).fill("12")
+    choose_conditions(grade, CRITICAL_ADULT)
+    for details in page.locator(".calc details summary").all():
+        details.tap()
+    calc.get_by_label(label(specs["ivig-dose"], "weight_kg"), exact=True).focus()
+    assert page.locator(".calc-card, .calc-decision--alert").count() == 2
+    result = Axe().run(page, options={"runOnly": ["wcag2a", "wcag2aa"]})
+    assert [(v["id"], [n["html"][:80] for n in v["nodes"]]) for v in result.response["violations"]] == []
+    context.close()
+
+
 def test_calculators_work_from_file_in_the_offline_build(
     browser: Any, offline_site: Path, specs: dict[str, dict[str, Any]]
 ) -> None:
