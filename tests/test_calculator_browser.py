@@ -264,6 +264,12 @@ def test_pounds_and_inches_are_converted_by_the_engine(page: Any, specs: dict[st
     assert plain(calc.locator("[data-calc=dosing_weight_kg]").text_content()) == "75.36 kg"
     working = [plain(w) for w in calc.locator(".calc-working li").all_text_contents()]
     assert working[:2] == ["211.64 lb = 96 kg", "67 in = 170.18 cm"]
+    # Each converted value is echoed under its field (issue 15: "96 lb = 43.5 kg").
+    echoed = [
+        plain(calc.locator(f"[data-input={i}] [data-calc=converted]").text_content())
+        for i in ("weight_kg", "height_cm")
+    ]
+    assert echoed == ["211.64 lb = 96 kg", "67 in = 170.18 cm"]
     calc.get_by_label(label(spec, "weight_kg"), exact=True).fill("960")
     assert [plain(m) for m in messages(calc, "weight_kg")] == ["Weight must be between 0.3 and 350 kg."]
 
@@ -288,6 +294,9 @@ def test_grade_and_pathway(page: Any, specs: dict[str, dict[str, Any]]) -> None:
     assert link.get_attribute("href").endswith("/topics/life-threatening-bleeding-in-itp/")
     assert link.bounding_box()["height"] >= 44
     calc.locator("[data-input=platelet_count] select").select_option("/uL")
+    assert plain(calc.locator("[data-input=platelet_count] [data-calc=converted]").text_content()) == (
+        "12 /µL = 0.01 ×10⁹/L"  # the engine shows 2 decimals by default (display rules)
+    )
     # Units as the pages spell them (generator/present.py), in the unit list and the messages.
     assert calc.locator("[data-input=platelet_count] select option").all_text_contents() == ["×10⁹/L", "/µL"]
     assert [plain(m) for m in messages(calc, "platelet_count")] == [

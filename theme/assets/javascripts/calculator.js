@@ -119,6 +119,12 @@
       alts.forEach(function (a) { add(unitSel, h("option", { value: a.field }, present.unit(a.unit))); field.keys.push(a.field); });
     } else add(box, h("span", { class: "calc-unit" }, present.unit(inp.number.unit)));
     field.control = input;
+    // The unit typed in when it is not the calculator's own (lb, in, /µL): its conversion is echoed.
+    field.otherUnit = function () {
+      if (!unitSel || !unitSel.value) return null;
+      if (inp.unit_field !== null) return unitSel.value === inp.number.unit ? null : unitSel.value;
+      return alts.filter(function (a) { return a.field === unitSel.value; })[0].unit;
+    };
     field.started = function () { return input.value.trim() !== ""; };
     field.read = function (out) {
       if (inp.unit_field !== null) { out[inp.id] = input.value; out[inp.unit_field] = unitSel.value; }
@@ -356,6 +362,13 @@
       });
       if (!out.ok) { if (showBar) showBar(null); return; }
       render(out, given);
+      // "96 lb = 43.54 kg" under the field: the engine's own conversion, from its working.
+      fields.forEach(function (f) {
+        var unit = f.otherUnit && f.otherUnit(), said = unit && out.working.filter(function (w) {
+          return w.split(" = ").length === 2 && w.split(" = ")[0].slice(-unit.length - 1) === " " + unit;
+        })[0];
+        if (said) add(f.messages, h("p", { class: "calc-echo", "data-calc": "converted" }, present(said)));
+      });
     }
     form.addEventListener("input", update);
     form.addEventListener("change", update);
