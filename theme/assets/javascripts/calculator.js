@@ -401,6 +401,7 @@
   }
   function mountAll() {
     // Bars of calculators that instant navigation took off the page go with them.
+    if (!document.querySelector(".calc-form :focus")) document.documentElement.classList.remove("hb-calc-in-use");
     document.querySelectorAll(".calc-bar").forEach(function (bar) {
       if (!document.contains(bar.calcOwner)) bar.parentNode.removeChild(bar);
     });
