@@ -91,7 +91,6 @@ def test_expected_files_and_counts(handbook: Handbook) -> None:
         "corticosteroids-in-itp",
         "ctcae-thrombocytopenia-grading",
         "heparin-induced-thrombocytopenia",
-        "itp-corticosteroid-courses",
         "itp-second-line-treatment",
         "ivig-in-itp",
         "ivig-products-and-administration",
