@@ -91,7 +91,6 @@ def test_expected_files_and_counts(handbook: Handbook) -> None:
         "corticosteroids-in-itp",
         "ctcae-thrombocytopenia-grading",
         "heparin-induced-thrombocytopenia",
-        "itp-corticosteroid-courses",
         "itp-second-line-treatment",
         "ivig-in-itp",
         "ivig-products-and-administration",
@@ -465,7 +464,7 @@ def test_thrombocytopenia_product_presentations(handbook: Handbook) -> None:
         ),
         "rhophylac": (None, [(syringe, 300, "mcg", 2)], [(18, "US")]),
         "enoxaparin-lovenox": (
-            (100, "mg/mL"),
+            None,
             [
                 (syringe, 30, "mg", 0.3),
                 (syringe, 40, "mg", 0.4),
@@ -477,14 +476,24 @@ def test_thrombocytopenia_product_presentations(handbook: Handbook) -> None:
             ],
             [(18, "US")],
         ),
-        "rituximab": ((10, "mg/mL"), [], []),
+        "rituximab": ((10, "mg/mL"), [(vial, 100, "mg", 10), (vial, 500, "mg", 50)], []),
         "clexane": (
-            (100, "mg/mL"),
+            None,
             [(syringe, dose, "mg", volume) for dose, volume in ((20, 0.2), (40, 0.4), (60, 0.6), (80, 0.8))]
             + [(syringe, 100, "mg", 1), (syringe, 120, "mg", 0.8), (syringe, 150, "mg", 1)],
             [(18, "UK")],
         ),
     }
+
+
+def test_enoxaparin_strength_is_per_syringe(handbook: Handbook) -> None:
+    """The 120 and 150 mg syringes are 150 mg/mL and the rest 100 mg/mL (pharmacist
+    review, issue 14): no product-level concentration may claim one strength for all."""
+    for product_id in ("enoxaparin-lovenox", "clexane"):
+        product = handbook.products[product_id]
+        assert product.concentration is None, product_id
+        per_ml = {x.strength.value: round(x.strength.value / x.volume_ml) for x in product.presentations}
+        assert {mg: c for mg, c in per_ml.items() if c != 100} == {120: 150, 150: 150}, product_id
 
 
 def test_products_state_licence_and_excipient_hazards(handbook: Handbook) -> None:

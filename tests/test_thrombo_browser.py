@@ -105,3 +105,31 @@ def test_enoxaparin_low_count_and_poor_kidneys(open_topic: Any) -> None:
         "No source gives a dose when a low count and severe renal impairment meet: both reductions are applied "
         "here. Confirm with haematology."
     ]
+
+
+def test_romiplostim_warns_where_the_eu_smpc_parts_from_the_us_label(open_topic: Any) -> None:
+    calc = calculator(open_topic("tpo-receptor-agonists-in-itp"), "romiplostim-dose")
+    calc.locator("[data-input=weight_kg] input").fill("70")
+    calc.locator("[data-input=current_dose_mcg_per_kg] input").fill("3")
+    calc.locator("[data-input=weeks_above_200] input").fill("0")
+    calc.locator("[data-input=platelet_count] input").fill("150")
+    # 150 is not above the SmPC's 150: no warning; US label keeps 3 mcg/kg.
+    assert calc.locator("[data-input=platelet_count] .calc-msg").all_text_contents() == []
+    assert read(calc.locator("[data-calc=headline]")) == (
+        "Keep the dose: give 3 mcg/kg = 210 mcg SC = 0.42 mL of the 500 mcg/mL solution."
+    )
+    calc.locator("[data-input=platelet_count] input").fill("151")
+    (message,) = calc.locator("[data-input=platelet_count] .calc-msg").all_text_contents()
+    assert message.replace("\u00a0", " ").startswith("This is the US label's titration. The EU/UK SmPC acts at lower counts")
+
+
+def test_rituximab_result_says_to_dilute_the_concentrate(open_topic: Any) -> None:
+    calc = calculator(open_topic("itp-second-line-treatment"), "rituximab-dose")
+    calc.locator("[data-input=weight_kg] input").fill("70")
+    calc.locator("[data-input=height_cm] input").fill("175")
+    # BSA sqrt(175 x 70 / 3600) = 1.8447 m2; 375 x 1.8447 = 691.75 -> 692 mg; 69.2 mL of
+    # 10 mg/mL; at 4 mg/mL 173 mL, at 1 mg/mL 692 mL.
+    assert read(calc.locator("[data-calc=headline]")).startswith(
+        "Give 692 mg IV once a week for 4 weeks (BSA 1.84 m²): draw up 69.2 mL of the 10 mg/mL"
+        " concentrate and dilute it in 0.9% sodium chloride or 5% glucose to 1 to 4 mg/mL (173 to 692 mL in all)"
+    )
