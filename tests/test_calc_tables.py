@@ -44,4 +44,12 @@ def test_five_day_band_says_the_course() -> None:
     program = load_handbook(ROOT / "content").programs["ivig-dose"]
     table = next(t for t in weight_band_tables(program, {"adult": (40, 150, 5)}) if t.regimen == "itp-400mg-5d")
     row = next(r for r in table.rows if r.low_kg <= 80 <= r.high_kg)
-    assert row.text.startswith("80 to 82 kg: 32 g a day × 5 = 160 g = 4 × 40 g vials, 320 mL, start 24 mL/h")
+    # Each day from its own vials (second clinical review, D5): 0.4 g/kg at 75 kg = 30 g
+    # (20 + 10); up to 83 kg (33.2 g a day, at most 33.2 under the 2 g/kg course) 30 g is
+    # still within 10%; at 83.5 kg (33.4 g) no 5 g step fits. Rates at 75 kg: 0.5 x 75 x
+    # 0.6 = 22.5 and 4 x 75 x 0.6 = 180 mL/h; 300 mL at 180 mL/h = 1 h 40 min.
+    assert row.text == (
+        "75 to 83 kg: 30 g a day × 5 = 150 g, each day 20 + 10 g vials, 300 mL, "
+        "start 22.5 mL/h, max 180 mL/h, at least 1 h 40 min"
+    )
+    assert row.presentations == ((20, 5), (10, 5))  # the whole course issued: five days' own vials

@@ -30,7 +30,9 @@ class WeightBandRow:
     course: prescribed course total at low_kg (after maxima), in the table's unit.
     dispensed_dose: dispensed per administration (None when no presentation combination fits).
     dispensed_course: dispensed for the whole course (None likewise).
-    presentations: (size, count) pairs of the dispensed course; presentations_text in words.
+    presentations: (size, count) pairs issued for the whole course: each day's own vials
+        times the administrations (never shared between days); presentations_text is one
+        dose's vials in words.
     volume_ml: volume of one administration (dispensed, else exact), in mL.
     start_ml_per_h, max_ml_per_h: first and highest pump rate at low_kg (None without a schedule).
     shortest_minutes, shortest_text: shortest infusion time at low_kg ("4 h 10 min").
@@ -84,16 +86,17 @@ def _row(program: Program, low: float, high: float, result: dict[str, Any], unit
     dd = program.dose
     assert dd is not None
     s, show = dd.suffix, program.display
-    pres = tuple((v["size_" + s], v["count"]) for v in result.get(dd.presentation + "s") or [])
+    dose = result["dose_per_administration_" + s]
+    times = result["days"] * result["administrations_per_day"]  # every dose from its own vials
+    pres = tuple((v["size_" + s], v["count"] * times) for v in result.get(dd.presentation + "s") or [])
     cap = [w["message"] for w in result["warnings"] if w["field"] == dd.regimen_input]
     others = tuple(w["message"] for w in result["warnings"] if w["field"] not in (dd.regimen_input, "height_cm"))
     given = result.get("dispensed_dose_" + s)
-    dose = result["dose_per_administration_" + s]
     parts = [f"{fmt(low, show, 'kg')} to {fmt(high, show, 'kg')} kg: "]
     if given is not None and result["days"] > 1:
         course = result["dispensed_course_total_" + s]
         parts[0] += f"{fmt(given, show, unit)} {unit} a day × {result['days']} = {fmt(course, show, unit)} {unit}"
-        parts[0] += f" = {result['presentations_text']}"
+        parts[0] += f", each day {result['presentations_text']}"
     elif given is not None:
         parts[0] += f"{fmt(given, show, unit)} {unit} = {result['presentations_text']}"
     else:
@@ -263,10 +266,11 @@ def row_cells(program: Program, table: WeightBandTable, row: WeightBandRow) -> d
         give = f"{fmt(row.dispensed_dose, show, unit)} {unit}"
         if table.days > 1 and row.dispensed_course is not None:
             give += f" a day ({fmt(row.dispensed_course, show, unit)} {unit} in all)"
+    each_day = "each day: " if table.days > 1 and row.presentations_text else ""
     return {
         "weight": low if low == high else f"{low} to {high}",
         "give": give,
-        "presentations": row.presentations_text or "",
+        "presentations": each_day + (row.presentations_text or ""),
         "volume": fmt(row.volume_ml, show, "mL") if row.volume_ml is not None else "",
         "start": fmt(row.start_ml_per_h, show, "mL/h") if row.start_ml_per_h is not None else "",
         "max": fmt(row.max_ml_per_h, show, "mL/h") if row.max_ml_per_h is not None else "",
