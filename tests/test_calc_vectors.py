@@ -146,7 +146,9 @@ def test_multi_day_courses_never_pool_vials() -> None:
                 day = result["dispensed_dose_g"]
                 made = sum(v["size_g"] * v["count"] for v in result["vials"])
                 assert math.isclose(made, day), (reg.id, product.id, weight)
-                assert abs(day - result["dose_per_administration_g"]) <= 0.1 * result["dose_per_administration_g"] + 1e-9
+                assert (
+                    abs(day - result["dose_per_administration_g"]) <= 0.1 * result["dose_per_administration_g"] + 1e-9
+                )
                 assert math.isclose(result["dispensed_course_total_g"], day * reg.administrations)
                 cap = next(c for c in reg.caps if c.scope == "course")
                 assert result["dispensed_course_total_g"] <= cap.amount * result["dosing_weight_kg"] * (1 + 1e-9)

@@ -39,6 +39,9 @@ class WeightBandRow:
     capped, cap_reason: whether a maximum bound the dose, and the engine's sentence saying so.
     warnings: the engine's other warnings for the band (printed as footnotes).
     text: the whole row in one line, as the page and the guide print it.
+    dose_high, course_high: for a band of exact doses (no presentation combination fits any
+        of its weights), the exact dose and course at its heaviest weight; the band's doses
+        run from dose to dose_high, each exact for its weight. None otherwise.
     """
 
     low_kg: float
@@ -58,6 +61,8 @@ class WeightBandRow:
     cap_reason: str | None
     warnings: tuple[str, ...]
     text: str
+    dose_high: float | None = None
+    course_high: float | None = None
 
 
 @dataclass(frozen=True)
@@ -82,7 +87,11 @@ def _grid(low: float, high: float, step: float) -> list[float]:
     return [round(low + i * step, 6) for i in range(count + 1)]
 
 
-def _row(program: Program, low: float, high: float, result: dict[str, Any], unit: str) -> WeightBandRow:
+def _row(
+    program: Program, low: float, high: float, result: dict[str, Any], unit: str, heaviest: dict[str, Any] | None = None
+) -> WeightBandRow:
+    """One band from the engine's result at its lightest weight; ``heaviest`` (the result at
+    its heaviest weight) for a band of exact doses, whose doses are then given as a range."""
     dd = program.dose
     assert dd is not None
     s, show = dd.suffix, program.display
@@ -92,6 +101,9 @@ def _row(program: Program, low: float, high: float, result: dict[str, Any], unit
     cap = [w["message"] for w in result["warnings"] if w["field"] == dd.regimen_input]
     others = tuple(w["message"] for w in result["warnings"] if w["field"] not in (dd.regimen_input, "height_cm"))
     given = result.get("dispensed_dose_" + s)
+    ranged = given is None and heaviest is not None and high > low
+    dose_high = heaviest["dose_per_administration_" + s] if ranged and heaviest else None
+    course_high = heaviest["course_total_" + s] if ranged and heaviest else None
     parts = [f"{fmt(low, show, 'kg')} to {fmt(high, show, 'kg')} kg: "]
     if given is not None and result["days"] > 1:
         course = result["dispensed_course_total_" + s]
@@ -99,9 +111,13 @@ def _row(program: Program, low: float, high: float, result: dict[str, Any], unit
         parts[0] += f", each day {result['presentations_text']}"
     elif given is not None:
         parts[0] += f"{fmt(given, show, unit)} {unit} = {result['presentations_text']}"
+    elif dose_high is not None:
+        daily = f" a day × {result['days']}" if result["days"] > 1 else ""
+        parts[0] += f"{fmt(dose, show, unit)} to {fmt(dose_high, show, unit)} {unit}{daily}"
+        parts[0] += " (exact for the weight: no vials fit; ask pharmacy)"
     else:
         parts[0] += f"{fmt(dose, show, unit)} {unit} (exact)"
-    if result.get("volume_per_dose_ml") is not None:
+    if result.get("volume_per_dose_ml") is not None and not ranged:
         parts.append(f"{fmt(result['volume_per_dose_ml'], show, 'mL')} mL")
     if result.get("start_ml_per_h") is not None:
         parts.append(f"start {fmt(result['start_ml_per_h'], show, 'mL/h')} mL/h")
@@ -116,7 +132,7 @@ def _row(program: Program, low: float, high: float, result: dict[str, Any], unit
         result.get("dispensed_course_total_" + s),
         pres,
         result.get("presentations_text"),
-        result.get("volume_per_dose_ml"),
+        None if ranged else result.get("volume_per_dose_ml"),
         result.get("start_ml_per_h"),
         result.get("max_ml_per_h"),
         result.get("shortest_infusion_minutes"),
@@ -125,6 +141,8 @@ def _row(program: Program, low: float, high: float, result: dict[str, Any], unit
         cap[0] if cap else None,
         others,
         ", ".join(parts),
+        dose_high,
+        course_high,
     )
 
 
@@ -144,8 +162,13 @@ def _table(
 
     def close() -> None:
         if band:
-            rows.append(_row(program, band[0][0], band[-1][0], band[0][1], dd.unit))
+            rows.append(_row(program, band[0][0], band[-1][0], band[0][1], dd.unit, band[-1][1]))
             band.clear()
+
+    # With rounding, weights no combination fits form bands of their own (exact doses, given
+    # as a range): with each day from its own vials they are common, and a gap in a printed
+    # table would leave the reader to pick a neighbouring row (second clinical review, D5).
+    exact_bands = product is not None and dd.round_per is not None
 
     nominal = set(_grid(low, high, step))
     for weight in _grid(low, high, step / GRID_PER_STEP):
@@ -154,12 +177,13 @@ def _table(
             close()
             continue
         key = result.get("dispensed_course_total_" + s)
-        if key is None:  # no presentation fits: one row per listed weight, exact dose
+        if key is None and not exact_bands:  # dose only: one row per listed weight, exact dose
             close()
             if weight in nominal:
                 rows.append(_row(program, weight, weight, result, dd.unit))
             continue
-        if band and band[0][1].get("dispensed_course_total_" + s) != key:
+        # An exact band stops at each listed weight, so its range stays narrow.
+        if band and (band[0][1].get("dispensed_course_total_" + s) != key or (key is None and weight in nominal)):
             close()
         band.append((weight, result))
     close()
