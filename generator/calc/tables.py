@@ -96,7 +96,7 @@ def _row(
     assert dd is not None
     s, show = dd.suffix, program.display
     dose = result["dose_per_administration_" + s]
-    times = result["days"] * result["administrations_per_day"]  # every dose from its own vials
+    times = round(result["days"] * result["administrations_per_day"])  # every dose from its own vials
     pres = tuple((v["size_" + s], v["count"] * times) for v in result.get(dd.presentation + "s") or [])
     cap = [w["message"] for w in result["warnings"] if w["field"] == dd.regimen_input]
     others = tuple(w["message"] for w in result["warnings"] if w["field"] not in (dd.regimen_input, "height_cm"))
