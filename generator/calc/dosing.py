@@ -145,7 +145,7 @@ def _round(run: Run, dd: DoseDef, reg: RegimenDef, product: ProductDef, d: float
     ]
     run.out["presentations_text"] = _vials_text(run, dd, product, counts)
     values = {
-        "each": run.text["per_day" if reg.per_day == 1 else "per_dose"],
+        "each": run.text["per_day" if n > 1 and reg.per_day == 1 else "per_dose"],
         "dose": run.num(d, dd.unit),
         "amount": run.num(amount, dd.unit),
         "unit": dd.unit,

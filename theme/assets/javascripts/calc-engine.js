@@ -302,7 +302,7 @@
     o[dd.presentation + "s"] = [];
     product.sizes.forEach(function (size, i) { if (counts[i] > 0) { var v = {}; v["size_" + s] = size; v.count = counts[i]; o[dd.presentation + "s"].push(v); } });
     o.presentations_text = vialsText(run, dd, product, counts);
-    var values = { each: run.text[reg.per_day === 1 ? "per_day" : "per_dose"], dose: run.num(d, dd.unit), amount: run.num(amount, dd.unit), unit: dd.unit,
+    var values = { each: run.text[n > 1 && reg.per_day === 1 ? "per_day" : "per_dose"], dose: run.num(d, dd.unit), amount: run.num(amount, dd.unit), unit: dd.unit,
       vials: o.presentations_text, deviation: run.num(o.deviation_percent, "%"), percent: run.num(pct, "%"),
       times: n, course: run.num(course, dd.unit), "new": run.text[dd.presentation + "s"] };
     run.working.push(run.say("w_round", values));
