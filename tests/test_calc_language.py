@@ -191,3 +191,12 @@ def test_squares_are_raised_in_shown_units_alike_in_both_engines() -> None:
     script = f"const e = require({json.dumps(str(engine))}); console.log(JSON.stringify({json.dumps(typed)}.map(e.shownUnit)))"
     out = subprocess.run(["node", "-e", script], capture_output=True, text=True, check=True).stdout
     assert json.loads(out) == expected
+
+
+def test_pooling_single_use_vials_over_a_course_is_refused(tmp_path: Path) -> None:
+    """Second clinical review, D5: rounding a course as one total shared its vials across
+    days; only per-dose rounding exists, and the old setting stops the build, located."""
+    errors = errors_after(tmp_path, "calculators/ivig-dose.yaml", "    per: dose\n", "    per: course\n")
+    assert errors == [
+        "calculators/ivig-dose.yaml:224:10: dose.rounding.per: unknown value (expected one of 'dose'; got 'course')"
+    ]
