@@ -412,7 +412,10 @@ def _infusion_tables(program: Any, regimen: str, weights: list[float], product: 
             at_risk = fmt(schedule.max_rate_at_risk, show, None)
             maximum += f"; {at_risk} mg/kg/min with risk of renal failure or thrombosis"
         else:
-            maximum += "; no lower maximum for renal or thrombotic risk is recorded: follow the product label"
+            maximum += (
+                "; no lower maximum for renal or thrombotic risk is recorded: with that risk, the lowest"
+                " practicable rate"
+            )
         tables.append(
             {
                 "kind": "infusion",
