@@ -147,7 +147,7 @@ def _row(
 
 
 def _table(
-    program: Program, reg: RegimenDef, product: str | None, weights: tuple[float, float, float]
+    program: Program, reg: RegimenDef, product: str | None, weights: tuple[float, float, float], banded: bool
 ) -> WeightBandTable:
     dd = program.dose
     assert dd is not None
@@ -168,7 +168,7 @@ def _table(
     # With rounding, weights no combination fits form bands of their own (exact doses, given
     # as a range): with each day from its own vials they are common, and a gap in a printed
     # table would leave the reader to pick a neighbouring row (second clinical review, D5).
-    exact_bands = product is not None and dd.round_per is not None
+    exact_bands = banded and product is not None and dd.round_per is not None
 
     nominal = set(_grid(low, high, step))
     for weight in _grid(low, high, step / GRID_PER_STEP):
@@ -208,21 +208,31 @@ def weight_band_tables(
     weights: dict[str, tuple[float, float, float]],
     product: str | None = None,
     range_for: dict[str, str] | None = None,
+    exact_rows_for: frozenset[str] = frozenset(),
 ) -> list[WeightBandTable]:
     """One table per regimen of a dose calculator with ``product`` (default: the first
     offered). ``weights`` maps range names to (from_kg, to_kg, step_kg); ``range_for`` names
-    the range of a regimen (the caller's presentation choice), "adult" otherwise."""
+    the range of a regimen (the caller's presentation choice), "adult" otherwise. Weights no
+    presentation fits form exact bands with their dose range, except in the ranges named
+    in ``exact_rows_for``, which list one exact row per listed weight instead (a caller
+    whose table says "round the weight down to the row above")."""
     dd = program.dose
     if dd is None:
         return []
     if product is None and dd.products:
         product = dd.products[0].id
     # The page's fallback and the pocket guide ask for the same tables in one build.
-    key = (program.digest(), tuple(sorted(weights.items())), product, tuple(sorted((range_for or {}).items())))
+    key = (
+        program.digest(),
+        tuple(sorted(weights.items())),
+        product,
+        tuple(sorted((range_for or {}).items())),
+        tuple(sorted(exact_rows_for)),
+    )
     if key not in _CACHE:
         if len(_CACHE) > 64:
             _CACHE.clear()
-        _CACHE[key] = _tables(program, weights, product, range_for)
+        _CACHE[key] = _tables(program, weights, product, range_for, exact_rows_for)
     return list(_CACHE[key])
 
 
@@ -234,14 +244,16 @@ def _tables(
     weights: dict[str, tuple[float, float, float]],
     product: str | None,
     range_for: dict[str, str] | None,
+    exact_rows_for: frozenset[str],
 ) -> list[WeightBandTable]:
     dd = program.dose
     assert dd is not None
     tables = []
     for reg in dd.regimens:
-        rng = weights.get((range_for or {}).get(reg.id, "adult"))
+        name = (range_for or {}).get(reg.id, "adult")
+        rng = weights.get(name)
         if rng is not None:
-            tables.append(_table(program, reg, product, rng))
+            tables.append(_table(program, reg, product, rng, name not in exact_rows_for))
     return tables
 
 
