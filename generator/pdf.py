@@ -374,6 +374,18 @@ def _weight_band_table(program: Any, table: Any, neonatal: bool, step_kg: float)
     }
 
 
+def _infusion_note(risk: bool, schedule: Any, maximum: str) -> str:
+    """With renal or thrombotic risk and no at-risk maximum recorded the engine gives the
+    start rate only (second clinical review, W6): the note must not invite an increase."""
+    if risk and schedule.max_rate_at_risk is None:
+        return (
+            "By dosing weight: the start rate only. No lower maximum for renal or thrombotic risk is "
+            "recorded: keep to the lowest practicable rate, as the label asks, and agree any increase "
+            "with pharmacy or haematology."
+        )
+    return f"By dosing weight; start at the first step and increase as tolerated. {maximum}."
+
+
 def _infusion_tables(program: Any, regimen: str, weights: list[float], product: Any) -> list[dict[str, Any]]:
     """Infusion-rate steps in mL/h by dosing weight (rows from generator.calc.tables); a
     second table when the lower maximum for renal or thrombotic risk changes the steps."""
@@ -400,14 +412,17 @@ def _infusion_tables(program: Any, regimen: str, weights: list[float], product: 
             at_risk = fmt(schedule.max_rate_at_risk, show, None)
             maximum += f"; {at_risk} mg/kg/min with risk of renal failure or thrombosis"
         else:
-            maximum += "; no lower maximum for renal or thrombotic risk is recorded: follow the product label"
+            maximum += (
+                "; no lower maximum for renal or thrombotic risk is recorded: with that risk, the lowest"
+                " practicable rate"
+            )
         tables.append(
             {
                 "kind": "infusion",
                 "calculator": program.id,
                 "title": f"Infusion rates, {product.name} (mL/h)"
                 + (": risk of renal failure or thrombosis" if risk else ""),
-                "note": f"By dosing weight; start at the first step and increase as tolerated. {maximum}.",
+                "note": _infusion_note(risk, schedule, maximum),
                 "steps": header,
                 "rows": [
                     {"weight_kg": fmt(r.weight_kg, show, "kg"), "rates": [fmt(st[3], show, "mL/h") for st in r.steps]}

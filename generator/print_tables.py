@@ -28,11 +28,18 @@ def band_cells(program: Any, table: Any, row: Any, *, milligrams: bool) -> dict[
     dose = row.dose if exact else row.dispensed_dose
     course = row.course if exact or row.dispensed_course is None else row.dispensed_course
     low, high = fmt(row.low_kg, show, "kg"), fmt(row.high_kg, show, "kg")
+    # A band of exact doses (no vial combination fits) prints its range, each exact for the
+    # weight: never one weight's dose for the whole band (generator.calc.tables).
+    shown_dose = fmt(dose * scale, show, shown_unit)
+    shown_course = fmt(course * scale, show, shown_unit)
+    if exact and row.dose_high is not None:
+        shown_dose += "–" + fmt(row.dose_high * scale, show, shown_unit)
+        shown_course += "–" + fmt((row.course_high or 0) * scale, show, shown_unit)
     return {
         # "67.5–72": the band's lightest to heaviest weight (an en dash keeps the column narrow).
         "weight": low if low == high else f"{low}–{high}",
-        "dose": fmt(dose * scale, show, shown_unit),
-        "course": fmt(course * scale, show, shown_unit),
+        "dose": shown_dose,
+        "course": shown_course,
         "exact": exact,
         "vials": "+".join(f"{count}×{fmt(size, show, unit)}" for size, count in row.presentations),
         "volume": fmt(row.volume_ml, show, "mL") if row.volume_ml is not None else "",

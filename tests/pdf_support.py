@@ -72,13 +72,17 @@ def weight_band_tables(html: str) -> dict[str, list[dict[str, Any]]]:
             ):
                 texts = [re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", cells, re.S)]
                 low, _, high = weight.partition("–")
-                dose = texts[0].split(" ")[0]
+                # A band of exact doses prints a range, "16.8–17.8" (generator.calc.tables).
+                dose, _, dose_high = texts[0].split(" ")[0].partition("–")
+                course, _, course_high = (texts[1] if len(texts) > 1 else "").partition("–")
                 rows.append(
                     {
                         "low": float(low),
                         "high": float(high or low),
                         "dose": float(dose),
-                        "course": float(texts[1]) if len(texts) > 1 and texts[1].replace(".", "").isdigit() else None,
+                        "dose_high": float(dose_high) if dose_high else None,
+                        "course": float(course) if course.replace(".", "").isdigit() else None,
+                        "course_high": float(course_high) if course_high else None,
                         "capped": bool(attrs),
                         "exact": texts[0].endswith("exact"),
                         "cells": texts,

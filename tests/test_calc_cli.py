@@ -41,13 +41,14 @@ def calc(*args: str) -> tuple[int, str]:
 
 
 def test_ok_exits_0_with_legacy_and_new_fields() -> None:
-    code, out = calc("ivig-dose", "--input", '{"weight_kg": 45, "regimen": "itp-400mg-5d", "product": "privigen"}')
+    code, out = calc("ivig-dose", "--input", '{"weight_kg": 45, "regimen": "itp-400mg-5d", "product": "gamunex-c"}')
     assert code == 0
     result = json.loads(out)
     assert set(LEGACY + NEW) <= set(result)
-    # 0.4 g/kg x 45 kg = 18 g a day; the 90 g course is made exactly from 40 + 40 + 10.
+    # 0.4 g/kg x 45 kg = 18 g a day, made exactly each day from its own vials (10 + 5 + 1 +
+    # 1 + 1; vials are single-use, never shared between days): 90 g over the course.
     assert (result["dose_per_day_g"], result["dispensed_course_total_g"], result["deviation_percent"]) == (18, 90, 0)
-    assert result["vials"] == [{"size_g": 40, "count": 2}, {"size_g": 10, "count": 1}]
+    assert result["vials"] == [{"size_g": 10, "count": 1}, {"size_g": 5, "count": 1}, {"size_g": 1, "count": 3}]
 
 
 def test_grade_has_evidence_and_citations() -> None:

@@ -44,4 +44,32 @@ def test_five_day_band_says_the_course() -> None:
     program = load_handbook(ROOT / "content").programs["ivig-dose"]
     table = next(t for t in weight_band_tables(program, {"adult": (40, 150, 5)}) if t.regimen == "itp-400mg-5d")
     row = next(r for r in table.rows if r.low_kg <= 80 <= r.high_kg)
-    assert row.text.startswith("80 to 82 kg: 32 g a day × 5 = 160 g = 4 × 40 g vials, 320 mL, start 24 mL/h")
+    # Each day from its own vials (second clinical review, D5): 0.4 g/kg at 75 kg = 30 g
+    # (20 + 10); up to 83 kg (33.2 g a day, at most 33.2 under the 2 g/kg course) 30 g is
+    # still within 10%; at 83.5 kg (33.4 g) no 5 g step fits. Rates at 75 kg: 0.5 x 75 x
+    # 0.6 = 22.5 and 4 x 75 x 0.6 = 180 mL/h; 300 mL at 180 mL/h = 1 h 40 min.
+    assert row.text == (
+        "75 to 83 kg: 30 g a day × 5 = 150 g, each day 20 + 10 g vials, 300 mL, "
+        "start 22.5 mL/h, max 180 mL/h, at least 1 h 40 min"
+    )
+    assert row.presentations == ((20, 5), (10, 5))  # the whole course issued: five days' own vials
+
+
+def test_five_day_table_has_no_gaps_and_exact_bands_give_their_range() -> None:
+    """With each day from its own vials some weights fit no vial combination; they form
+    bands of their own (never a gap a reader would fill from a neighbouring row), their
+    doses given as a range, each exact for the weight, with no volume (it varies)."""
+    program = load_handbook(ROOT / "content").programs["ivig-dose"]
+    table = next(t for t in weight_band_tables(program, {"adult": (40, 150, 5)}) if t.regimen == "itp-400mg-5d")
+    for before, after in zip(table.rows, table.rows[1:], strict=False):
+        assert after.low_kg == before.high_kg + 0.5
+    row = next(r for r in table.rows if r.low_kg <= 47 <= r.high_kg)
+    # 0.4 g/kg: 45 kg = 18 g, 49.5 kg = 19.8 g a day; 15 g and 20 g are more than 10% off
+    # or above the 2 g/kg course share, so no Privigen combination fits; the band stops at
+    # the next listed weight (50 kg). Rates at 45 kg: 0.5 x 45 x 0.6 = 13.5, 4 x 45 x 0.6 = 108.
+    assert (row.low_kg, row.high_kg, row.dispensed_dose, row.dose, row.dose_high) == (45, 49.5, None, 18, 19.8)
+    assert row.volume_ml is None and row.course_high == 99
+    assert row.text == (
+        "45 to 49.5 kg: 18 to 19.8 g a day × 5 (exact for the weight: no vials fit; ask pharmacy), "
+        "start 13.5 mL/h, max 108 mL/h, at least 1 h 40 min"
+    )

@@ -125,3 +125,33 @@ def test_the_programs_hash_is_stable() -> None:
     p = program("content", "ivig-dose")
     assert p.digest() == program("content", "ivig-dose").digest()
     assert len(p.digest()) == 64
+
+
+def test_multi_day_courses_never_pool_vials() -> None:
+    """Second clinical review, D5: a single-use vial opened for one day's dose is never kept
+    for the next. Over a sweep of weights, every multi-day regimen and every product with
+    vial sizes, each day is made from its own whole vials within 10% of the day's dose, the
+    course is the days' sum, and it never passes the course maximum (2 g/kg for IVIG)."""
+    p = program("content", "ivig-dose")
+    assert p.dose is not None and p.dose.round_per == "dose"
+    checked = 0
+    for reg in (r for r in p.dose.regimens if r.administrations > 1):
+        inputs_base = dict(reg.table_inputs) | {"regimen": reg.id}
+        for product in (x for x in p.dose.products if x.sizes):
+            for tenth_kg in range(20, 1500, 11):
+                weight = tenth_kg / 10
+                result = compute(p, inputs_base | {"weight_kg": weight, "product": product.id})
+                if not result["ok"] or result["dispensed_dose_g"] is None:
+                    continue
+                day = result["dispensed_dose_g"]
+                made = sum(v["size_g"] * v["count"] for v in result["vials"])
+                assert math.isclose(made, day), (reg.id, product.id, weight)
+                assert (
+                    abs(day - result["dose_per_administration_g"]) <= 0.1 * result["dose_per_administration_g"] + 1e-9
+                )
+                assert math.isclose(result["dispensed_course_total_g"], day * reg.administrations)
+                cap = next(c for c in reg.caps if c.scope == "course")
+                assert result["dispensed_course_total_g"] <= cap.amount * result["dosing_weight_kg"] * (1 + 1e-9)
+                assert "each day from new vials" in result["headline"]
+                checked += 1
+    assert checked > 500

@@ -49,7 +49,7 @@ REGISTRAR_CARD = {
 REGISTRAR = {
     "dosing_weight_kg": "75.26 kg",
     "dose_per_day": "75.26 g",
-    "dispensed": "75 g = 40 + 20 + 10 + 5 g vials (\u22120.3% from the prescribed course)",
+    "dispensed": "75 g = 40 + 20 + 10 + 5 g vials (\u22120.3% from the prescribed dose)",
 }
 REGISTRAR_STEPS = [
     "Start at 22.6 mL/h (0.5 mg/kg/min).",
@@ -303,19 +303,18 @@ def test_grade_and_pathway(page: Any, specs: dict[str, dict[str, Any]]) -> None:
         "Platelet count is below 1 ×10⁹/L: check the value."
     ]
     assert plain(calc.locator("[data-calc=grade]").text_content()) == GRADE_4_ACTIVE["grade"]
-    # 150,000 per microlitre is 150 x10^9/L: not decreased; before an urgent procedure the
-    # sources say nothing, and the reader is told so.
+    # 150,000 per microlitre is 150 x10^9/L: not decreased; before an urgent procedure no ITP
+    # treatment is needed (second clinical look, W3: no longer "not covered").
     calc.get_by_label(label(spec, "platelet_count"), exact=True).fill("150000")
     choose_conditions(calc, "none/adult/urgent")
     assert plain(calc.locator("[data-calc=grade]").text_content()) == (
         "Not decreased (at or above the LLN) (CTCAE v5.0, grade 3 split at 30)"
     )
     assert calc.locator(".calc-msg").count() == 0
-    assert calc.locator("[data-pathway]").count() == 0
     assert calc.locator(".calc-decision--alert").count() == 0
-    assert (
-        calc.locator(".calc-decision--caution [data-calc=recommendation]").text_content()
-        == (spec["decision"]["not_covered_text"])
+    assert calc.locator("[data-calc=recommendation]").get_attribute("data-pathway") == "normal-count-procedure"
+    assert (calc.locator("[data-calc=recommendation]").text_content() or "").startswith(
+        "The count is not low: no treatment for ITP is needed before the procedure."
     )
     calc.get_by_label(label(spec, "platelet_count"), exact=True).fill("0")  # none counted: graded 4
     assert plain(calc.locator("[data-calc=grade]").text_content()) == GRADE_4_ACTIVE["grade"]

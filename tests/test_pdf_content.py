@@ -89,7 +89,10 @@ def test_every_weight_band_row_equals_the_engine(guide: dict[str, Any]) -> None:
             for shown, row in zip(rows, table.rows, strict=True):
                 given = row.dose if row.dispensed_dose is None else row.dispensed_dose
                 assert (shown["low"], shown["high"]) == (row.low_kg, row.high_kg)
-                assert shown["cells"][0].split(" ")[0] == fmt_plain(given * scale), (table.regimen, shown)
+                printed_dose = fmt_plain(given * scale)
+                if row.dispensed_dose is None and row.dose_high is not None:  # an exact band: its range
+                    printed_dose += "–" + fmt_plain(row.dose_high * scale)
+                assert shown["cells"][0].split(" ")[0] == printed_dose, (table.regimen, shown)
                 assert shown["capped"] == row.capped
                 checked += 1
     assert checked > 50

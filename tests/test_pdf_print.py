@@ -242,8 +242,9 @@ def test_quick_reference_follows_the_cover_with_page_references(guide: dict[str,
     contents = next(page for title, page, level in guide["outline"] if title == "Contents")
     find = [re.match(r"^((?:Emergency|Dose table): .*?)\.{3,}\s*(\d+)$", line) for line in pages[contents]]
     found = {m.group(1): int(m.group(2)) for m in find if m}
-    # Single high dose, five-day and neonatal schedules (the septic regimen left the ITP calculator).
-    assert len([e for e in found if e.startswith("Dose table:")]) == 3
+    # Single high dose, the labelled two-day schedule (offered since the second clinical
+    # look, W4), five-day and neonatal schedules (the septic regimen left the ITP calculator).
+    assert len([e for e in found if e.startswith("Dose table:")]) == 4
     for entry, number in found.items():
         kind, _, name = entry.partition(": ")
         expected = "Emergency" if kind == "Emergency" else name.split(",")[0]

@@ -47,8 +47,12 @@ def reference_display(ref: Any) -> RefDef:
     if ref.pages:
         detail += f":{ref.pages}"
     parts.append(detail)
-    url = f"https://doi.org/{ref.doi}" if ref.doi else (str(ref.url) if ref.url else None)
-    if url is None and ref.pmid:
+    # A DOI or address not checked against the original is never a live link: it may
+    # lead elsewhere (second clinical review, provan-2019).
+    doi = ref.doi if ref.doi and "doi" not in ref.unverified else None
+    address = str(ref.url) if ref.url and "url" not in ref.unverified else None
+    url = f"https://doi.org/{doi}" if doi else address
+    if url is None and ref.pmid and "pmid" not in ref.unverified:
         url = f"https://pubmed.ncbi.nlm.nih.gov/{ref.pmid}/"
     return RefDef(ref.id, label, ". ".join(p.rstrip(".") for p in parts if p) + ".", url)
 
@@ -220,6 +224,7 @@ def compile_dose(compiler: Compiler) -> tuple[DoseDef | None, dict[str, Type]]:
         indication,
         tuple(regimens),
         tuple(products),
+        spec.infusion.pump_max_ml_per_h if spec.infusion else None,
     )
     return dd, _dose_fields(spec, dose_unit, suffix)
 
@@ -285,6 +290,7 @@ def _cells(table: Any, axes: list[AxisDef]) -> list[CellDef]:
         else:
             match = (("band", (cell.band,)), (axes[0].id, (cell.condition,)))
             actions, link = (), None
+        grade = cell.grade or table.grade
         out.append(
             CellDef(
                 match,
@@ -295,6 +301,8 @@ def _cells(table: Any, axes: list[AxisDef]) -> list[CellDef]:
                 link,
                 (cell.evidence or table.evidence).value if (cell.evidence or table.evidence) else None,
                 tuple(cell.cite or table.cite),
+                grade.describe() if grade else None,
+                grade.strength.value if grade else None,
             )
         )
     return out
@@ -364,6 +372,8 @@ def compile_decision(compiler: Compiler) -> tuple[DecisionDef | None, list[Input
         "recommendation": text,
         "actions": text,
         "evidence": text,
+        "guideline_grade": text,
+        "strength": text,
         "not_covered": Type("bool"),
         "link": text,
         "cite": text,

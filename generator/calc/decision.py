@@ -30,6 +30,8 @@ def decide(run: Run, dec: DecisionDef) -> None:
             "recommendation": recommendation,
             "actions": list(cell.actions),
             "evidence": cell.evidence,
+            "guideline_grade": cell.guideline_grade,
+            "strength": cell.strength,
             "not_covered": cell.not_covered,
             "link": cell.link,
             "cite": list(cell.cite),
@@ -42,5 +44,7 @@ def decide(run: Run, dec: DecisionDef) -> None:
     run.working.append(run.say("w_band", values))
     run.show("grade", run.text["grade"], band.label + (f" ({dec.scale})" if dec.scale else ""))
     run.show("recommendation", run.text["recommendation"], recommendation or "")
+    if cell.guideline_grade:
+        run.show("guideline_grade", run.text["guideline_grade"], cell.guideline_grade)
     if cell.evidence:
         run.show("evidence", run.text["evidence"], cell.evidence)

@@ -74,17 +74,17 @@ def _cap_limit(cap: Any, base: dict[str, float | None]) -> float | None:
 
 def _apply_caps(
     run: Run, dd: DoseDef, reg: RegimenDef, base: dict[str, float | None], d: float
-) -> tuple[float, dict[str, float]]:
+) -> tuple[float, list[float]]:
     """The dose per administration after every maximum that binds, and each limit as an
-    upper bound on one administration (for rounding)."""
-    bounds: dict[str, float] = {}
+    upper bound on one administration (for rounding; every maximum counts, as in the JS twin)."""
+    bounds: list[float] = []
     per_scope = {"dose": 1.0, "day": reg.per_day, "course": float(reg.administrations)}
     for cap in reg.caps:
         limit = _cap_limit(cap, base)
         if limit is None:
             continue
         times = per_scope[cap.scope]
-        bounds[cap.scope] = limit / times
+        bounds.append(limit / times)
         if d * times > limit * (1 + CAP_TOLERANCE):
             d = limit / times
             patient = ""
@@ -116,52 +116,52 @@ def _vials_text(run: Run, dd: DoseDef, product: ProductDef, counts: list[int]) -
     return " + ".join(parts) + " " + dd.unit + " " + word
 
 
-def _round(run: Run, dd: DoseDef, reg: RegimenDef, product: ProductDef, d: float, bounds: dict[str, float]) -> None:
+def _round(run: Run, dd: DoseDef, reg: RegimenDef, product: ProductDef, d: float, bounds: list[float]) -> None:
+    """Each dose from its own whole presentations: a vial is single-use, so one opened for a
+    dose is never kept for the next (clinical review 2026-11, D5). The same combination is
+    given every day, within the deviation of the dose and never above the share of any
+    maximum (a course maximum binds each of the course's doses); the course is their sum."""
     s = dd.suffix
     n = reg.administrations
-    per_course = dd.round_per == "course"
-    target = d * n if per_course else d
-    times = n if per_course else 1
-    upper = target * (1 + (dd.within_percent or 0) / 100)
-    for bound in bounds.values():
-        upper = min(upper, bound * times)
-    lower = target * (1 - (dd.within_percent or 0) / 100)
-    found = combine(product.sizes, target, lower, upper) if product.sizes else None
+    pct = dd.within_percent or 0
+    upper = d * (1 + pct / 100)
+    for bound in bounds:
+        upper = min(upper, bound)
+    found = combine(product.sizes, d, d * (1 - pct / 100), upper) if product.sizes else None
     if found is None:
         key = "no_sizes" if not product.sizes else "no_combination"
-        values = {
-            "product": product.name,
-            "percent": run.num(dd.within_percent or 0, "%"),
-            "dose": run.num(target, dd.unit),
-            "unit": dd.unit,
-        }
+        values = {"product": product.name, "percent": run.num(pct, "%"), "dose": run.num(d, dd.unit), "unit": dd.unit}
         run.warn(dd.product_input or "", run.say(key, values))
         return
     amount, counts = found
-    per_dose = amount / n if per_course else amount
-    course = amount if per_course else amount * n
-    run.out["rounded_dose_per_day_" + s] = per_dose * reg.per_day
-    run.out["dispensed_dose_" + s] = per_dose
+    course = amount * n
+    run.out["rounded_dose_per_day_" + s] = amount * reg.per_day
+    run.out["dispensed_dose_" + s] = amount
     run.out["dispensed_course_total_" + s] = course
-    run.out["deviation_percent"] = (course - d * n) / (d * n) * 100
+    run.out["deviation_percent"] = (amount - d) / d * 100
     run.out["rounded_per"] = dd.round_per
     run.out[dd.presentation + "s"] = [
         {"size_" + s: size, "count": c} for size, c in zip(product.sizes, counts, strict=True) if c > 0
     ]
     run.out["presentations_text"] = _vials_text(run, dd, product, counts)
     values = {
-        "per": run.text["per_" + (dd.round_per or "dose")],
-        "dose": run.num(target, dd.unit),
+        "each": run.text["per_day" if n > 1 and reg.per_day == 1 else "per_dose"],
+        "dose": run.num(d, dd.unit),
         "amount": run.num(amount, dd.unit),
         "unit": dd.unit,
         "vials": run.out["presentations_text"],
         "deviation": run.num(run.out["deviation_percent"], "%"),
-        "percent": run.num(dd.within_percent or 0, "%"),
+        "percent": run.num(pct, "%"),
+        "times": n,
+        "course": run.num(course, dd.unit),
+        "new": run.text[dd.presentation + "s"],
     }
     run.working.append(run.say("w_round", values))
-    run.show(
-        "dispensed", run.text["s_dispensed"], run.say("s_dispensed_text", values | {"course": run.num(course, dd.unit)})
-    )
+    if n == 1:
+        run.show("dispensed", run.text["s_dispensed"], run.say("s_dispensed_once", values))
+        return
+    run.working.append(run.say("w_round_course", values))
+    run.show("dispensed", run.text["s_dispensed"], run.say("s_dispensed_each", values))
 
 
 def _infusion(run: Run, dd: DoseDef, product: ProductDef) -> None:
@@ -173,11 +173,14 @@ def _infusion(run: Run, dd: DoseDef, product: ProductDef) -> None:
         run.out["infusion_steps"] = []
         return
     max_rate = schedule.max_rate
-    if dd.risk_input is not None and run.env.get(dd.risk_input) is True:
-        if schedule.max_rate_at_risk is None:
-            run.warn(dd.risk_input, run.say("no_risk_max", {"product": product.name}))
-        else:
-            max_rate = schedule.max_rate_at_risk
+    at_risk = dd.risk_input is not None and run.env.get(dd.risk_input) is True
+    if at_risk and schedule.max_rate_at_risk is None:
+        # The labels ask for the minimum practicable rate in patients at risk; with no
+        # at-risk maximum recorded, the label maximum is not shown as a target (W6).
+        _hold_start(run, dd, product)
+        return
+    if at_risk and schedule.max_rate_at_risk is not None:
+        max_rate = schedule.max_rate_at_risk
     rates: list[tuple[float, int | None, bool]] = []
     for rate, minutes in schedule.steps:
         if rate >= max_rate:
@@ -202,6 +205,10 @@ def _infusion(run: Run, dd: DoseDef, product: ProductDef) -> None:
     run.out["infusion_steps"] = steps
     run.out["start_ml_per_h"] = steps[0]["ml_per_h"]
     run.out["max_ml_per_h"] = steps[-1]["ml_per_h"]
+    pump = dd.pump_max_ml_per_h
+    if pump is not None and steps[-1]["ml_per_h"] > pump:
+        values = {"ml_per_h": run.num(steps[-1]["ml_per_h"], "mL/h"), "pump": run.num(pump, "mL/h")}
+        run.warn(dd.product_input or "", run.say("pump_max", values))
     volume = run.out["volume_per_dose_ml"]
     minutes_total = 0.0
     for step in steps:
@@ -220,23 +227,53 @@ def _infusion(run: Run, dd: DoseDef, product: ProductDef) -> None:
     run.steps.append(run.say("step_time", {"time": run.out["shortest_infusion_text"]}))
 
 
+def _hold_start(run: Run, dd: DoseDef, product: ProductDef) -> None:
+    """At risk of renal failure or thrombosis with no at-risk maximum recorded: the start
+    rate only, no increase steps, no maximum and no shortest time (they would be targets)."""
+    assert product.schedule is not None and dd.risk_input is not None
+    rate = product.schedule.steps[0][0]
+    weight = run.env[dd.weight]
+    ml_per_h = rate * weight * dd.rate_factor / product.per_ml
+    values = {
+        "rate": run.num(rate, "mg/kg/min"),
+        "weight": run.num(weight, "kg"),
+        "per_ml": run.num(product.per_ml, None),
+        "unit": dd.unit,
+        "ml_per_h": run.num(ml_per_h, "mL/h"),
+        "product": product.name,
+    }
+    run.warn(dd.risk_input, run.say("no_risk_max", values))
+    run.working.append(run.say("w_rate", values))
+    run.steps.append(run.say("step_open", values))
+    run.steps.append(run.say("step_hold", values))
+    run.out["infusion_steps"] = [{"mg_per_kg_min": rate, "ml_per_h": ml_per_h, "minutes": None, "maximum": False}]
+    run.out["start_ml_per_h"] = ml_per_h
+
+
 def _licence(run: Run, dd: DoseDef, product: ProductDef) -> None:
-    age = run.env.get(dd.age_years) if dd.age_years else None
-    if not product.licensed or age is None:
-        return
+    """Warn when the product's recorded licences do not cover the patient: none recorded,
+    none for the calculator's indication (whatever the age), or none at this age. Silence
+    would read as "licensed" (second clinical review, W5 and W8)."""
+    field = dd.product_input or ""
     wanted = (dd.indication or "").casefold()
-    for lic in product.licensed:
-        if (
-            wanted in lic.indication.casefold()
-            and (lic.min_age_years is None or age >= lic.min_age_years)
-            and (lic.max_age_years is None or age < lic.max_age_years)
+    listed = "; ".join(lic.indication + ": " + lic.ages for lic in product.licensed)
+    values = {"product": product.name, "indication": dd.indication or "", "licensed": listed}
+    if not product.licensed:
+        run.warn(field, run.say("licence_unknown", values))
+        return
+    uses = [lic for lic in product.licensed if wanted in lic.indication.casefold()]
+    if not uses:
+        run.warn(field, run.say("not_licensed_for", values))
+        return
+    age = run.env.get(dd.age_years) if dd.age_years else None
+    if age is None:
+        return
+    for lic in uses:
+        if (lic.min_age_years is None or age >= lic.min_age_years) and (
+            lic.max_age_years is None or age < lic.max_age_years
         ):
             return
-    ages = "; ".join(lic.indication + ": " + lic.ages for lic in product.licensed)
-    run.warn(
-        dd.product_input or "",
-        run.say("unlicensed", {"product": product.name, "indication": dd.indication or "", "licensed": ages}),
-    )
+    run.warn(field, run.say("unlicensed", values))
 
 
 def dose(run: Run, dd: DoseDef) -> None:

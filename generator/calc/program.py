@@ -199,13 +199,14 @@ class DoseDef:
     product_input: str | None
     risk_input: str | None
     presentation: str
-    round_per: str | None  # course | dose | None (no rounding)
+    round_per: str | None  # dose (each dose from its own presentations) | None (no rounding)
     within_percent: float | None
     rounding_why: str | None
     rate_factor: float  # mL/h per (mg/kg/min x kg / (dose unit per mL))
     indication: str | None
     regimens: tuple[RegimenDef, ...]
     products: tuple[ProductDef, ...]
+    pump_max_ml_per_h: float | None = None  # highest rate the pumps accept; faster label rates are warned about
 
 
 @dataclass(frozen=True)
@@ -227,6 +228,8 @@ class CellDef:
     link: str | None
     evidence: str | None
     cite: tuple[str, ...]
+    guideline_grade: str | None = None  # the guideline's grade in words: "Strong recommendation (ASH 2019 1b)"
+    strength: str | None = None  # strong | conditional | consensus
 
 
 @dataclass(frozen=True)

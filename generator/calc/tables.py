@@ -30,13 +30,18 @@ class WeightBandRow:
     course: prescribed course total at low_kg (after maxima), in the table's unit.
     dispensed_dose: dispensed per administration (None when no presentation combination fits).
     dispensed_course: dispensed for the whole course (None likewise).
-    presentations: (size, count) pairs of the dispensed course; presentations_text in words.
+    presentations: (size, count) pairs issued for the whole course: each day's own vials
+        times the administrations (never shared between days); presentations_text is one
+        dose's vials in words.
     volume_ml: volume of one administration (dispensed, else exact), in mL.
     start_ml_per_h, max_ml_per_h: first and highest pump rate at low_kg (None without a schedule).
     shortest_minutes, shortest_text: shortest infusion time at low_kg ("4 h 10 min").
     capped, cap_reason: whether a maximum bound the dose, and the engine's sentence saying so.
     warnings: the engine's other warnings for the band (printed as footnotes).
     text: the whole row in one line, as the page and the guide print it.
+    dose_high, course_high: for a band of exact doses (no presentation combination fits any
+        of its weights), the exact dose and course at its heaviest weight; the band's doses
+        run from dose to dose_high, each exact for its weight. None otherwise.
     """
 
     low_kg: float
@@ -56,6 +61,8 @@ class WeightBandRow:
     cap_reason: str | None
     warnings: tuple[str, ...]
     text: str
+    dose_high: float | None = None
+    course_high: float | None = None
 
 
 @dataclass(frozen=True)
@@ -80,25 +87,37 @@ def _grid(low: float, high: float, step: float) -> list[float]:
     return [round(low + i * step, 6) for i in range(count + 1)]
 
 
-def _row(program: Program, low: float, high: float, result: dict[str, Any], unit: str) -> WeightBandRow:
+def _row(
+    program: Program, low: float, high: float, result: dict[str, Any], unit: str, heaviest: dict[str, Any] | None = None
+) -> WeightBandRow:
+    """One band from the engine's result at its lightest weight; ``heaviest`` (the result at
+    its heaviest weight) for a band of exact doses, whose doses are then given as a range."""
     dd = program.dose
     assert dd is not None
     s, show = dd.suffix, program.display
-    pres = tuple((v["size_" + s], v["count"]) for v in result.get(dd.presentation + "s") or [])
+    dose = result["dose_per_administration_" + s]
+    times = round(result["days"] * result["administrations_per_day"])  # every dose from its own vials
+    pres = tuple((v["size_" + s], v["count"] * times) for v in result.get(dd.presentation + "s") or [])
     cap = [w["message"] for w in result["warnings"] if w["field"] == dd.regimen_input]
     others = tuple(w["message"] for w in result["warnings"] if w["field"] not in (dd.regimen_input, "height_cm"))
     given = result.get("dispensed_dose_" + s)
-    dose = result["dose_per_administration_" + s]
+    ranged = given is None and heaviest is not None and high > low
+    dose_high = heaviest["dose_per_administration_" + s] if ranged and heaviest else None
+    course_high = heaviest["course_total_" + s] if ranged and heaviest else None
     parts = [f"{fmt(low, show, 'kg')} to {fmt(high, show, 'kg')} kg: "]
     if given is not None and result["days"] > 1:
         course = result["dispensed_course_total_" + s]
         parts[0] += f"{fmt(given, show, unit)} {unit} a day × {result['days']} = {fmt(course, show, unit)} {unit}"
-        parts[0] += f" = {result['presentations_text']}"
+        parts[0] += f", each day {result['presentations_text']}"
     elif given is not None:
         parts[0] += f"{fmt(given, show, unit)} {unit} = {result['presentations_text']}"
+    elif dose_high is not None:
+        daily = f" a day × {result['days']}" if result["days"] > 1 else ""
+        parts[0] += f"{fmt(dose, show, unit)} to {fmt(dose_high, show, unit)} {unit}{daily}"
+        parts[0] += " (exact for the weight: no vials fit; ask pharmacy)"
     else:
         parts[0] += f"{fmt(dose, show, unit)} {unit} (exact)"
-    if result.get("volume_per_dose_ml") is not None:
+    if result.get("volume_per_dose_ml") is not None and not ranged:
         parts.append(f"{fmt(result['volume_per_dose_ml'], show, 'mL')} mL")
     if result.get("start_ml_per_h") is not None:
         parts.append(f"start {fmt(result['start_ml_per_h'], show, 'mL/h')} mL/h")
@@ -113,7 +132,7 @@ def _row(program: Program, low: float, high: float, result: dict[str, Any], unit
         result.get("dispensed_course_total_" + s),
         pres,
         result.get("presentations_text"),
-        result.get("volume_per_dose_ml"),
+        None if ranged else result.get("volume_per_dose_ml"),
         result.get("start_ml_per_h"),
         result.get("max_ml_per_h"),
         result.get("shortest_infusion_minutes"),
@@ -122,11 +141,13 @@ def _row(program: Program, low: float, high: float, result: dict[str, Any], unit
         cap[0] if cap else None,
         others,
         ", ".join(parts),
+        dose_high,
+        course_high,
     )
 
 
 def _table(
-    program: Program, reg: RegimenDef, product: str | None, weights: tuple[float, float, float]
+    program: Program, reg: RegimenDef, product: str | None, weights: tuple[float, float, float], banded: bool
 ) -> WeightBandTable:
     dd = program.dose
     assert dd is not None
@@ -141,8 +162,13 @@ def _table(
 
     def close() -> None:
         if band:
-            rows.append(_row(program, band[0][0], band[-1][0], band[0][1], dd.unit))
+            rows.append(_row(program, band[0][0], band[-1][0], band[0][1], dd.unit, band[-1][1]))
             band.clear()
+
+    # With rounding, weights no combination fits form bands of their own (exact doses, given
+    # as a range): with each day from its own vials they are common, and a gap in a printed
+    # table would leave the reader to pick a neighbouring row (second clinical review, D5).
+    exact_bands = banded and product is not None and dd.round_per is not None
 
     nominal = set(_grid(low, high, step))
     for weight in _grid(low, high, step / GRID_PER_STEP):
@@ -151,12 +177,13 @@ def _table(
             close()
             continue
         key = result.get("dispensed_course_total_" + s)
-        if key is None:  # no presentation fits: one row per listed weight, exact dose
+        if key is None and not exact_bands:  # dose only: one row per listed weight, exact dose
             close()
             if weight in nominal:
                 rows.append(_row(program, weight, weight, result, dd.unit))
             continue
-        if band and band[0][1].get("dispensed_course_total_" + s) != key:
+        # An exact band stops at each listed weight, so its range stays narrow.
+        if band and (band[0][1].get("dispensed_course_total_" + s) != key or (key is None and weight in nominal)):
             close()
         band.append((weight, result))
     close()
@@ -181,21 +208,31 @@ def weight_band_tables(
     weights: dict[str, tuple[float, float, float]],
     product: str | None = None,
     range_for: dict[str, str] | None = None,
+    exact_rows_for: frozenset[str] = frozenset(),
 ) -> list[WeightBandTable]:
     """One table per regimen of a dose calculator with ``product`` (default: the first
     offered). ``weights`` maps range names to (from_kg, to_kg, step_kg); ``range_for`` names
-    the range of a regimen (the caller's presentation choice), "adult" otherwise."""
+    the range of a regimen (the caller's presentation choice), "adult" otherwise. Weights no
+    presentation fits form exact bands with their dose range, except in the ranges named
+    in ``exact_rows_for``, which list one exact row per listed weight instead (a caller
+    whose table says "round the weight down to the row above")."""
     dd = program.dose
     if dd is None:
         return []
     if product is None and dd.products:
         product = dd.products[0].id
     # The page's fallback and the pocket guide ask for the same tables in one build.
-    key = (program.digest(), tuple(sorted(weights.items())), product, tuple(sorted((range_for or {}).items())))
+    key = (
+        program.digest(),
+        tuple(sorted(weights.items())),
+        product,
+        tuple(sorted((range_for or {}).items())),
+        tuple(sorted(exact_rows_for)),
+    )
     if key not in _CACHE:
         if len(_CACHE) > 64:
             _CACHE.clear()
-        _CACHE[key] = _tables(program, weights, product, range_for)
+        _CACHE[key] = _tables(program, weights, product, range_for, exact_rows_for)
     return list(_CACHE[key])
 
 
@@ -207,14 +244,16 @@ def _tables(
     weights: dict[str, tuple[float, float, float]],
     product: str | None,
     range_for: dict[str, str] | None,
+    exact_rows_for: frozenset[str],
 ) -> list[WeightBandTable]:
     dd = program.dose
     assert dd is not None
     tables = []
     for reg in dd.regimens:
-        rng = weights.get((range_for or {}).get(reg.id, "adult"))
+        name = (range_for or {}).get(reg.id, "adult")
+        rng = weights.get(name)
         if rng is not None:
-            tables.append(_table(program, reg, product, rng))
+            tables.append(_table(program, reg, product, rng, name not in exact_rows_for))
     return tables
 
 
@@ -263,10 +302,11 @@ def row_cells(program: Program, table: WeightBandTable, row: WeightBandRow) -> d
         give = f"{fmt(row.dispensed_dose, show, unit)} {unit}"
         if table.days > 1 and row.dispensed_course is not None:
             give += f" a day ({fmt(row.dispensed_course, show, unit)} {unit} in all)"
+    each_day = "each day: " if table.days > 1 and row.presentations_text else ""
     return {
         "weight": low if low == high else f"{low} to {high}",
         "give": give,
-        "presentations": row.presentations_text or "",
+        "presentations": each_day + (row.presentations_text or ""),
         "volume": fmt(row.volume_ml, show, "mL") if row.volume_ml is not None else "",
         "start": fmt(row.start_ml_per_h, show, "mL/h") if row.start_ml_per_h is not None else "",
         "max": fmt(row.max_ml_per_h, show, "mL/h") if row.max_ml_per_h is not None else "",

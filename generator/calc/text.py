@@ -31,17 +31,29 @@ TEXT: dict[str, str] = {
     "no_schedule": (
         "No {indication} infusion schedule of {product} is recorded in the handbook: follow the product label."
     ),
+    # The labels ask for the minimum practicable rate in patients at risk (second review, W6).
     "no_risk_max": (
-        "No lower maximum rate of {product} for renal or thrombotic risk is recorded: follow the product label."
+        "Risk of renal failure or thrombosis: the handbook records no lower maximum rate of {product} for it, "
+        "so the label maximum is not shown. Give it at the lowest practicable rate, as the label asks, and "
+        "agree any increase with pharmacy or haematology."
     ),
     "unlicensed": "{product} is not licensed for {indication} at this age ({licensed}): check the label.",
+    "not_licensed_for": (
+        "{product} is not licensed for {indication} in the licences recorded here ({licensed}): "
+        "check the local licence before using it for {indication}."
+    ),
+    "licence_unknown": (
+        "The licensed indications and ages of {product} are not recorded in the handbook: check the label."
+    ),
     "w_convert": "{value} {alt_unit} = {converted} {unit}",
     "w_dose_kg": "{dose_text} × {base} kg = {dose} {unit}",
     "w_dose_m2": "{dose_text} × {base} m² = {dose} {unit}",
     "w_dose_fixed": "Fixed dose: {dose} {unit}",
     "w_cap": "Capped at the maximum per {scope} ({cap}{patient}): {dose} {unit}",
     "w_course": "{dose} {unit} × {times} = {total} {unit} in all",
-    "w_round": "Rounded per {per}: {dose} → {amount} {unit} = {vials} ({deviation}%, within {percent}%)",
+    "w_round": "Rounded each {each}: {dose} → {amount} {unit} = {vials} ({deviation}%, within {percent}%)",
+    # Presentations are single-use: every dose of a course is made from its own (review D5).
+    "w_round_course": "{amount} {unit} × {times} = {course} {unit} in all, from new {new} each {each}",
     "w_volume": "Volume = {dose} {unit} ÷ {per_ml} {unit}/mL = {ml} mL",
     "w_rate": "{rate} mg/kg/min × {weight} kg ÷ {per_ml} {unit}/mL = {ml_per_h} mL/h",
     "w_band": "{value} {unit}: {band} ({scale})",
@@ -49,6 +61,11 @@ TEXT: dict[str, str] = {
     "step_timed": "{ml_per_h} mL/h ({rate} mg/kg/min) for {minutes} min.",
     "step_max": "Increase as tolerated up to {ml_per_h} mL/h ({rate} mg/kg/min), the maximum.",
     "step_time": "Shortest infusion time: {time}.",
+    "pump_max": (
+        "The label maximum, {ml_per_h} mL/h, is above {pump} mL/h, the fastest rate the infusion pumps are "
+        "set to accept: run the pump at no more than {pump} mL/h (the infusion takes longer)."
+    ),
+    "step_hold": "Keep to the lowest practicable rate; increase only as pharmacy or haematology agree.",
     "hours": "h",
     "minutes": "min",
     "vial": "vial",
@@ -66,11 +83,16 @@ TEXT: dict[str, str] = {
     "days_one": "{days} day",
     "days_many": "{days} days",
     "s_dispensed": "Dispensed",
-    "s_dispensed_text": "{course} {unit} = {vials} ({deviation}% from the prescribed course)",
+    "s_dispensed_once": "{amount} {unit} = {vials} ({deviation}% from the prescribed dose)",
+    "s_dispensed_each": (
+        "{amount} {unit} each {each} = {vials}, new {new} each {each}; "
+        "{course} {unit} in all ({deviation}% from the prescribed course)"
+    ),
     "s_volume": "Volume per dose",
     "grade": "Grade",
     "recommendation": "Recommendation",
     "evidence": "Evidence",
+    "guideline_grade": "Guideline grade",
     "result": "Result",
     "working": "Working",
     "sources": "Sources",

@@ -304,8 +304,10 @@ class Rounding(Cited):
     """Rounding to what pharmacy supplies: the presentation combination closest to the
     dose within within_percent, never above a maximum."""
 
-    per: Literal["course", "dose"]
-    """Round the course total (then share it over the days) or each dose."""
+    per: Literal["dose"]
+    """Round each dose (administration) to whole presentations of its own; the course is
+    the sum of its doses. Presentations are single-use, so pooling a course's vials across
+    days (the former "course") is not offered (clinical review 2026-11, D5)."""
     within_percent: float = Field(gt=0, lt=50)
     """Largest deviation allowed from the prescribed amount."""
     basis: Text | None = None
@@ -319,6 +321,16 @@ class Infusion(Model):
     """Which infusion schedule of a product applies, e.g. ITP."""
     risk_input: Name | None = None
     """A yes/no input; when ticked the schedule's lower at-risk maximum applies."""
+    pump_max_ml_per_h: float | None = Field(default=None, gt=0, le=10000)
+    """Highest rate (mL/h) the ward's infusion pumps accept; a faster label rate is warned about."""
+    pump_basis: Text | None = None
+    """Where the pump limit comes from (required with pump_max_ml_per_h)."""
+
+    @model_validator(mode="after")
+    def _pump_basis(self) -> Infusion:
+        if self.pump_max_ml_per_h is not None and not self.pump_basis:
+            raise ValueError("pump_max_ml_per_h needs pump_basis: say where the pump limit comes from")
+        return self
 
 
 class DoseSpec(Model):

@@ -283,40 +283,51 @@
     });
     return parts.join(" + ") + " " + dd.unit + " " + run.text[dd.presentation + (total > 1 ? "s" : "")];
   }
+  // Each dose from its own whole presentations (single-use vials, review D5); as dosing._round.
   function round(run, dd, reg, product, d, bounds) {
-    var s = dd.suffix, n = reg.administrations, perCourse = dd.round_per === "course";
-    var target = perCourse ? d * n : d, times = perCourse ? n : 1, pct = dd.within_percent || 0;
-    var upper = target * (1 + pct / 100);
-    bounds.forEach(function (b) { upper = Math.min(upper, b * times); });
-    var lower = target * (1 - pct / 100);
-    var found = product.sizes.length ? combine(product.sizes, target, lower, upper) : null;
+    var s = dd.suffix, n = reg.administrations, pct = dd.within_percent || 0, upper = d * (1 + pct / 100);
+    bounds.forEach(function (b) { upper = Math.min(upper, b); });
+    var found = product.sizes.length ? combine(product.sizes, d, d * (1 - pct / 100), upper) : null;
     if (found === null) {
       run.warn(dd.product_input || "", run.say(product.sizes.length ? "no_combination" : "no_sizes",
-        { product: product.name, percent: run.num(pct, "%"), dose: run.num(target, dd.unit), unit: dd.unit }));
+        { product: product.name, percent: run.num(pct, "%"), dose: run.num(d, dd.unit), unit: dd.unit }));
       return;
     }
-    var amount = found[0], counts = found[1], perDose = perCourse ? amount / n : amount, course = perCourse ? amount : amount * n, o = run.out;
-    o["rounded_dose_per_day_" + s] = perDose * reg.per_day;
-    o["dispensed_dose_" + s] = perDose;
+    var amount = found[0], counts = found[1], course = amount * n, o = run.out;
+    o["rounded_dose_per_day_" + s] = amount * reg.per_day;
+    o["dispensed_dose_" + s] = amount;
     o["dispensed_course_total_" + s] = course;
-    o.deviation_percent = (course - d * n) / (d * n) * 100;
+    o.deviation_percent = (amount - d) / d * 100;
     o.rounded_per = dd.round_per;
     o[dd.presentation + "s"] = [];
     product.sizes.forEach(function (size, i) { if (counts[i] > 0) { var v = {}; v["size_" + s] = size; v.count = counts[i]; o[dd.presentation + "s"].push(v); } });
     o.presentations_text = vialsText(run, dd, product, counts);
-    var values = { per: run.text["per_" + (dd.round_per || "dose")], dose: run.num(target, dd.unit), amount: run.num(amount, dd.unit), unit: dd.unit,
-      vials: o.presentations_text, deviation: run.num(o.deviation_percent, "%"), percent: run.num(pct, "%") };
+    var values = { each: run.text[n > 1 && reg.per_day === 1 ? "per_day" : "per_dose"], dose: run.num(d, dd.unit), amount: run.num(amount, dd.unit), unit: dd.unit,
+      vials: o.presentations_text, deviation: run.num(o.deviation_percent, "%"), percent: run.num(pct, "%"),
+      times: n, course: run.num(course, dd.unit), "new": run.text[dd.presentation + "s"] };
     run.working.push(run.say("w_round", values));
-    run.show("dispensed", run.text.s_dispensed, run.say("s_dispensed_text", assign(values, { course: run.num(course, dd.unit) })));
+    if (n === 1) { run.show("dispensed", run.text.s_dispensed, run.say("s_dispensed_once", values)); return; }
+    run.working.push(run.say("w_round_course", values));
+    run.show("dispensed", run.text.s_dispensed, run.say("s_dispensed_each", values));
+  }
+  // At risk with no at-risk maximum recorded: the start rate only, never the label maximum (as dosing._hold_start).
+  function holdStart(run, dd, product) {
+    var rate = product.schedule.steps[0][0], weight = run.env[dd.weight], mlh = rate * weight * dd.rate_factor / product.per_ml;
+    var values = { rate: run.num(rate, "mg/kg/min"), weight: run.num(weight, "kg"), per_ml: run.num(product.per_ml, null), unit: dd.unit,
+      ml_per_h: run.num(mlh, "mL/h"), product: product.name };
+    run.warn(dd.risk_input, run.say("no_risk_max", values));
+    run.working.push(run.say("w_rate", values));
+    run.steps.push(run.say("step_open", values));
+    run.steps.push(run.say("step_hold", values));
+    run.out.infusion_steps = [{ mg_per_kg_min: rate, ml_per_h: mlh, minutes: null, maximum: false }];
+    run.out.start_ml_per_h = mlh;
   }
   function infusion(run, dd, product) {
     var sch = product.schedule, o = run.out;
     if (sch === null) { run.warn(dd.product_input || "", run.say("no_schedule", { indication: dd.indication || "", product: product.name })); o.infusion_steps = []; return; }
-    var maxRate = sch.max_rate, rates = [], i;
-    if (dd.risk_input !== null && get(run.env, dd.risk_input) === true) {
-      if (sch.max_rate_at_risk === null) run.warn(dd.risk_input, run.say("no_risk_max", { product: product.name }));
-      else maxRate = sch.max_rate_at_risk;
-    }
+    var maxRate = sch.max_rate, rates = [], i, atRisk = dd.risk_input !== null && get(run.env, dd.risk_input) === true;
+    if (atRisk && sch.max_rate_at_risk === null) { holdStart(run, dd, product); return; }
+    if (atRisk) maxRate = sch.max_rate_at_risk;
     for (i = 0; i < sch.steps.length; i++) { if (sch.steps[i][0] >= maxRate) break; rates.push([sch.steps[i][0], sch.steps[i][1], false]); }
     rates.push([maxRate, null, true]);
     var weight = run.env[dd.weight], steps = [];
@@ -328,6 +339,8 @@
       run.steps.push(run.say(r[2] ? "step_max" : (r[1] !== null ? "step_timed" : "step_open"), assign(values, { minutes: r[1] })));
     });
     o.infusion_steps = steps; o.start_ml_per_h = steps[0].ml_per_h; o.max_ml_per_h = steps[steps.length - 1].ml_per_h;
+    if (dd.pump_max_ml_per_h !== null && o.max_ml_per_h > dd.pump_max_ml_per_h)
+      run.warn(dd.product_input || "", run.say("pump_max", { ml_per_h: run.num(o.max_ml_per_h, "mL/h"), pump: run.num(dd.pump_max_ml_per_h, "mL/h") }));
     var volume = o.volume_per_dose_ml, total = 0;
     for (i = 0; i < steps.length; i++) {
       var st = steps[i];
@@ -341,15 +354,19 @@
     o.shortest_infusion_text = fmtMinutes(total, run.text);
     run.steps.push(run.say("step_time", { time: o.shortest_infusion_text }));
   }
+  // Silence would read as "licensed": warn when no licence is recorded, none covers the
+  // indication, or none covers the age (as dosing._licence).
   function licence(run, dd, product) {
+    var field = dd.product_input || "", wanted = (dd.indication || "").toLowerCase();
+    var values = { product: product.name, indication: dd.indication || "",
+      licensed: product.licensed.map(function (l) { return l.indication + ": " + l.ages; }).join("; ") };
+    if (!product.licensed.length) { run.warn(field, run.say("licence_unknown", values)); return; }
+    var uses = product.licensed.filter(function (l) { return l.indication.toLowerCase().indexOf(wanted) >= 0; });
+    if (!uses.length) { run.warn(field, run.say("not_licensed_for", values)); return; }
     var age = dd.age_years ? get(run.env, dd.age_years) : null;
-    if (!product.licensed.length || age === null) return;
-    var wanted = (dd.indication || "").toLowerCase();
-    if (find(product.licensed, function (l) {
-      return l.indication.toLowerCase().indexOf(wanted) >= 0 && (l.min_age_years === null || age >= l.min_age_years) && (l.max_age_years === null || age < l.max_age_years);
-    })) return;
-    var ages = product.licensed.map(function (l) { return l.indication + ": " + l.ages; }).join("; ");
-    run.warn(dd.product_input || "", run.say("unlicensed", { product: product.name, indication: dd.indication || "", licensed: ages }));
+    if (age === null) return;
+    if (find(uses, function (l) { return (l.min_age_years === null || age >= l.min_age_years) && (l.max_age_years === null || age < l.max_age_years); })) return;
+    run.warn(field, run.say("unlicensed", values));
   }
   function dose(run, dd) {
     var reg = find(dd.regimens, function (r) { return r.id === get(run.env, dd.regimen_input); });
@@ -393,11 +410,13 @@
     var o = run.out;
     o.measured_value = value; o.measured_unit = dec.unit; o.grade = band.id; o.grade_label = band.label; o.scale = dec.scale;
     o.pathway = cell.pathway; o.recommendation = rec; o.actions = cell.actions.slice(); o.evidence = cell.evidence;
+    o.guideline_grade = cell.guideline_grade; o.strength = cell.strength;
     o.not_covered = cell.not_covered; o.link = cell.link; o.cite = cell.cite.slice();
     o.citations = cell.cite.map(function (c) { var r = run.p.references[c]; return { id: r.id, label: r.label, text: r.text, url: r.url }; });
     run.working.push(run.say("w_band", { value: run.num(value, dec.unit), unit: dec.unit, band: band.label, scale: dec.scale || "" }));
     run.show("grade", run.text.grade, band.label + (dec.scale ? " (" + dec.scale + ")" : ""));
     run.show("recommendation", run.text.recommendation, rec || "");
+    if (cell.guideline_grade) run.show("guideline_grade", run.text.guideline_grade, cell.guideline_grade);
     if (cell.evidence) run.show("evidence", run.text.evidence, cell.evidence);
   }
 
