@@ -10,6 +10,7 @@ from pathlib import Path
 
 from benchmarks.synth import make_synthetic_content
 from generator.build import build_site
+from generator.calc import program_json
 from generator.render import PROGRAM_DIR, program_asset
 from generator.validate import load_handbook
 
@@ -36,7 +37,7 @@ def test_pages_link_the_shared_program_files_and_inline_none(tmp_path: Path) -> 
     site = tmp_path / "site"
     handbook = load_handbook(content)
     files = {p.relative_to(site).as_posix() for p in (site / PROGRAM_DIR).iterdir()}
-    assert files == {program_asset(i, p.to_json())[0] for i, p in handbook.programs.items()}
+    assert files == {program_asset(i, program_json(handbook, i))[0] for i in handbook.programs}
     # A piece of each program as compact JSON: found in no page.
     marks = [
         json.dumps(p.to_json()["inputs"][0], sort_keys=True, separators=(",", ":"))[:60]
