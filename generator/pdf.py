@@ -221,6 +221,23 @@ def inline_markdown(text: str) -> Markup:
     return Markup(_LINK.sub(link, html))
 
 
+RUNNING_TITLE_CHARS = 40
+"""Longest running header beside the PENDING REVIEW band on one A6 line (5.9 pt bold)."""
+
+
+def running_title(title: str, limit: int = RUNNING_TITLE_CHARS) -> str:
+    """The topic title as the running header prints it, on one line beside the review band:
+    without a closing parenthesis ("(CTCAE v5.0)"), then without what follows a colon when
+    the head is long enough to name the topic; a title still too long ends at a word, with "…"."""
+    short = re.sub(r"\s*\([^()]*\)$", "", title).strip() or title
+    if len(short) > limit and ": " in short:
+        head, _, tail = short.partition(": ")
+        short = head if len(head) >= 12 else short
+    if len(short) > limit:
+        short = short[: limit - 1].rsplit(" ", 1)[0].rstrip(",;:") + "…"
+    return short
+
+
 def humanise(name: str) -> str:
     """``special_populations`` -> ``Special populations`` (generic section titles)."""
     return name.replace("_", " ").capitalize()
@@ -405,6 +422,7 @@ def _infusion_tables(program: Any, regimen: str, weights: list[float], product: 
             {
                 "kind": "infusion",
                 "calculator": program.id,
+                "toc_title": f"Infusion rates: {product.name}" + (", risk of renal failure or thrombosis" if risk else ""),
                 "title": f"Infusion rates, {product.name} (mL/h)"
                 + (": risk of renal failure or thrombosis" if risk else ""),
                 "note": f"By dosing weight; start at the first step and increase as tolerated. {maximum}.",
@@ -468,6 +486,7 @@ def _dosing_weight_lookup(program: Any, regimen: str, config: PrintConfig) -> di
     return {
         "kind": "dosing-weight",
         "calculator": program.id,
+        "toc_title": f"Dosing weight look-up: BMI above {fmt(constants['adjust_bmi_above'], show, None)} kg/m²",
         "title": f"Dosing weight (kg) for adults with BMI above {fmt(constants['adjust_bmi_above'], show, None)} kg/m²",
         "note": (formula if factor is not None else "")
         + f"Aged {fmt(constants['adult_age'], show, None)} or over; an empty cell: dose on actual body weight. "
@@ -566,6 +585,13 @@ def quick_reference(handbook: Handbook, printed: list[dict[str, Any]]) -> dict[s
         "dose": {"topic": dose[0], "table": dose[1]} if dose else None,
         "dose_tables": [
             (item["topic"].id, t) for item in printed for t in item["tables"] if t["kind"] == "weight-band"
+        ],
+        # The dosing-weight look-up and the infusion rates: what the review found missing from Contents.
+        "lookups": [
+            (item["topic"].id, t) for item in printed for t in item["tables"] if t["kind"] in ("dosing-weight", "infusion")
+        ],
+        "contraindications": [
+            item["topic"].id for item in printed if item["tables"] and getattr(item["topic"], "contraindications", None)
         ],
     }
 
@@ -677,6 +703,7 @@ def _environment() -> jinja2.Environment:
         band=lambda band, factor=1: fmt_band(band, None, factor),
         md=inline_markdown,
         humanise=humanise,
+        running_title=running_title,
         cite_numbers=lambda cite, refnum: sorted({refnum[ref_id] for ref_id in cite}),
     )
     env.globals.update(

@@ -166,12 +166,16 @@ def test_outline_has_the_sections_of_each_topic(built: dict[str, Any]) -> None:
         assert (section, 2) in titles
 
 
+FIND_FAST = ("Quick reference", "Emergency:", "Dose table:", "Dosing weight look-up:", "Infusion rates:", "Contraindications:")
+
+
 def _toc_numbers(texts: list[str], path: Path) -> dict[str, int]:
-    """Entry -> page number, read from the contents page ("Title ...... 3")."""
+    """Entry -> page number, read from the contents page ("Title . . . . 3"); a title that
+    ends near the margin has its leader and number on the next line."""
     toc = texts[next(page for title, page, level in outline(path) if title == "Contents")]
     numbers = {}
-    for line in toc.splitlines():
-        match = re.match(r"^(.*?)(?: \(pending review\))?\.{3,}\s*(\d+)$", line)
+    for line in re.sub(r"\n(?=(?:\. ?){3,}\s*\d+$)", " ", toc, flags=re.M).splitlines():
+        match = re.match(r"^(.*?)(?: \(pending review\))?\s*(?:\. ?){3,}\s*(\d+)$", line)
         if match:
             numbers[match.group(1).strip()] = int(match.group(2))
     return numbers
@@ -180,17 +184,18 @@ def _toc_numbers(texts: list[str], path: Path) -> dict[str, int]:
 def test_every_page_number_in_the_contents_is_where_that_heading_is(built: dict[str, Any]) -> None:
     numbers = _toc_numbers(built["texts"], built["path"])
     find_fast = {
-        entry: numbers.pop(entry) for entry in list(numbers) if entry.startswith(("Emergency:", "Dose table:"))
+        entry: numbers.pop(entry) for entry in list(numbers) if entry.startswith(FIND_FAST)
     }
     expected = [t.title for t in built["handbook"].topics.values()] + ["Abbreviations", "Index", "Disclaimer"]
     assert sorted(numbers) == sorted(expected)
-    assert sorted(find_fast) == [
+    assert [e for e in sorted(find_fast) if e.startswith("Dose table:")] == [
         "Dose table: Five-day course, 0.4 g/kg",
         "Dose table: Newborn course, 0.4 g/kg",
         "Dose table: Single dose, 1 g/kg",
     ]
     for entry, number in find_fast.items():
-        assert entry.removeprefix("Dose table: ").split(",")[0] in built["texts"][number - 1], entry
+        if entry.startswith("Dose table: "):
+            assert entry.removeprefix("Dose table: ").split(",")[0] in built["texts"][number - 1], entry
     pages = {title: page for title, page, level in outline(built["path"]) if level == 1}
     for title, number in numbers.items():
         assert pages[title] + 1 == number, title

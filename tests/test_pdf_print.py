@@ -240,7 +240,8 @@ def test_quick_reference_follows_the_cover_with_page_references(guide: dict[str,
         pair = f"{expected} {_label(right)} {right['cells'][0]} {right['cells'][2]}" if right else expected
         assert pair in quick, pair
     contents = next(page for title, page, level in guide["outline"] if title == "Contents")
-    find = [re.match(r"^((?:Emergency|Dose table): .*?)\.{3,}\s*(\d+)$", line) for line in pages[contents]]
+    toc = re.sub(r"\n(?=(?:\. ?){3,}\s*\d+$)", " ", "\n".join(pages[contents]), flags=re.M).splitlines()
+    find = [re.match(r"^((?:Emergency|Dose table): .*?)\s*(?:\. ?){3,}\s*(\d+)$", line) for line in toc]
     found = {m.group(1): int(m.group(2)) for m in find if m}
     # Single high dose, five-day and neonatal schedules (the septic regimen left the ITP calculator).
     assert len([e for e in found if e.startswith("Dose table:")]) == 3
