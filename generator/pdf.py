@@ -356,38 +356,64 @@ def _row_groups(cells: list[dict[str, Any]], common: list[str]) -> list[dict[str
 def _weight_band_table(program: Any, table: Any, neonatal: bool, step_kg: float) -> dict[str, Any]:
     """One regimen's weight-band table for the template: bands of weights that get the
     same dispensed course, computed by the engine (generator.calc.tables); this stage
-    only formats the cells (print_tables) and lays them out."""
+    only formats the cells (print_tables) and lays them out. A neonatal table lists every
+    weight of its range (no gaps a baby's weight could fall into) with the exact dose in
+    mg and mL, and no pump rates: the recorded rates are the label's, for adults."""
     from .calc.display import fmt
 
     show = program.display
     cells = [band_cells(program, table, row, milligrams=neonatal) for row in table.rows]
     constants = dict(program.constants)
-    if neonatal or "adjust_bmi_above" not in constants:
-        basis = "Dosed on actual body weight."
-    else:
-        basis = (
-            f"Read the row for the dosing weight: actual body weight; for adults with BMI above "
-            f"{fmt(constants['adjust_bmi_above'], show, None)} kg/m², the dosing weight from the look-up "
-            "after the dose tables."
-        )
+    lookup = not neonatal and "adjust_bmi_above" in constants
+    bmi = fmt(constants["adjust_bmi_above"], show, None) if lookup else ""
     days = table.days
     span = f"{cells[0]['weight'].split('–')[0]}–{cells[-1]['weight'].split('–')[-1]} kg" if cells else "no weights"
+    grid = fmt(step_kg / 10, show, "kg")
+    if neonatal:
+        weights = f"Actual body weight, every {fmt(step_kg, show, 'kg')} kg: round the weight down to the row above."
+    else:
+        weights = (
+            f"Round the weight down to {grid} kg and read its row; a row groups the weights that get the same "
+            "vials, its rates and shortest time are its lightest weight's."
+        )
+    repeat = next((c["repeat"] for c in cells if c["repeat"]), "")
+    regimen = next(r for r in program.dose.regimens if r.id == table.regimen)
+    course_cap = next((c.text for c in regimen.caps if c.scope == "course"), None)
+    notes = [weights]
+    if any(c["rate"] for c in cells):
+        notes.append("mL/h in whole numbers, rounded down; the shortest time runs each step at its rate, without pauses.")
+    if repeat and course_cap:
+        notes.append(
+            f"Day 2 max: if the dose is repeated, {course_cap} a course (at the row's lightest weight) "
+            "less the dose given, in whole vials."
+        )
+    if any(c["exact"] for c in cells):
+        name = table.product_name or "the product"
+        notes.append(f"Exact doses: no combination of {name} vials is close enough; give the exact dose and ask pharmacy.")
+    if neonatal:
+        notes.append("No infusion rates for newborns here: the recorded rates are the product label's.")
+    groups = _row_groups(cells, _common_notes(cells))
     return {
         "kind": "weight-band",
+        "neonatal": neonatal,
         "calculator": table.calculator,
         "regimen_id": table.regimen,
         "short_title": f"{table.regimen_name}, {table.dose_text}",
         "title": f"{table.regimen_name}: {table.dose_text} {'once' if days == 1 else f'daily × {days} days'}"
         f" ({span}{', neonatal' if neonatal else ''})",
-        "note": f"{basis} Weights to the nearest {fmt(step_kg / 10, show, 'kg')} kg; rates and shortest times"
-        " are those of the band's lightest weight.",
+        # Obese adults are read off the dosing-weight look-up: said first, in bold (print review A4).
+        "bmi": bmi,
+        "note": " ".join(notes),
         "product": {"id": table.product, "name": table.product_name} if table.product else None,
         "days": days,
         "unit": "mg" if neonatal and table.unit == "g" else table.unit,
-        "groups": _row_groups(cells, _common_notes(cells)),
+        "groups": groups,
         "common_notes": _common_notes(cells),
         "rows": cells,
-        "rates": any(c["rate"] for c in cells),
+        "rates": any(c["rate"] for c in cells) and not neonatal,
+        "repeat": bool(repeat),
+        "vials_per": "course" if any(c["vials_per"] == "course" for c in cells) else "dose",
+        "vials": any(c["vials"] for c in cells),
     }
 
 
@@ -417,7 +443,12 @@ def _infusion_tables(program: Any, regimen: str, weights: list[float], product: 
             at_risk = fmt(schedule.max_rate_at_risk, show, None)
             maximum += f"; {at_risk} mg/kg/min with risk of renal failure or thrombosis"
         else:
-            maximum += "; no lower maximum for renal or thrombotic risk is recorded: follow the product label"
+            # Not "follow the product label" beside the label maximum: read alone, that sent at-risk
+            # patients to 4 mg/kg/min (print review A5). The topic's cautions say "the lowest rate practicable".
+            maximum += (
+                f". Risk of thrombosis or renal failure: no lower maximum of {product.name} is recorded; these "
+                "steps are not targets: give the lowest practicable rate (see Cautions)"
+            )
         tables.append(
             {
                 "kind": "infusion",
@@ -465,6 +496,11 @@ def calculator_tables(handbook: Handbook, topic: Topic, config: PrintConfig) -> 
             tables.extend(_infusion_tables(program, regimen, list(config.infusion_weights_kg), products[0]))
     for number, table in enumerate(tables):
         table["key"] = table.get("regimen_id") or f"{table['kind']}-{number}"
+    # A dose table's BMI rule names the page of its calculator's dosing-weight look-up.
+    lookups = {t["calculator"]: t["key"] for t in tables if t["kind"] == "dosing-weight"}
+    for table in tables:
+        if table["kind"] == "weight-band":
+            table["lookup_key"] = lookups.get(table["calculator"]) if table["bmi"] else None
     return tables
 
 
@@ -490,6 +526,7 @@ def _dosing_weight_lookup(program: Any, regimen: str, config: PrintConfig) -> di
         "title": f"Dosing weight (kg) for adults with BMI above {fmt(constants['adjust_bmi_above'], show, None)} kg/m²",
         "note": (formula if factor is not None else "")
         + f"Aged {fmt(constants['adult_age'], show, None)} or over; an empty cell: dose on actual body weight. "
+        "Rounded down to 0.5 kg. Between columns or rows, read the lower actual weight and the lower height. "
         "Then read the dose table's row for this weight.",
         "tables": [
             {"sex": t.sex, "heights": [fmt(h, show, "cm") for h in t.heights_cm], "cells": t.cells} for t in parts
@@ -538,12 +575,38 @@ SPECIAL_BLOCKS = frozenset(
 
 
 def _kind(name: str, value: Any) -> str:
-    """How a section is laid out: its own block, a list of statements, or generic."""
+    """How a section is laid out: its own block, a list of statements, a list of headed
+    items (contraindications, cautions: "**Heading (products).** Text"), or generic."""
     if name in SPECIAL_BLOCKS:
         return name
     if isinstance(value, list) and all(type(v) is Statement for v in value):
         return "statements"
+    if isinstance(value, list) and value and all(isinstance(v, BaseModel) and "text" in type(v).model_fields for v in value):
+        return "headed"
     return "generic"
+
+
+# Fields of a headed item that its heading, its text or its citation marks already print.
+HEADED_FIELDS = frozenset({"condition", "title", "kind", "severity", "products", "text", "risk_factors", "cite", "evidence", "grade"})
+
+
+def headed_parts(value: BaseModel, products: dict[str, Any]) -> dict[str, Any]:
+    """A contraindication or caution as a reader scans it: a bold heading (the condition or
+    title, else the kind in words), the products by name, never the field names or ids
+    ("Kind: other; Title: ..." leaked the schema onto paper: print review B12)."""
+    head = getattr(value, "condition", None) or getattr(value, "title", None)
+    kind = getattr(value, "kind", None)
+    if not head and kind is not None and str(kind) != "other":
+        head = humanise(str(kind).replace("-", "_"))
+    names = [products[p].name if p in products else p for p in getattr(value, "products", [])]
+    rest = [n for n in type(value).model_fields if n not in HEADED_FIELDS and getattr(value, n) not in (None, [], "")]
+    return {
+        "head": head or "",
+        "products": names,
+        "caution_only": getattr(value, "severity", None) == "caution",
+        "risk_factors": list(getattr(value, "risk_factors", [])),
+        "rest": rest,
+    }
 
 
 def _sections(topic: Topic, *, has_tables: bool = False) -> list[tuple[str, str, str]]:
@@ -708,6 +771,7 @@ def _environment() -> jinja2.Environment:
     )
     env.globals.update(
         anchor=anchor,
+        headed_parts=headed_parts,
         table_anchor=table_anchor,
         is_model=lambda v: isinstance(v, BaseModel),
         field_names=lambda v: list(type(v).model_fields),

@@ -232,7 +232,8 @@ def test_quick_reference_follows_the_cover_with_page_references(guide: dict[str,
     # table, where the two halves have no room for them.
     assert any(re.fullmatch(r"Weight kg g mL Weight kg g mL", line) for line in quick)
     assert not any(line.startswith("Weight kg ") and "mL/h" in line for line in quick)
-    assert any(line.startswith("Privigen g per dose, mL. Infusion rates, vials,") for line in quick)
+    assert any(line.startswith("Privigen g per dose, mL. Vials, pump rates, other schedules: p.") for line in quick)
+    assert any(line.startswith("BMI above 30 kg/m²: use the dosing weight (look-up p.") for line in quick)
     rows = printed_band_tables(pdf_stage.render_html(guide["handbook"]))["itp-1g-once"]
     half = (len(rows) + 1) // 2
     for left, right in itertools.zip_longest(rows[:half], rows[half:]):
