@@ -35,7 +35,6 @@ from pydantic import BaseModel
 
 from .model import Topic
 from .model.common import Cited, Figure, Statement
-from .model.common import texts as model_texts
 from .model.topic import NOT_COVERED_TEXT, ReviewStatus
 from .present import (
     fmt_band,
@@ -47,6 +46,7 @@ from .present import (
     keep_together,
     template_environment,
 )
+from .print_index import IndexTerm, anchor_terms, index_terms
 from .print_tables import band_cells, dosing_weight_table
 from .project import THEME_DIR
 from .validate import Handbook, today
@@ -66,6 +66,7 @@ __all__ = [
 ]
 
 PRINT_THEME = THEME_DIR / "print"
+INDEX_MARK = "<!-- the index, written by render_html once its terms are anchored -->"
 PDF_VARIANT = "pdf/ua-1"
 
 # Topic fields the templates lay out with their own block, in the order a
@@ -231,7 +232,7 @@ def running_title(title: str, limit: int = RUNNING_TITLE_CHARS) -> str:
     the head is long enough to name the topic; a title still too long ends at a word, with "…"."""
     short = re.sub(r"\s*\([^()]*\)$", "", title).strip() or title
     if len(short) > limit and ": " in short:
-        head, _, tail = short.partition(": ")
+        head = short.partition(": ")[0]
         short = head if len(head) >= 12 else short
     if len(short) > limit:
         short = short[: limit - 1].rsplit(" ", 1)[0].rstrip(",;:") + "…"
@@ -262,65 +263,6 @@ def _walk_cites(value: Any) -> Iterator[str]:
 def anchor(topic_id: str, section: str | None = None) -> str:
     """Fragment id of a topic heading or one of its sections."""
     return f"t-{topic_id}" if section is None else f"t-{topic_id}--{section.replace('_', '-')}"
-
-
-@dataclass
-class IndexEntry:
-    """One line of the back-of-book index: a term and the headings it points to."""
-
-    label: str
-    note: str = ""
-    targets: list[tuple[str, str]] = field(default_factory=list)
-    """(anchor, topic title) pairs, in first-seen order, without repeats."""
-
-    def add(self, target: str, title: str) -> None:
-        if all(t != target for t, _ in self.targets):
-            self.targets.append((target, title))
-
-
-def build_index(handbook: Handbook, topics: list[Topic]) -> list[tuple[str, list[IndexEntry]]]:
-    """Alphabetical index: topic titles, aliases, drugs, conditions (tags and
-    special-population headings) and glossary abbreviations found in topic text.
-    Grouped by initial letter."""
-    entries: dict[str, IndexEntry] = {}
-
-    def entry(label: str, note: str = "") -> IndexEntry:
-        # One line per term: "ITP" as a tag and as an abbreviation is one entry with its expansion.
-        key = label.casefold()
-        if key not in entries:
-            entries[key] = IndexEntry(label, note)
-        elif note and not entries[key].note:
-            entries[key].note = note
-        return entries[key]
-
-    texts = {t.id: "\n".join(model_texts(t)) for t in topics}
-    for topic in topics:
-        head = anchor(topic.id)
-        entry(topic.title).add(head, topic.title)
-        for alias in topic.aliases:
-            entry(alias).add(head, topic.title)
-        drugs = list(topic.drugs) + [r.drug for r in topic.regimens]
-        for drug in drugs:
-            target = anchor(topic.id, "regimens") if topic.regimens else head
-            entry(drug).add(target, topic.title)
-        for tag in topic.tags:
-            entry(tag).add(head, topic.title)
-        for group in topic.special_populations:
-            entry(group.title).add(anchor(topic.id, "special_populations"), topic.title)
-    for term in handbook.glossary.terms:
-        word = re.compile(rf"(?<![\w-]){re.escape(term.abbr)}(?![\w-])")
-        for topic in topics:
-            if word.search(texts[topic.id]):
-                entry(term.abbr, term.term).add(anchor(topic.id), topic.title)
-
-    ordered = sorted(entries.values(), key=lambda e: (e.label.casefold(), e.note.casefold()))
-    groups: dict[str, list[IndexEntry]] = {}
-    for item in ordered:
-        if not item.targets:
-            continue
-        initial = item.label[:1].upper()
-        groups.setdefault(initial if initial.isalpha() else "#", []).append(item)
-    return sorted(groups.items(), key=lambda kv: (kv[0] == "#", kv[0]))
 
 
 def _topic_calculators(handbook: Handbook, topic: Topic) -> list[str]:
@@ -381,7 +323,9 @@ def _weight_band_table(program: Any, table: Any, neonatal: bool, step_kg: float)
     course_cap = next((c.text for c in regimen.caps if c.scope == "course"), None)
     notes = [weights]
     if any(c["rate"] for c in cells):
-        notes.append("mL/h in whole numbers, rounded down; the shortest time runs each step at its rate, without pauses.")
+        notes.append(
+            "mL/h in whole numbers, rounded down; the shortest time runs each step at its rate, without pauses."
+        )
     if repeat and course_cap:
         notes.append(
             f"Day 2 max: if the dose is repeated, {course_cap} a course (at the row's lightest weight) "
@@ -389,7 +333,9 @@ def _weight_band_table(program: Any, table: Any, neonatal: bool, step_kg: float)
         )
     if any(c["exact"] for c in cells):
         name = table.product_name or "the product"
-        notes.append(f"Exact doses: no combination of {name} vials is close enough; give the exact dose and ask pharmacy.")
+        notes.append(
+            f"Exact doses: no combination of {name} vials is close enough; give the exact dose and ask pharmacy."
+        )
     if neonatal:
         notes.append("No infusion rates for newborns here: the recorded rates are the product label's.")
     groups = _row_groups(cells, _common_notes(cells))
@@ -453,7 +399,8 @@ def _infusion_tables(program: Any, regimen: str, weights: list[float], product: 
             {
                 "kind": "infusion",
                 "calculator": program.id,
-                "toc_title": f"Infusion rates: {product.name}" + (", risk of renal failure or thrombosis" if risk else ""),
+                "toc_title": f"Infusion rates: {product.name}"
+                + (", risk of renal failure or thrombosis" if risk else ""),
                 "title": f"Infusion rates, {product.name} (mL/h)"
                 + (": risk of renal failure or thrombosis" if risk else ""),
                 "note": f"By dosing weight; start at the first step and increase as tolerated. {maximum}.",
@@ -581,13 +528,19 @@ def _kind(name: str, value: Any) -> str:
         return name
     if isinstance(value, list) and all(type(v) is Statement for v in value):
         return "statements"
-    if isinstance(value, list) and value and all(isinstance(v, BaseModel) and "text" in type(v).model_fields for v in value):
+    if (
+        isinstance(value, list)
+        and value
+        and all(isinstance(v, BaseModel) and "text" in type(v).model_fields for v in value)
+    ):
         return "headed"
     return "generic"
 
 
 # Fields of a headed item that its heading, its text or its citation marks already print.
-HEADED_FIELDS = frozenset({"condition", "title", "kind", "severity", "products", "text", "risk_factors", "cite", "evidence", "grade"})
+HEADED_FIELDS = frozenset(
+    {"condition", "title", "kind", "severity", "products", "text", "risk_factors", "cite", "evidence", "grade"}
+)
 
 
 def headed_parts(value: BaseModel, products: dict[str, Any]) -> dict[str, Any]:
@@ -651,7 +604,10 @@ def quick_reference(handbook: Handbook, printed: list[dict[str, Any]]) -> dict[s
         ],
         # The dosing-weight look-up and the infusion rates: what the review found missing from Contents.
         "lookups": [
-            (item["topic"].id, t) for item in printed for t in item["tables"] if t["kind"] in ("dosing-weight", "infusion")
+            (item["topic"].id, t)
+            for item in printed
+            for t in item["tables"]
+            if t["kind"] in ("dosing-weight", "infusion")
         ],
         "contraindications": [
             item["topic"].id for item in printed if item["tables"] and getattr(item["topic"], "contraindications", None)
@@ -741,7 +697,6 @@ def build_context(
         "next_review_due": min((t.review.next_review_due for t in topics), default=None),
         "withdrawn": getattr(handbook.meta.edition, "withdrawn", None),
         "topic_count": len(topics),
-        "index": build_index(handbook, topics),
         "glossary": sorted(handbook.glossary.terms, key=lambda g: g.abbr.casefold()),
         "products": handbook.products,
         "single_topic": topic_id is not None,
@@ -783,8 +738,16 @@ def _environment() -> jinja2.Environment:
 def render_html(handbook: Handbook, **options: Any) -> str:
     """The pocket guide as one HTML document (see :func:`build_context` for options)."""
     context = build_context(handbook, **options)
+    env = _environment()
+    html = env.get_template("handbook.html.j2").render(**context)
+    # The index is written after its terms are anchored where they are printed (print_index).
+    terms = index_terms(handbook, context["topics"], table_anchor, anchor)
+    if context["quick"]["emergency"] or context["quick"]["grades"] or context["quick"]["dose"]:
+        terms.insert(0, IndexTerm("quick reference", None, fixed="quick-reference"))
+    html, index = anchor_terms(html, terms, context["titles"])
+    html = html.replace(INDEX_MARK, env.get_template("index.html.j2").render(index=index), 1)
     # One pass over the whole document, so no number escapes it, whichever template wrote it.
-    return keep_together(_environment().get_template("handbook.html.j2").render(**context))
+    return keep_together(html)
 
 
 def _fetcher() -> Any:

@@ -83,7 +83,8 @@ def band_cells(program: Any, table: Any, row: Any, *, milligrams: bool) -> dict[
         "dose": fmt(dose * scale, show, shown_unit),
         "course": fmt(course * scale, show, shown_unit),
         "exact": exact,
-        "vials": "+".join(f"{count}×{fmt(size, show, unit)}" for size, count in row.presentations),
+        # Spaced "+": the column may wrap between vials (A6 has no room for "3×40+1×20+1×10+1×5").
+        "vials": " + ".join(f"{count}×{fmt(size, show, unit)}" for size, count in row.presentations),
         "vials_per": "dose" if per_dose or table.days == 1 else "course",
         "volume": fmt(row.volume_ml, show, "mL") if row.volume_ml is not None else "",
         # Whole mL/h, both rounded down: a pump is set in whole mL/h, and rounding never

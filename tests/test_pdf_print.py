@@ -71,7 +71,6 @@ def _bands(chars: list[dict[str, Any]]) -> list[tuple[float, float]]:
     return runs
 
 
-@pytest.mark.xfail(reason="known defect (issue 17, open): a long topic title plus the PENDING REVIEW mark wraps the running header onto two lines", strict=True)
 def test_nothing_is_printed_over_the_running_header_or_footer(guide: dict[str, Any]) -> None:
     """The header and footer each sit on one line of their own, with no glyph on top of
     another; every other glyph lies between them (the glossary's ITP entry once ran
@@ -237,8 +236,8 @@ def test_quick_reference_follows_the_cover_with_page_references(guide: dict[str,
     rows = printed_band_tables(pdf_stage.render_html(guide["handbook"]))["itp-1g-once"]
     half = (len(rows) + 1) // 2
     for left, right in itertools.zip_longest(rows[:half], rows[half:]):
-        expected = f"{_label(left)} {left['cells'][0]} {left['cells'][2]}"
-        pair = f"{expected} {_label(right)} {right['cells'][0]} {right['cells'][2]}" if right else expected
+        expected = f"{_label(left)} {left['cells'][0]} {left['cells'][-3]}"
+        pair = f"{expected} {_label(right)} {right['cells'][0]} {right['cells'][-3]}" if right else expected
         assert pair in quick, pair
     contents = next(page for title, page, level in guide["outline"] if title == "Contents")
     toc = re.sub(r"\n(?=(?:\. ?){3,}\s*\d+$)", " ", "\n".join(pages[contents]), flags=re.M).splitlines()
