@@ -9,8 +9,8 @@ steps around the template render:
    abbreviations) and the printed tables (dose tables, dosing-weight look-up, infusion
    rates), contraindications and the quick reference;
 2. :func:`anchor_terms` finds each term's first occurrence in its topic's printed HTML
-   (the sections first, then the heading block; an abbreviation in the title first, and
-   never in the references or the review line, where "AI" or "US" are no subject),
+   (the title first, then the sections, then the keyword line; never the references or
+   the review line, where "AI" or "US" are no subject),
    wraps it in a ``<span id>``, and returns
    the index grouped by initial, each entry's anchors in print order, so that the page
    list reads in ascending order. A term that is not printed in a topic is not indexed there.
@@ -133,9 +133,9 @@ def _anchor_article(article: str, terms: list[IndexTerm], next_id: Any) -> tuple
             placed[number] = term.fixed
             continue
         pattern = _pattern(term.search or term.label)
-        # An abbreviation in the topic's title: the topic is about it, the title is its place.
-        # Otherwise the sections first, then (not for abbreviations) the keyword line.
-        where = _find(article, pattern, 0, max(article.find("</h1>"), 0)) if term.body_only else None
+        # A term in the topic's title: the topic is about it, the title is its place.
+        # Otherwise the sections, then (not for abbreviations) the keyword line.
+        where = _find(article, pattern, 0, max(article.find("</h1>"), 0))
         where = where or _find(article, pattern, body, end)
         if where is None and not term.body_only:
             where = _find(article, pattern, 0, body)
