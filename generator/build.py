@@ -484,7 +484,8 @@ def _build_into(
     ):
         _active = context
         context.pdf_file = pdf_path
-        context.page_built = _page_counter(len(context.result.files), live) if live else None
+        pages = sum(1 for path in context.result.files if path.endswith(".md"))  # not the program scripts
+        context.page_built = _page_counter(pages, live) if live else None
         try:
             config = load_config(
                 str(config_file(content_dir)),

@@ -8,6 +8,9 @@ browser gets an error page listing them (with MkDocs' live-reload script, so it 
 itself), and the next successful build brings the pages back. Assets and everything
 else are served as usual. The rest is MkDocs' server (mkdocs.livereload), polled
 every 0.2 s instead of 0.5 s so an edit is picked up sooner.
+
+The authoring guide the installed tool carries is served at ``<site>/_guide/`` (its
+headings are the anchors the validation messages point to), linked from the error page.
 """
 
 from __future__ import annotations
@@ -23,11 +26,14 @@ from urllib.parse import urlsplit
 
 from mkdocs.livereload import LiveReloadServer, _serve_url
 
-from .project import CONTENT_FOLDERS, THEME_DIR
+from .project import CONTENT_FOLDERS, GUIDE_FILE, THEME_DIR
 
-__all__ = ["PreviewServer", "error_page", "serve"]
+__all__ = ["GUIDE_PATH", "PreviewServer", "error_page", "guide_page", "serve"]
 
 log = logging.getLogger("mkdocs.handbook.preview")
+
+GUIDE_PATH = "_guide/"
+"""Where the preview serves the authoring guide, under the site's mount path."""
 
 POLL_SECONDS = 0.2
 """How often the watched files are checked (a stat of each content file: about 10 ms
@@ -46,8 +52,32 @@ def describe(exc: BaseException) -> tuple[str, bool]:
     return (str(exc).strip() or exc.__class__.__name__), False
 
 
-def error_page(failure: str) -> bytes:
-    """The page every page request gets while the build fails: the errors, escaped."""
+def guide_page() -> bytes:
+    """The authoring guide as one page, its headings anchored as the messages cite them
+    (docs/authoring.md#units is ``_guide/#units``)."""
+    import markdown
+
+    body = markdown.markdown(
+        GUIDE_FILE.read_text(encoding="utf-8"), extensions=["toc", "tables", "fenced_code", "attr_list"]
+    )
+    return f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Authoring guide</title>
+<style>
+body{{font:16px/1.5 system-ui,sans-serif;margin:1.5rem auto;max-width:48rem;padding:0 1rem}}
+body{{color:#1b1b1b;background:#fff}} pre{{white-space:pre-wrap;overflow-wrap:anywhere;background:#f6f6f6;padding:1rem}}
+code{{background:#f6f6f6}} table{{border-collapse:collapse}} td,th{{border:1px solid #ccc;padding:.25rem .5rem}}
+</style></head>
+<body><main>
+{body}
+</main></body></html>
+""".encode()
+
+
+def error_page(failure: str, guide: str = "/" + GUIDE_PATH) -> bytes:
+    """The page every page request gets while the build fails: the errors, escaped,
+    and the way to the authoring guide that explains them."""
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -61,6 +91,8 @@ pre{{white-space:pre-wrap;overflow-wrap:anywhere;background:#f6f6f6;padding:1rem
 <h1>The handbook has errors: nothing was rebuilt</h1>
 <p>Fix the files named below and save: this page reloads itself when the build succeeds.</p>
 <pre id="handbook-build-errors">{html.escape(failure)}</pre>
+<p>What each message means and how to fix it:
+<a href="{html.escape(guide)}#error-messages">the authoring guide</a>.</p>
 </main></body></html>
 """.encode()
 
@@ -94,16 +126,19 @@ class PreviewServer(LiveReloadServer):
     def _serve_request(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes] | None:
         failure = self.failure
         path = environ.get("PATH_INFO", "")
+        if path in (self.mount_path + GUIDE_PATH, self.mount_path + GUIDE_PATH.rstrip("/")):
+            return _answer(start_response, "200 OK", guide_page())
         if failure is None or not _is_page(path, self.mount_path):
             return super()._serve_request(environ, start_response)
         with self._epoch_cond:
             epoch = self._visible_epoch
-        content = self._inject_js_into_html(error_page(failure), epoch)
-        start_response(
-            "500 Internal Server Error",
-            [("Content-Type", "text/html; charset=utf-8"), ("Content-Length", str(len(content)))],
-        )
-        return [content]
+        content = self._inject_js_into_html(error_page(failure, self.mount_path + GUIDE_PATH), epoch)
+        return _answer(start_response, "500 Internal Server Error", content)
+
+
+def _answer(start_response: Callable[..., Any], status: str, content: bytes) -> list[bytes]:
+    start_response(status, [("Content-Type", "text/html; charset=utf-8"), ("Content-Length", str(len(content)))])
+    return [content]
 
 
 def _is_page(path: str, mount_path: str) -> bool:

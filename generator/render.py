@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import hashlib
 import json
 import os
 import tempfile
@@ -319,22 +320,30 @@ def _calculator_views(handbook: Handbook, topic: Topic, options: RenderOptions) 
             "id": calc_id,
             "title": calculator.title,
             "kind": "decision" if calculator.decision is not None else "dose",
-            "spec_json": None,
+            "program": None,
             "bands": [],
         }
         if options.calculator_specs is not None:
             spec = options.calculator_specs(handbook, calc_id)
-            view["spec_json"] = _spec_attr(spec)
+            view["program"] = program_asset(calc_id, spec)[0]
             view["bands"] = _weight_band_tables(spec, topic, options, handbook)
         views.append(view)
     return views
 
 
-def _spec_attr(spec: dict[str, Any]) -> Markup:
-    """A compiled spec as the value of a single-quoted HTML attribute: compact JSON
-    whose double quotes stay unescaped (a third of the bytes otherwise)."""
-    text = json.dumps(spec, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return Markup(text.replace("&", "&amp;").replace("'", "&#39;").replace("<", "&lt;").replace(">", "&gt;"))
+PROGRAM_DIR = "assets/calculators"
+
+
+def program_asset(calc_id: str, spec: dict[str, Any]) -> tuple[str, str]:
+    """(site path, text) of a calculator's compiled program as a classic script that
+    every page showing the calculator shares (issue 20: not inlined, fetched once).
+    A script rather than JSON, so it loads from file:// too; named by the hash of its
+    program, so a browser never pairs a page with another edition's program.
+    ASCII only: U+2028 in an author's text would end a line of JavaScript."""
+    text = json.dumps(spec, sort_keys=True, ensure_ascii=True, separators=(",", ":"))
+    digest = hashlib.sha256(text.encode("ascii")).hexdigest()[:16]
+    script = f"(self.HB_CALCULATORS = self.HB_CALCULATORS || {{}})[{json.dumps(calc_id)}] = {text};\n"
+    return f"{PROGRAM_DIR}/{calc_id}.{digest}.js", script
 
 
 def _weight_band_tables(
@@ -391,6 +400,7 @@ def render_topic(
     """A topic's Markdown page. ``glossary`` is the abbreviation block (computed
     once per build by :func:`build_pages`)."""
     citations = Citations(handbook.references)
+    calculators = _calculator_views(handbook, topic, options)
     body = env.get_template("topic.md.j2").render(
         topic=topic,
         handbook=handbook,
@@ -398,7 +408,7 @@ def render_topic(
         citations=citations,
         product_name=lambda product_id: handbook.products[product_id].name,
         regimens={r.id: r for r in topic.regimens},
-        calculators=_calculator_views(handbook, topic, options),
+        calculators=calculators,
         related=[handbook.topics[i] for i in topic.related if i in handbook.topics],
         status_label=_status_label,
     )
@@ -412,6 +422,7 @@ def render_topic(
         tags=keywords or None,
         hb_kind="topic",
         hb_status=topic.review.status.value,
+        hb_programs=[view["program"] for view in calculators if view["program"]] or None,
     )
     return meta + body + (_glossary_block(handbook) if glossary is None else glossary)
 
@@ -500,6 +511,18 @@ def _index_page(
 _INDEX_CACHE_NEXT: dict[tuple[Any, ...], str] = {}
 
 
+GUIDE_PAGE = "authoring-guide.md"
+
+
+def _guide_page() -> str:
+    """The authoring guide the installed tool carries, as a page of the site (the About
+    page links it): out of the search, which is for clinical questions."""
+    from .project import GUIDE_FILE
+
+    meta = _front_matter(title="Authoring guide", hb_kind="index", search={"exclude": True})
+    return meta + GUIDE_FILE.read_text(encoding="utf-8")
+
+
 def _validation_pages(handbook: Handbook, options: RenderOptions) -> dict[str, tuple[str, str]]:
     """path -> (nav title, Markdown) of each calculator's validation page (generator.calc)."""
     from .calc.validation import Outcome, python_results
@@ -512,7 +535,11 @@ def _validation_pages(handbook: Handbook, options: RenderOptions) -> dict[str, t
         else:
             outcome = Outcome(program.id, program.engine, program.digest(), problem="no shared vectors in this build")
         title = f"Validation: {program.title}"
-        meta = _front_matter(title=str(_attr(title)), hb_kind="validation", search={"exclude": True})
+        # The JavaScript engine re-runs the vectors in the reader's browser.
+        scripts = None if outcome.problem else [program_asset(calc_id, program.to_json())[0]]
+        meta = _front_matter(
+            title=str(_attr(title)), hb_kind="validation", search={"exclude": True}, hb_programs=scripts
+        )
         page = meta + validation_page(handbook, program, outcome)
         pages[f"calculators/{calc_id}-validation.md"] = (str(_attr(title)), page)
     return pages
@@ -564,6 +591,8 @@ def build_pages(handbook: Handbook, options: RenderOptions | None = None) -> Ren
     files["calculators.md"] = _index_page(env, "calculators.md.j2", "Calculators", uses=calculator_uses, **common)
     files["recent.md"] = _index_page(env, "recent.md.j2", "Recently updated", recent=recent, **common)
     files["glossary.md"] = _index_page(env, "glossary.md.j2", "Glossary", **common)
+    files["about.md"] = _index_page(env, "about.md.j2", "About this handbook", **common)
+    files[GUIDE_PAGE] = _guide_page()
     if handbook.hazards is not None:
         # Rendered whole each build: one page, and its key must not include the log.
         meta = _front_matter(title="Clinical safety", hb_kind="index", search={"exclude": True})
@@ -603,6 +632,8 @@ def build_pages(handbook: Handbook, options: RenderOptions | None = None) -> Ren
 
     validation = _validation_pages(handbook, options)
     files.update({path: page for path, (_, page) in validation.items()})
+    # Every program has a validation page, so every program gets its script.
+    files.update(program_asset(calc_id, program.to_json()) for calc_id, program in handbook.programs.items())
     nav: list[Any] = [{"Home": "index.md"}]
     for specialty in specialties:
         nav.append({str(_attr(specialty)): specialty_nav(specialty, by_specialty[specialty], group_size, entry)})
@@ -623,6 +654,7 @@ def build_pages(handbook: Handbook, options: RenderOptions | None = None) -> Ren
     )
     if handbook.hazards is not None:
         nav.append({"Clinical safety": "clinical-safety.md"})
+    nav.append({"About": [{"About this handbook": "about.md"}, {"Authoring guide": GUIDE_PAGE}]})
     return RenderResult(files={k: v.encode("utf-8") for k, v in sorted(files.items())}, nav=nav)
 
 

@@ -329,6 +329,18 @@ def _cell_links(data: dict[str, Any]) -> Iterator[tuple[Loc, str]]:
                 yield ("decision_tables", i, "cells", j, "link"), link
 
 
+def _unique(entries: list[Any], key: str, what: str, where: Any, field: str, report: Report) -> dict[str, Any]:
+    """Entries of a shared file by ``key``; an id given twice is an error at its second place."""
+    seen: dict[str, Any] = {}
+    for i, entry in enumerate(entries):
+        value = getattr(entry, key)
+        if value in seen:
+            line, col = where.at(field, i, key)
+            report.error(where.path, line, col, f"{field}[{i}].{key}", f"{what} '{value}' is defined twice")
+        seen[value] = entry
+    return seen
+
+
 def _check_links(where: Located, topic_ids: set[str], calculator_ids: set[str], report: Report) -> None:
     """Checks of a topic file against the other files, on raw data (see _raw_cites)."""
     data = where.loaded.data
@@ -576,28 +588,14 @@ def validate_content(
     # Unique ids inside the shared files.
     references: dict[str, Reference] = {}
     if references_file is not None:
-        where = sources["references"]
-        for i, ref in enumerate(references_file.references):
-            if ref.id in references:
-                line, col = where.at("references", i, "id")
-                report.error(where.path, line, col, f"references[{i}].id", f"reference id '{ref.id}' is defined twice")
-            references[ref.id] = ref
+        references = _unique(
+            references_file.references, "id", "reference id", sources["references"], "references", report
+        )
     products: dict[str, Product] = {}
     if products_file is not None:
-        where = sources["products"]
-        for i, product in enumerate(products_file.products):
-            if product.id in products:
-                line, col = where.at("products", i, "id")
-                report.error(where.path, line, col, f"products[{i}].id", f"product id '{product.id}' is defined twice")
-            products[product.id] = product
+        products = _unique(products_file.products, "id", "product id", sources["products"], "products", report)
     if glossary is not None:
-        where = sources["glossary"]
-        seen_abbr: set[str] = set()
-        for i, entry in enumerate(glossary.terms):
-            if entry.abbr in seen_abbr:
-                line, col = where.at("terms", i, "abbr")
-                report.error(where.path, line, col, f"terms[{i}].abbr", f"term '{entry.abbr}' is defined twice")
-            seen_abbr.add(entry.abbr)
+        _unique(glossary.terms, "abbr", "term", sources["glossary"], "terms", report)
 
     topic_ids = {p.stem for p in topic_paths}
     calculator_ids = {p.stem for p in calculator_paths}

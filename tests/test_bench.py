@@ -71,10 +71,10 @@ def test_quick_benchmark_prints_one_json_object_per_size(tmp_path: Path) -> None
     ]
     for result in results:
         assert set(result) >= FIELDS, FIELDS - set(result)
-        # 8 index pages and 404, a validation page per calculator, and the index page
-        # of a specialty too large to list flat.
+        # 8 index pages and 404, About and the authoring guide, a validation page per
+        # calculator, and the index page of a specialty too large to list flat.
         grouped = result["corpus"] == "one-specialty" and result["topics"] > 40
-        assert result["html_pages"] == result["topics"] + 9 + CALCULATORS + grouped
+        assert result["html_pages"] == result["topics"] + 11 + CALCULATORS + grouped
         assert result["total_s"] >= result["generate_s"] > 0
         assert result["lighthouse"] is None and result["lighthouse_reason"]
         # The first view of a topic page must not download the search index.

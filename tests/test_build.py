@@ -42,6 +42,8 @@ def test_fixture_builds_every_page(built):
     assert pages == [
         "404.html",
         "a-z/index.html",
+        "about/index.html",
+        "authoring-guide/index.html",
         "calculators/index.html",
         "calculators/itp-grade-validation/index.html",
         "calculators/ivig-dose-validation/index.html",

@@ -10,7 +10,6 @@ the page as a reader sees them: the headline, the steps, the summary, the workin
 
 from __future__ import annotations
 
-import html
 import json
 import shutil
 from collections.abc import Iterator
@@ -21,6 +20,7 @@ import pytest
 from browser_support import PHONE, serve
 
 from generator.build import build_site
+from generator.render import program_asset
 from generator.validate import load_handbook
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -105,9 +105,8 @@ def page(browser: Any, site_url: str) -> Iterator[Any]:
 
 
 def calculator(page: Any, calculator_id: str) -> Any:
-    """The mounted calculator whose compiled spec has this id."""
-    # The page embeds the compiled spec as compact JSON (no spaces after separators).
-    calc = page.locator(f"""[data-md-component=calculator][data-calculator-spec*='"id":"{calculator_id}"']""")
+    """The mounted calculator of this id."""
+    calc = page.locator(f"[data-md-component=calculator][data-calculator='{calculator_id}']")
     calc.locator("form").wait_for()
     return calc
 
@@ -353,9 +352,11 @@ def test_author_text_is_never_markup(browser: Any, tmp_path: Path, specs: dict[s
     spec["inputs"][0]["label"] = "<img src=x onerror=alert(1)>Count"
     for name in ("calc-engine.js", "calculator.js"):
         shutil.copy(ASSETS / "javascripts" / name, tmp_path / name)
+    # The program's script as the build writes it (render.program_asset).
+    (tmp_path / "program.js").write_text(program_asset("itp-grade", spec)[1], encoding="utf-8")
     (tmp_path / "x.html").write_text(
-        f'<div data-md-component="calculator" data-calculator-spec="{html.escape(json.dumps(spec), quote=True)}">'
-        '</div><script src="calc-engine.js"></script><script src="calculator.js"></script>',
+        '<div data-md-component="calculator" data-calculator="itp-grade"></div><script src="program.js"></script>'
+        '<script src="calc-engine.js"></script><script src="calculator.js"></script>',
         encoding="utf-8",
     )
     page = browser.new_page()

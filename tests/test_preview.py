@@ -109,6 +109,11 @@ def test_serve_answers_every_request_with_the_located_errors_and_recovers(tmp_pa
         for path in ("/topics/example-topic/", "/a-z/", "/index.html"):
             assert get(base + path)[0] == 500
         assert get(base + "/assets/javascripts/handbook.js")[0] == 404  # answered, not held
+        # The error page leads to the guide the installed tool carries, at the section on messages.
+        assert '<a href="/_guide/#error-messages">the authoring guide</a>' in body
+        status, guide = get(base + "/_guide/")
+        assert status == 200 and '<h2 id="error-messages">Error messages</h2>' in guide
+        assert '<h2 id="units">Units</h2>' in guide  # where "see docs/authoring.md#units" points
         # Fixed: the real pages come back.
         broken.unlink()
         status, body = wait_for(base + "/", lambda code, _: code == 200)

@@ -34,7 +34,7 @@ def test_golden_markdown(mini):
         for rel, data in files.items():
             (GOLDEN / rel).parent.mkdir(parents=True, exist_ok=True)
             (GOLDEN / rel).write_bytes(data)
-    expected = {p.relative_to(GOLDEN).as_posix(): p.read_bytes() for p in sorted(GOLDEN.rglob("*.md"))}
+    expected = {p.relative_to(GOLDEN).as_posix(): p.read_bytes() for p in sorted(GOLDEN.rglob("*")) if p.is_file()}
     assert sorted(files) == sorted(expected)
     for rel, data in files.items():
         assert data.decode() == expected[rel].decode(), f"{rel} differs from tests/golden/{rel}"
@@ -47,6 +47,20 @@ def test_navigation_is_grouped_by_specialty(mini):
         "Haematology": [{"Alpha treatment in ITP": "topics/alpha.md"}, {"Beta grading": "topics/beta.md"}]
     }
     assert list(nav[2]) == ["Indexes"]
+    assert nav[-1] == {"About": [{"About this handbook": "about.md"}, {"Authoring guide": "authoring-guide.md"}]}
+
+
+def test_about_page_names_the_publisher_and_leads_to_the_guide_the_tool_carries(mini):
+    from generator.project import GUIDE_FILE
+
+    files = build_pages(mini, OPTIONS).files
+    about = files["about.md"].decode()
+    assert f"is published by {mini.meta.organisation}." in about
+    assert "This is edition 2026\\.1 of 2026-11-01." in about  # Markdown-escaped: 2026.1
+    assert "[authoring guide](authoring-guide.md)" in about
+    guide = files["authoring-guide.md"].decode()
+    assert guide.startswith('---\ntitle: "Authoring guide"\nhb_kind: "index"\nsearch: {"exclude": true}\n---\n\n')
+    assert guide.endswith(GUIDE_FILE.read_text(encoding="utf-8"))
 
 
 def test_citations_are_numbered_in_reading_order_with_backlinks(mini):

@@ -4,7 +4,6 @@ small threaded http.server on 127.0.0.1 under a sub-path (/handbook/)."""
 
 from __future__ import annotations
 
-import json
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -240,15 +239,17 @@ def test_patient_view_from_the_header_lasts_for_the_session_only(site: tuple[Pat
     context.close()
 
 
-def test_calculator_is_mounted_with_its_spec(site: tuple[Path, str], page: Any) -> None:
+def test_calculator_is_mounted_with_its_program(site: tuple[Path, str], page: Any) -> None:
     _, base = site
     page.goto(base + "topics/alpha/")
     widget = page.locator('[data-md-component="calculator"]')
     assert widget.count() == 2
-    # Compact JSON in a single-quoted attribute: the browser reads it back whole. The
-    # grade calculator (what to do) comes before the dose calculator, whatever the YAML order.
-    specs = [json.loads(w.get_attribute("data-calculator-spec") or "{}")["id"] for w in widget.all()]
-    assert specs == ["itp-grade", "ivig-dose"]
+    # The grade calculator (what to do) comes before the dose calculator, whatever the YAML order.
+    assert [w.get_attribute("data-calculator") for w in widget.all()] == ["itp-grade", "ivig-dose"]
+    widget.locator("form").first.wait_for()
+    assert widget.locator("form").count() == 2
+    # Each program came from its own script, loaded once for the page.
+    assert page.evaluate("Object.keys(self.HB_CALCULATORS).sort()") == ["itp-grade", "ivig-dose"]
 
 
 # --------------------------------------------------------------------------- accessibility

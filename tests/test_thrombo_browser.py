@@ -45,7 +45,7 @@ def open_topic(browser: Any, offline_site: Path) -> Iterator[Any]:
 
 
 def calculator(page: Any, calculator_id: str) -> Any:
-    calc = page.locator(f"""[data-md-component=calculator][data-calculator-spec*='"id":"{calculator_id}"']""")
+    calc = page.locator(f"[data-md-component=calculator][data-calculator='{calculator_id}']")
     calc.locator("form").wait_for()
     return calc
 

@@ -73,7 +73,7 @@ def _vectors(program: Program, outcome: Outcome) -> list[str]:
     if outcome.problem:
         return ["", f"**{escape(outcome.problem)}**"]
     rows = [
-        f"<table class=\"hb-validation\" data-calc-validation='{_attr(program.to_json())}'>",
+        f'<table class="hb-validation" data-calc-validation="{escape(program.id)}">',
         "<thead><tr><th>Case</th><th>Inputs</th><th>Expected (by hand)</th><th>Python engine</th>"
         "<th>JavaScript engine</th></tr></thead><tbody>",
     ]

@@ -1,8 +1,9 @@
 /* The calculator form: mounts every [data-md-component=calculator] from its compiled
-   program (data-calculator-spec) and renders the engine's result (calc-engine.js, loaded
-   first) generically: the headline, the steps, the summary, then the working. Messages
-   are shown under the field they concern. No number is formatted here: every string the
-   reader sees comes from the engine, i.e. from content.
+   program (self.HB_CALCULATORS[data-calculator], set by the program's own script) and
+   renders the engine's result (calc-engine.js, loaded first) generically: the headline,
+   the steps, the summary, then the working. Messages are shown under the field they
+   concern. No number is formatted here: every string the reader sees comes from the
+   engine, i.e. from content.
 
    Class names (theme/assets/stylesheets/calculator.css styles them):
      calc               the mounted calculator
@@ -95,9 +96,10 @@
   function mount(el) {
     if (el.getAttribute("data-calculator-mounted") || !engine) return;
     el.setAttribute("data-calculator-mounted", "1");
-    var program;
-    try { program = JSON.parse(el.getAttribute("data-calculator-spec")); } catch (e) {
-      el.textContent = "Calculator unavailable: its data could not be read."; return;
+    var program = programOf(el.getAttribute("data-calculator"));
+    if (!program) {
+      el.textContent = "Calculator unavailable: its program did not load. Reload the page; if this persists, use the dose tables.";
+      return;
     }
     var T = program.text, p = "calc" + (++counter) + "-", fields = [], byKey = {}, unitInputs = {};
     program.inputs.forEach(function (i) {
@@ -166,10 +168,16 @@
     var ka = Object.keys(a), kb = Object.keys(b);
     return ka.length === kb.length && ka.every(function (k) { return k in b && same(a[k], b[k]); });
   }
+  // Each program is a script of its own (shared by every page showing it), loaded before this one.
+  function programOf(id) {
+    var programs = root.HB_CALCULATORS || {};
+    return Object.prototype.hasOwnProperty.call(programs, id) ? programs[id] : null;
+  }
   function validate(table) {
     if (table.getAttribute("data-calc-checked") || !engine) return;
     table.setAttribute("data-calc-checked", "1");
-    var program = JSON.parse(table.getAttribute("data-calc-validation"));
+    var program = programOf(table.getAttribute("data-calc-validation"));
+    if (!program) return;  // the cells keep saying "needs JavaScript"
     table.querySelectorAll("tr[data-inputs]").forEach(function (tr) {
       var js = JSON.parse(JSON.stringify(engine.compute(program, JSON.parse(tr.getAttribute("data-inputs")))));
       var ok = same(js, JSON.parse(tr.getAttribute("data-python")));
@@ -179,7 +187,7 @@
     });
   }
   function mountAll() {
-    var els = document.querySelectorAll("[data-md-component='calculator'][data-calculator-spec]");
+    var els = document.querySelectorAll("[data-md-component='calculator'][data-calculator]");
     for (var i = 0; i < els.length; i++) mount(els[i]);
     var tables = document.querySelectorAll("table[data-calc-validation]");
     for (var j = 0; j < tables.length; j++) validate(tables[j]);
