@@ -43,6 +43,7 @@ from .present import (
     fmt_number,
     fmt_quantity,
     fmt_unit,
+    house_notation,
     keep_together,
     template_environment,
 )
@@ -202,12 +203,13 @@ _INLINE = (
     (re.compile(r"`([^`]+)`"), r"<code>\1</code>"),
 )
 _LINK = re.compile(r"\[([^\]]+)\]\(([^)\s]+)\)")
+_HYPHENATED = re.compile(r"(?<![\w-])(?:[A-Z]{1,4}-[A-Za-z]+|[a-z]+-[A-Z]{1,4})(?![\w-])")
 
 
 def inline_markdown(text: str) -> Markup:
     """The inline Markdown subset authors may use (emphasis, code, links) as
     HTML. The text is escaped first: raw HTML in content prints as text."""
-    html = str(escape(text))
+    html = str(escape(house_notation(text)))
     for pattern, replacement in _INLINE:
         html = pattern.sub(replacement, html)
 
@@ -219,7 +221,14 @@ def inline_markdown(text: str) -> Markup:
             return f'<a href="{target}">{label}</a>'
         return label
 
-    return Markup(_LINK.sub(link, html))
+    html = _LINK.sub(link, html)
+    # A short capital part joined by a hyphen ("L-proline", "GDH-PQQ", "B-cell", "anti-D")
+    # does not break at its hyphen: "L-" at a line end reads as a fragment (print review D21).
+    # Text only: a link's address keeps its hyphens as they are.
+    parts = re.split(r"(<[^>]*>)", html)
+    return Markup(
+        "".join(p if p.startswith("<") else _HYPHENATED.sub(r'<span class="nobr">\g<0></span>', p) for p in parts)
+    )
 
 
 RUNNING_TITLE_CHARS = 40
@@ -662,10 +671,11 @@ def build_context(
     printed = []
     previous: Topic | None = None
     for topic in topics:
-        # A new page for each specialty (its edge tab) and where the review status changes:
-        # WeasyPrint does not break between different named pages by itself, and a page
-        # must never mix a pending topic (marked on every page) with an approved one.
-        new_page = previous is None or (previous.specialty, _pending(previous)) != (topic.specialty, _pending(topic))
+        # Every topic starts a page: one run on in mid-page left its title, keywords and
+        # summary at a page foot, and the contents sent the reader to the previous topic's
+        # references (print review C16). A page also never mixes a pending topic (marked
+        # on every page) with an approved one. The edge tab changes with the specialty.
+        new_specialty = previous is None or previous.specialty != topic.specialty
         previous = topic
         numbers = _reference_numbers(topic)
         tables = calculator_tables(handbook, topic, config)
@@ -673,7 +683,8 @@ def build_context(
             {
                 "topic": topic,
                 "pending": _pending(topic),
-                "new_page": new_page,
+                "new_page": True,
+                "new_specialty": new_specialty,
                 "tab_index": list(groups).index(topic.specialty),
                 "sections": _sections(topic, has_tables=bool(tables)),
                 "refnum": numbers,

@@ -17,7 +17,6 @@ from pdf_support import weight_band_tables as printed_band_tables
 from pypdf import PdfReader
 
 from generator import pdf as pdf_stage
-from generator.model.topic import ReviewStatus
 from generator.validate import load_handbook
 
 pytestmark = pytest.mark.slow
@@ -108,25 +107,11 @@ def test_clinical_text_is_at_least_6_5_pt_and_black(guide: dict[str, Any]) -> No
 
 
 def _forced_breaks(guide: dict[str, Any]) -> set[int]:
-    """0-based pages that must start a new page: contents, abbreviations, the first topic of
-    each specialty, and a topic whose review status differs from the one before it."""
+    """0-based pages that must start a new page: contents, abbreviations, and every topic
+    (a topic run on in mid-page left its title and summary at a page foot: print review C16)."""
     handbook = guide["handbook"]
-    by_title = {t.title: t for t in handbook.topics.values()}
-    forced: set[int] = set()
-    previous: tuple[str, bool] | None = None
-    for title, page, level in guide["outline"]:
-        if level != 1:
-            continue
-        topic = by_title.get(title)
-        if topic is None:
-            if title in ("Contents", "Abbreviations"):
-                forced.add(page)
-            continue
-        current = (topic.specialty, topic.review.status is ReviewStatus.approved)
-        if current != previous:
-            forced.add(page)
-        previous = current
-    return forced
+    titles = {t.title for t in handbook.topics.values()} | {"Contents", "Abbreviations"}
+    return {page for title, page, level in guide["outline"] if level == 1 and title in titles}
 
 
 def _first_block_height(page: Any, top: float) -> float:
