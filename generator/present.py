@@ -229,8 +229,12 @@ _HOUSE = (
     (re.compile(r"(?<=[\d\s(/])uL\b"), lambda m: "µL"),
     (re.compile(r"(?<![\w/])umol/L\b"), lambda m: "µmol/L"),
     (re.compile(r"(?<![\w/])(kg|mg)/m2\b"), lambda m: f"{m.group(1)}/m²"),
-    # A multiplication sign between operands of a formula ("rate x weight x 60").
-    (re.compile(r"(?<=[\w)]) x (?=[\w(])"), lambda m: " × "),
+    # A multiplication sign in a formula: a chain "a x b x ..." with a number in it
+    # ("rate x weight x 60", "(1000 x concentration)"); "an x axis" is left alone.
+    (
+        re.compile(r"[\w()./]+(?: x [\w()./]+)+"),
+        lambda m: m.group(0).replace(" x ", " × ") if re.search(r"\d", m.group(0)) else m.group(0),
+    ),
 )
 
 

@@ -706,3 +706,44 @@ def test_topic_pages_carry_a_thumb_tab_on_the_outer_edge(built: dict[str, Any], 
             tabs = _tabs(document.pages[index])
             outer = document.pages[index].width if (index + 1) % 2 else 0
             assert any(abs((r["x1"] if outer else r["x0"]) - outer) < 1 for r in tabs), index
+
+
+@pytest.mark.parametrize(
+    ("text", "printed"),
+    [
+        ("below 50 x10^9/L", "below 50 ×10⁹/L"),
+        ("25,000/uL (25 x10^3/uL)", "25,000/µL (25 ×10³/µL)"),
+        ("rate x weight x 60 / (1000 x conc)", "rate × weight × 60 / (1000 × conc)"),
+        ("creatinine in umol/L; BMI 30 kg/m2", "creatinine in µmol/L; BMI 30 kg/m²"),
+        ("x-ray and an x axis", "x-ray and an x axis"),
+        ("L-proline", '<span class="nobr">L-proline</span>'),
+        (
+            "[ITP-guide](https://example.org/ITP-guide)",
+            '<a href="https://example.org/ITP-guide"><span class="nobr">ITP-guide</span></a>',
+        ),
+    ],
+)
+def test_author_text_prints_in_the_house_notation(text: str, printed: str) -> None:
+    """One notation on paper (print review D19, D21): the caret and ASCII forms authors
+    type become ×10⁹/L and /µL; a short capitalised part keeps its hyphen on one line,
+    and a link's address is never touched."""
+    assert str(pdf_stage.inline_markdown(text)) == printed
+
+
+@pytest.mark.parametrize(
+    ("title", "running"),
+    [
+        ("Grading a low platelet count (CTCAE v5.0)", "Grading a low platelet count"),
+        (
+            "Anticoagulation when platelets are low: LMWH by platelet count and kidney function",
+            "Anticoagulation when platelets are low",
+        ),
+        ("ITP: second-line treatment (TPO-RAs, rituximab, splenectomy)", "ITP: second-line treatment"),
+        ("Anti-D immunoglobulin in ITP", "Anti-D immunoglobulin in ITP"),
+        ("A very long title without any colon that goes on and on and on", "A very long title without any colon…"),
+    ],
+)
+def test_running_header_is_a_short_title(title: str, running: str) -> None:
+    """Beside the PENDING REVIEW band the header has room for one line of about 40 characters."""
+    assert pdf_stage.running_title(title) == running
+    assert len(pdf_stage.running_title(title)) <= pdf_stage.RUNNING_TITLE_CHARS
