@@ -28,8 +28,12 @@ def guide(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     target = tmp_path_factory.mktemp("index") / "pocket-guide.pdf"
     with target.open("wb") as out:
         pdf_stage.write_document(document, out)
-    # Anchor -> 0-based page, as WeasyPrint laid the document out (the index's numbers are these).
-    pages = {name: number for number, page in enumerate(document.pages) for name in page.anchors}
+    # Anchor -> 0-based page, as WeasyPrint laid the document out (the index's numbers are
+    # these): the first page, where an element split over pages is listed on each.
+    pages: dict[str, int] = {}
+    for number, page in enumerate(document.pages):
+        for name in page.anchors:
+            pages.setdefault(name, number)
     with pdfplumber.open(target) as pdf:
         texts = [page.extract_text() or "" for page in pdf.pages]
     return {"html": html, "pages": pages, "texts": texts}
@@ -60,6 +64,8 @@ def _anchored_text(html: str, anchor: str) -> str:
         return _text(html[start : html.index("</span>", at)])
     if tag in ("h1", "h2"):
         return _text(html[start : html.index(f"</{tag}>", at)])
+    if tag == "section":  # the quick reference: its heading
+        return _text(re.search(r"<h1[^>]*>(.*?)</h1>", html[at:], re.S).group(1))
     # A table: its caption's title (up to the caption notes).
     heading = re.search(r"<(caption|strong)>(.*?)(?:<span class=\"caption-note|</caption>|</strong>)", html[at:], re.S)
     assert heading is not None, anchor
