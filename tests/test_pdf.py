@@ -212,7 +212,7 @@ def test_cover_shows_edition_build_date_and_review_status(built: dict[str, Any])
     assert "Mini Handbook" in cover
     assert "Test Hospital Pharmacy" in cover
     assert "Edition 2026.1, 1 November 2026" in cover
-    assert "Built 18 November 2026" in cover  # from SOURCE_DATE_EPOCH
+    assert "Printed 18 November 2026, from the edition above" in cover  # from SOURCE_DATE_EPOCH
     assert "1 of 2 topics pending review" in cover
     assert "For testing the generator only. Not clinical advice." in cover
 
