@@ -30,13 +30,19 @@ Each size runs in its own process (so peak memory is that size's alone):
   time until the server returns the page with the edit.
 * ``pdf_s_per_page``: benchmarks/pdf_bench.py on the same content (skipped above
   ``--pdf-max`` topics, with a reason).
-* ``lighthouse``: scores when Lighthouse is found, else null and a reason. Where it is
-  looked for, first hit wins: the ``LIGHTHOUSE`` environment variable (a path to the
-  ``lighthouse`` executable, e.g. ``LIGHTHOUSE=/tmp/lh/node_modules/.bin/lighthouse``),
-  ``lighthouse`` on ``PATH``, ``/tmp/lh/node_modules/.bin/lighthouse`` (a local
-  ``npm install --prefix /tmp/lh lighthouse``), then ``npx --no-install lighthouse``
-  when npx can run an already installed copy (npx never downloads it here).
-  Chromium is Debian's (``CHROME_PATH=/usr/bin/chromium``), mobile emulation.
+* ``lighthouse``: scores (performance, accessibility, best practices) and the metrics
+  behind performance (first and largest contentful paint, total blocking time, layout
+  shift, in ms) of the home page, a topic page and the calculators page, when
+  Lighthouse is found, else null and a reason. Where it is looked for, first hit wins:
+  the ``LIGHTHOUSE`` environment variable (a path to the ``lighthouse`` executable),
+  ``lighthouse`` on ``PATH``, the project's pinned copy
+  ``benchmarks/lighthouse/node_modules/.bin/lighthouse`` (install it with
+  ``npm ci --prefix benchmarks/lighthouse``: package.json and package-lock.json there
+  pin Lighthouse 12, the last to run on Debian 12's Node 18/20), ``/tmp/lh`` (an older
+  habit: ``npm install --prefix /tmp/lh lighthouse``), then ``npx --no-install
+  lighthouse`` when npx can run an already installed copy (npx never downloads it here).
+  Chromium is Debian's (``CHROME_PATH=/usr/bin/chromium``), mobile emulation. It is
+  not part of the tests: about half a minute a page, and an npm download.
 """
 
 from __future__ import annotations
@@ -247,6 +253,7 @@ def sample_app(work: Path) -> dict[str, Any]:
     return {"sample": "content/", **app_figures(work / "site", ROOT / "content")}
 
 
+PROJECT_LIGHTHOUSE = ROOT / "benchmarks" / "lighthouse" / "node_modules" / ".bin" / "lighthouse"
 LOCAL_LIGHTHOUSE = Path("/tmp/lh/node_modules/.bin/lighthouse")
 
 
@@ -258,8 +265,9 @@ def lighthouse_command() -> list[str] | None:
     found = shutil.which("lighthouse")
     if found:
         return [found]
-    if LOCAL_LIGHTHOUSE.is_file() and os.access(LOCAL_LIGHTHOUSE, os.X_OK):
-        return [str(LOCAL_LIGHTHOUSE)]
+    for local in (PROJECT_LIGHTHOUSE, LOCAL_LIGHTHOUSE):
+        if local.is_file() and os.access(local, os.X_OK):
+            return [str(local)]
     npx = shutil.which("npx")
     if npx:
         # --no-install: use a copy already installed (project or global), never fetch one.
@@ -303,6 +311,17 @@ def _lighthouse(base: str) -> dict[str, Any] | None:
                 for key, category in data["categories"].items()
             }
             scores[name]["transfer_bytes"] = data["audits"]["total-byte-weight"]["numericValue"]
+            for metric in ("first-contentful-paint", "largest-contentful-paint", "total-blocking-time"):
+                scores[name][metric.replace("-", "_") + "_ms"] = round(data["audits"][metric]["numericValue"])
+            scores[name]["cumulative_layout_shift"] = data["audits"]["cumulative-layout-shift"]["numericValue"]
+            scores[name]["failed_audits"] = sorted(
+                ref["id"]
+                for category in ("accessibility", "best-practices")
+                for ref in data["categories"].get(category, {}).get("auditRefs", [])
+                if ref["weight"]
+                and (data["audits"][ref["id"]].get("score") or 0) < 1
+                and data["audits"][ref["id"]].get("score") is not None
+            )
     return scores
 
 

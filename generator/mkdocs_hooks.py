@@ -179,7 +179,8 @@ def _shape_search_entries(config: Any) -> None:
     index = getattr(search, "search_index", None)
     if index is None or not isinstance(getattr(index, "entries", None), list):
         return
-    index.entries = shape_entries(index.entries, _this_build(config).handbook.meta.search.synonyms)
+    handbook = _this_build(config).handbook
+    index.entries = shape_entries(index.entries, handbook.meta.search.synonyms, handbook.calculators)
 
 
 def on_serve(server: Any, config: Any, builder: Any) -> Any:

@@ -334,6 +334,14 @@ def _calculator_views(handbook: Handbook, topic: Topic, options: RenderOptions) 
 PROGRAM_DIR = "assets/calculators"
 
 
+def _embedded(handbook: Handbook, calc_id: str, options: RenderOptions) -> dict[str, Any]:
+    """The program as pages embed it (build: generator.calc.program_json, which adds the
+    unit spellings): the script written and the script a page names must be one file."""
+    if options.calculator_specs is not None:
+        return options.calculator_specs(handbook, calc_id)
+    return handbook.programs[calc_id].to_json()
+
+
 def program_asset(calc_id: str, spec: dict[str, Any]) -> tuple[str, str]:
     """(site path, text) of a calculator's compiled program as a classic script that
     every page showing the calculator shares (issue 20: not inlined, fetched once).
@@ -536,7 +544,7 @@ def _validation_pages(handbook: Handbook, options: RenderOptions) -> dict[str, t
             outcome = Outcome(program.id, program.engine, program.digest(), problem="no shared vectors in this build")
         title = f"Validation: {program.title}"
         # The JavaScript engine re-runs the vectors in the reader's browser.
-        scripts = None if outcome.problem else [program_asset(calc_id, program.to_json())[0]]
+        scripts = None if outcome.problem else [program_asset(calc_id, _embedded(handbook, calc_id, options))[0]]
         meta = _front_matter(
             title=str(_attr(title)), hb_kind="validation", search={"exclude": True}, hb_programs=scripts
         )
@@ -633,7 +641,7 @@ def build_pages(handbook: Handbook, options: RenderOptions | None = None) -> Ren
     validation = _validation_pages(handbook, options)
     files.update({path: page for path, (_, page) in validation.items()})
     # Every program has a validation page, so every program gets its script.
-    files.update(program_asset(calc_id, program.to_json()) for calc_id, program in handbook.programs.items())
+    files.update(program_asset(calc_id, _embedded(handbook, calc_id, options)) for calc_id in handbook.programs)
     nav: list[Any] = [{"Home": "index.md"}]
     for specialty in specialties:
         nav.append({str(_attr(specialty)): specialty_nav(specialty, by_specialty[specialty], group_size, entry)})

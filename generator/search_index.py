@@ -11,6 +11,11 @@ move to a field of their own, ``keywords``, on the page's first entry only, with
 - hyphenated terms with a short part joined ("anti-D" also as "antid"): the index splits
   words at hyphens, and a query's lone "d" matched every word starting with d.
 
+- each calculator's section (its anchor is the calculator id), and the page that holds
+  it, the word "calculator" (the page also the calculator's title): Material ranks pages
+  by their best entry and a page entry scores above a section, so "platelet grade
+  calculator" now finds the page of "Platelet grade and treatment pathway" first.
+
 ``keywords`` is searched (boost in mkdocs.yml ``plugins.search.fields``) but never shown.
 """
 
@@ -20,13 +25,15 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-__all__ = ["HYPHENATED", "shape_entries"]
+__all__ = ["CALCULATOR_KEYWORDS", "HYPHENATED", "shape_entries"]
 
 # A word with a one- or two-letter part after a hyphen: anti-D, Gamunex-C, Rh-D. Only
 # these are joined: their short part is what the split index loses; longer compounds
 # ("ivig-in-itp" in a link) joined would match every query starting with their first word.
 HYPHENATED = re.compile(r"\b[^\W_]{2,}-[^\W_]{1,2}\b(?!-)")
 _TAG = re.compile(r"<[^>]+>")
+# What a reader types looking for a calculator whose title says what it works out.
+CALCULATOR_KEYWORDS = "calculator calculate"
 
 
 def _words(text: str) -> str:
@@ -37,10 +44,17 @@ def _matches(phrase: str, text: str) -> bool:
     return _words(phrase) in text
 
 
-def shape_entries(entries: Iterable[dict[str, Any]], synonyms: list[list[str]]) -> list[dict[str, Any]]:
+def shape_entries(
+    entries: Iterable[dict[str, Any]], synonyms: list[list[str]], calculators: Iterable[str] = ()
+) -> list[dict[str, Any]]:
     """Entries in the same order, tags moved to ``keywords`` on each page's first entry
-    and completed with synonyms and joined hyphenated terms found anywhere in the page."""
+    and completed with synonyms and joined hyphenated terms found anywhere in the page;
+    the section of each calculator id in ``calculators`` gets CALCULATOR_KEYWORDS."""
     entries = [dict(e) for e in entries]
+    calculator_ids = set(calculators)
+    for entry in entries:
+        if entry["location"].partition("#")[2] in calculator_ids:
+            entry["keywords"] = CALCULATOR_KEYWORDS
     pages: dict[str, list[dict[str, Any]]] = {}
     for entry in entries:
         pages.setdefault(entry["location"].split("#", 1)[0], []).append(entry)
@@ -51,6 +65,9 @@ def shape_entries(entries: Iterable[dict[str, Any]], synonyms: list[list[str]]) 
         whole = " ".join([*tags, *(f"{e.get('title', '')} {e.get('text', '')}" for e in page_entries)])
         words = _words(whole)
         keywords = list(tags)
+        for entry in page_entries[1:]:
+            if entry["location"].partition("#")[2] in calculator_ids:
+                keywords.extend(w for w in [entry.get("title", ""), CALCULATOR_KEYWORDS] if w and w not in keywords)
         for group in synonyms:
             if any(_matches(member, words) for member in group):
                 keywords.extend(m for m in group if m not in keywords)
@@ -59,5 +76,5 @@ def shape_entries(entries: Iterable[dict[str, Any]], synonyms: list[list[str]]) 
             if joined not in keywords:
                 keywords.append(joined)
         if keywords:
-            page_entries[0]["keywords"] = " ".join(keywords)
+            page_entries[0]["keywords"] = " ".join(filter(None, [page_entries[0].get("keywords"), *keywords]))
     return entries

@@ -156,7 +156,8 @@ def compute_dose(page: Any) -> str:
     calc.get_by_label("Weight", exact=True).fill("60")
     calc.get_by_label("Height", exact=True).fill("170")
     calc.get_by_text("Female", exact=True).tap()
-    return calc.locator("[data-calc=dose_per_day]").text_content()
+    # The form keeps a number and its unit on one line with a no-break space.
+    return calc.locator("[data-calc=dose_per_day]").text_content().replace("\u00a0", " ")
 
 
 def band_table_dose(page: Any) -> str:

@@ -101,4 +101,24 @@ def test_lighthouse_is_found_from_the_environment_variable_first(monkeypatch: py
     monkeypatch.delenv("LIGHTHOUSE")
     monkeypatch.setenv("PATH", "/nonexistent")  # no lighthouse, no npx on PATH
     monkeypatch.setattr("benchmarks.run.LOCAL_LIGHTHOUSE", Path("/nonexistent/lighthouse"))
+    monkeypatch.setattr("benchmarks.run.PROJECT_LIGHTHOUSE", Path("/nonexistent/project/lighthouse"))
     assert lighthouse_command() is None
+
+
+def test_the_projects_pinned_lighthouse_comes_before_tmp(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """`npm ci --prefix benchmarks/lighthouse` installs the pinned copy the benchmark runs."""
+    import json
+
+    from benchmarks.run import PROJECT_LIGHTHOUSE, ROOT, lighthouse_command
+
+    assert PROJECT_LIGHTHOUSE.is_relative_to(ROOT / "benchmarks" / "lighthouse")
+    pinned = json.loads((ROOT / "benchmarks" / "lighthouse" / "package.json").read_text(encoding="utf-8"))
+    assert pinned["dependencies"]["lighthouse"].startswith("12.")
+    executable = tmp_path / "lighthouse"
+    executable.write_text("#!/bin/sh\n", encoding="utf-8")
+    executable.chmod(0o755)
+    monkeypatch.delenv("LIGHTHOUSE", raising=False)
+    monkeypatch.setenv("PATH", "/nonexistent")
+    monkeypatch.setattr("benchmarks.run.PROJECT_LIGHTHOUSE", executable)
+    monkeypatch.setattr("benchmarks.run.LOCAL_LIGHTHOUSE", Path("/nonexistent/lighthouse"))
+    assert lighthouse_command() == [str(executable)]

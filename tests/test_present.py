@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from generator.model.common import Figure, Quantity
@@ -104,6 +106,19 @@ def test_calculators_get_the_same_spellings() -> None:
     assert table["/uL"] == ["/µL", "/µL"]
     assert table["units/kg"] == ["unit/kg", "units/kg"]
     assert table["day"] == ["day", "days"]
+
+
+def test_each_embedded_calculator_program_carries_the_spellings_that_differ() -> None:
+    """calculator.js shows the engine's units as the pages do from program["notation"]."""
+    from generator.calc import program_json
+    from generator.validate import load_handbook
+
+    handbook = load_handbook(Path(__file__).resolve().parent.parent / "content")
+    notation = program_json(handbook, "itp-grade")["notation"]
+    assert notation["x10^9/L"] == ["×10⁹/L", "×10⁹/L"]
+    assert notation["/uL"] == ["/µL", "/µL"]
+    assert notation["year"] == ["year", "years"]
+    assert "kg" not in notation and "mL/h" not in notation
 
 
 @pytest.mark.parametrize(

@@ -35,3 +35,17 @@ def test_keywords_go_to_the_first_entry_of_each_page_with_synonyms_and_joined_te
 def test_a_synonym_matches_whole_words_only() -> None:
     shaped = shape_entries([{"location": "p/", "title": "Gutter", "text": "renally cleared"}], SYNONYMS)
     assert "keywords" not in shaped[0]
+
+
+def test_a_calculator_section_is_found_by_the_word_calculator() -> None:
+    entries = [
+        {"location": "topics/a/", "title": "IVIG in ITP", "text": "", "tags": ["IVIG"]},
+        {"location": "topics/a/#itp-grade", "title": "Platelet grade and treatment pathway", "text": ""},
+        {"location": "topics/a/#grading", "title": "Grading", "text": ""},
+    ]
+    shaped = shape_entries(entries, [], ["itp-grade", "ivig-dose"])
+    assert [e.get("keywords") for e in shaped] == [
+        "IVIG Platelet grade and treatment pathway calculator calculate",
+        "calculator calculate",
+        None,
+    ]

@@ -44,6 +44,11 @@ def open_topic(browser: Any, offline_site: Path) -> Iterator[Any]:
     assert [e for e in errors if "search_index" not in e] == []
 
 
+def read(locator: Any) -> str:
+    """A result as read: the form keeps a number and its unit together with no-break spaces."""
+    return locator.text_content().replace("\u00a0", " ")
+
+
 def calculator(page: Any, calculator_id: str) -> Any:
     calc = page.locator(f"[data-md-component=calculator][data-calculator='{calculator_id}']")
     calc.locator("form").wait_for()
@@ -52,14 +57,14 @@ def calculator(page: Any, calculator_id: str) -> Any:
 
 def test_4ts_reader_picks_wording_and_reads_probability(open_topic: Any) -> None:
     calc = calculator(open_topic("heparin-induced-thrombocytopenia"), "hit-4ts")
-    calc.get_by_text("Fall of more than 50% and lowest count 20 x10^9/L or more").tap()
+    calc.get_by_text("Fall of more than 50% and lowest count 20 ×10⁹/L or more").tap()  # units as on the pages
     calc.get_by_text("Clear onset on days 5 to 10, or within 1 day with heparin in the past 30 days").tap()
     calc.get_by_text("None", exact=True).tap()
     calc.get_by_text("Possible", exact=True).tap()
     # 2 + 2 + 0 + 1 = 5: intermediate (4 to 5).
-    assert calc.locator("[data-calc=score]").text_content() == "5 points"
-    assert calc.locator("[data-calc=probability]").text_content() == "Intermediate probability (4 to 5 points)"
-    assert calc.locator("[data-calc=headline]").text_content().startswith("4Ts 5 points: Intermediate probability")
+    assert read(calc.locator("[data-calc=score]")) == "5 points"
+    assert read(calc.locator("[data-calc=probability]")) == "Intermediate probability (4 to 5 points)"
+    assert read(calc.locator("[data-calc=headline]")).startswith("4Ts 5 points: Intermediate probability")
 
 
 def test_romiplostim_hold_above_400_gives_the_restart_dose(open_topic: Any) -> None:
@@ -69,15 +74,15 @@ def test_romiplostim_hold_above_400_gives_the_restart_dose(open_topic: Any) -> N
     calc.locator("[data-input=platelet_count] input").fill("401")
     calc.locator("[data-input=weeks_above_200] input").fill("3")
     # 401 > 400: no dose this week; restart at 3 - 1 = 2 mcg/kg once below 200.
-    assert calc.locator("[data-calc=headline]").text_content() == (
-        "No romiplostim this week. Count weekly; once below 200 x10^9/L"
+    assert read(calc.locator("[data-calc=headline]")) == (
+        "No romiplostim this week. Count weekly; once below 200 ×10⁹/L"
         " restart at 2 mcg/kg (1 mcg/kg below the last dose given)."
     )
     calc.locator("[data-input=platelet_count] input").fill("49.9")
     calc.locator("[data-input=weeks_above_200] input").fill("0")
     # 49.9 < 50: 3 + 1 = 4 mcg/kg x 70 kg = 280 mcg = 0.56 mL of 500 mcg/mL.
-    assert calc.locator("[data-calc=dose_mcg]").text_content() == "280 mcg"
-    assert calc.locator("[data-calc=volume_ml]").text_content() == "0.56 mL"
+    assert read(calc.locator("[data-calc=dose_mcg]")) == "280 mcg"
+    assert read(calc.locator("[data-calc=volume_ml]")) == "0.56 mL"
 
 
 def test_enoxaparin_low_count_and_poor_kidneys(open_topic: Any) -> None:
@@ -91,12 +96,12 @@ def test_enoxaparin_low_count_and_poor_kidneys(open_topic: Any) -> None:
     calc.get_by_text("Clexane (UK): 20, 40, 60, 80, 100, 120, 150 mg").tap()
     # 40 (25 to < 50), lower risk: 1 mg/kg x 70 x 0.5 = 35 mg -> nearest 10 mg = 40 mg;
     # CrCl 25 < 30: every 24 h; the whole (ungraduated) 40 mg syringe, 0.4 mL.
-    assert (
-        calc.locator("[data-calc=headline]")
-        .text_content()
-        .startswith("Give 40 mg SC every 24 h: the whole 40 mg syringe (0.4 mL; weight-based dose 35 mg,")
+    assert read(calc.locator("[data-calc=headline]")).startswith(
+        "Give 40 mg SC every 24 h: the whole 40 mg syringe (0.4 mL; weight-based dose 35 mg,"
     )
-    assert calc.locator("[data-input=crcl_ml_min] .calc-msg").all_text_contents() == [
+    assert [
+        m.replace("\u00a0", " ") for m in calc.locator("[data-input=crcl_ml_min] .calc-msg").all_text_contents()
+    ] == [
         "No source gives a dose when a low count and severe renal impairment meet: both reductions are applied "
         "here. Confirm with haematology."
     ]

@@ -35,5 +35,13 @@ def program_for(handbook: Any, calculator_id: str) -> Program:
 
 
 def program_json(handbook: Any, calculator_id: str) -> dict[str, Any]:
-    """The program as the page embeds it."""
-    return program_for(handbook, calculator_id).to_json()
+    """The program as the page embeds it, with the handbook's spelling of units
+    (``notation``: unit -> [after 1, after any other number]) so the form shows the
+    engine's units as the pages do; the engines never read it."""
+    from ..present import unit_notation
+
+    meta = getattr(handbook, "meta", None)
+    notation = unit_notation(meta.notation if meta is not None else None)
+    # Only the spellings that differ from the content's: each page carries its programs.
+    differ = {unit: shown for unit, shown in notation.items() if shown != [unit, unit]}
+    return {**program_for(handbook, calculator_id).to_json(), "notation": differ}

@@ -102,6 +102,9 @@ class StartLink(Model):
     link: str = Field(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*(#[A-Za-z0-9_-]+)?$")
     """A topic id with an optional section anchor (ivig-in-itp#emergency), or an index page:
     calculators, a-z, drugs, glossary, recent or specialties."""
+    emergency: bool = False
+    """true: the button is red with a warning sign, apart from the others (the way to an
+    emergency page, found without reading)."""
 
 
 class Home(Model):

@@ -1,9 +1,17 @@
 /* The calculator form: mounts every [data-md-component=calculator] from its compiled
    program (self.HB_CALCULATORS[data-calculator], set by the program's own script) and
-   renders the engine's result (calc-engine.js, loaded first) generically: the headline,
-   the steps, the summary, then the working. Messages are shown under the field they
-   concern. No number is formatted here: every string the reader sees comes from the
-   engine, i.e. from content.
+   renders the engine's result (calc-engine.js, loaded first). Numbers come from the engine's result fields, formatted by the engine's own
+   rules (HandbookCalc.fmt with the program's display rules); sentences from the engine
+   or, for the words around the result card, from WORDS below (no clinical number there).
+   Units are spelt as on the pages (program.notation, from generator/present.py).
+
+   A dose result is a card, one value per line, the dose the largest text on the page:
+   what to give (whole vials), volume and strength, vials, start and maximum rate (rates
+   in a tinted box so a rate is never read as a volume), then the infusion steps, then
+   cautions and the page's review status; the exact figures (calculated dose, dosing
+   weight) sit under "How this was calculated". A decision result is a box styled by its
+   actions: red with role=alert when it starts the emergency pathway. While a field of
+   the form has focus and the result is off screen, a bar at the bottom shows the dose.
 
    Class names (theme/assets/stylesheets/calculator.css styles them):
      calc               the mounted calculator
@@ -12,15 +20,32 @@
                         calc-radios (fieldset of radio labels), calc-check (a checkbox label)
      calc-msg           a message under a field, with calc-error or calc-warning
      calc-status        role=status region: messages that concern no field
-     calc-result        the answer: calc-headline (p), calc-steps (ol > li),
-                        calc-summary (dl > dt/dd, dd[data-calc=<id>]), calc-recommendation (dd)
-     calc-working       details > ol of the arithmetic
+     calc-result        the answer: calc-headline (p), calc-card (dose: calc-line rows of
+                        calc-label + calc-value, calc-rate on rates, calc-note), calc-steps
+                        (ol > li), calc-decision (calc-decision--alert|caution|result, with
+                        calc-tag, calc-recommendation, calc-link), calc-cautions, calc-review,
+                        calc-summary (dl > dt/dd, dd[data-calc=<id>])
+     calc-working       details: the summary of a dose result, then ol of the arithmetic
      calc-sources       details > ul of the references
+     calc-bar           the live result bar (fixed at the bottom, aria-hidden: the result
+                        itself is the live region)
    On a validation page (table[data-calc-validation]) it fills each vector's JavaScript cell
    (td[data-js]) with this browser's result of the engine, compared with the Python one. */
 (function (root) {
   "use strict";
   var engine = root.HandbookCalc, counter = 0;
+  var WORDS = {
+    dose: "Dose", volume: "Volume", start: "Start rate", max: "Maximum rate", how: "How this was calculated",
+    aDay: " a day", inAll: "{course} in all, {days}", basis: "{dose_text} × {weight} kg {basis}",
+    basisNamed: "dosing weight ({name})", basisPlain: "dosing weight", exact: "calculated {exact}",
+    less: "{percent}% less, to whole {presentations}", more: "{percent}% more, to whole {presentations}",
+    strength: "{product}, {strength}", atRisk: "{rate} mg/kg/min: the lower maximum, {risk} ticked",
+    noRisk: "{rate} mg/kg/min: the label maximum; {risk} not ticked", open: "Open: {title}",
+    barDose: "Dose", barStart: "Start", barShow: "Show result", barWait: "Result: complete the form"
+  };
+  function say(template, values) {
+    return template.replace(/\{([a-z_]+)\}/g, function (_, k) { return values[k] === undefined ? "" : values[k]; });
+  }
 
   function h(tag, attrs, text) {
     var node = document.createElement(tag);
@@ -29,70 +54,228 @@
     return node;
   }
   function add(parent, child) { parent.appendChild(child); return child; }
-  function choiceControl(box, id, inp, program) {
+  function capital(s) { return s ? s.charAt(0).toUpperCase() + s.slice(1) : s; }
+
+  // ---------------------------------------------------------------- notation
+  // Units as the pages spell them (×10⁹/L, /µL, kg/m²), a real minus sign, and a number
+  // kept on one line with its unit (a no-break space): "4 h 10 min" never breaks.
+  var JOIN = /(\d) (?=(?:[×/µ%]|(?:mg|g|kg|mL|L|h|min|cm|in|lb|mcg|micrograms?|units?|mmol|points?|days?|years?|weeks?|vials?|syringes?|tablets?)(?![A-Za-z])))/g;
+  function presenter(program) {
+    var map = program.notation || {};
+    var symbols = Object.keys(map).filter(function (u) { return /[^A-Za-z]/.test(u) && map[u][1] !== u; })
+      .sort(function (a, b) { return b.length - a.length; });
+    var units = symbols.length ? new RegExp("(^|[^\\w/^])(" + symbols.map(function (u) {
+      return u.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
+    }).join("|") + ")(?![\\w/^²⁹])", "g") : null;
+    function present(text) {
+      var s = String(text);
+      // After exactly 1 the singular ("1 microgram/kg"), else the plural spelling.
+      if (units) s = s.replace(units, function (_, before, unit, at, whole) {
+        return before + map[unit][/(^|[^\d.])1\s?$/.test(whole.slice(0, at + before.length)) ? 0 : 1];
+      });
+      return s.replace(/(^|[\s(=])-(?=\d)/g, "$1\u2212").replace(JOIN, "$1\u00a0").replace(/(\d\u00a0h) (?=\d)/g, "$1\u00a0");
+    }
+    present.unit = function (u) { return map[u] ? map[u][1] : present(u); };
+    return present;
+  }
+
+  // ---------------------------------------------------------------- inputs
+  function choiceControl(box, id, inp, program, present) {
     // Regimens and products are lists to pick from (the first regimen preselected, as the
     // page always did); other short choices are radios the reader must tick.
     var listed = program.dose && (inp.id === program.dose.regimen_input || inp.id === program.dose.product_input);
     var radios = !listed && inp.options.length <= 4 && !inp.empty_label;
     if (radios) {
       var set = h("fieldset", { class: "calc-field calc-radios", "data-input": inp.id });
-      add(set, h("legend", {}, inp.label));
+      add(set, h("legend", {}, present(inp.label)));
       inp.options.forEach(function (o) {
         var label = add(set, h("label", {}));
         add(label, h("input", { type: "radio", name: id, value: o.id }));
-        label.appendChild(document.createTextNode(" " + o.label));
+        label.appendChild(document.createTextNode(" " + present(o.label)));
       });
       return { node: set, read: function () { var c = set.querySelector("input:checked"); return c ? c.value : null; } };
     }
     var sel = h("select", { id: id, name: id });
     if (!listed || inp.empty_label) add(sel, h("option", { value: "" }, inp.empty_label || "—"));
-    inp.options.forEach(function (o) { add(sel, h("option", { value: o.id }, o.label)); });
-    add(box, h("label", { for: id }, inp.label));
+    inp.options.forEach(function (o) { add(sel, h("option", { value: o.id }, present(o.label))); });
+    add(box, h("label", { for: id }, present(inp.label)));
     add(box, sel);
     return { node: box, control: sel, read: function () { return sel.value || null; } };
   }
 
-  function buildInput(form, p, inp, program, unitInputs) {
+  function numberInput(row, id, inp, unitInputs, present, field) {
+    add(row, h("label", { for: id }, present(inp.label)));
+    var box = add(row, h("div", { class: "calc-input" }));
+    var input = add(box, h("input", { id: id, name: id, type: "text", inputmode: "decimal", autocomplete: "off" }));
+    var alts = inp.alternatives.filter(function (a) { return a.field !== null; }), unitSel = null;
+    if (inp.unit_field !== null) {
+      var unitInput = unitInputs[inp.unit_field];
+      unitSel = add(box, h("select", { "aria-label": unitInput.label, name: id + "-unit" }));
+      unitInput.options.forEach(function (o) { add(unitSel, h("option", { value: o.id }, present.unit(o.label))); });
+      field.keys.push(inp.unit_field);
+    } else if (alts.length) {
+      unitSel = add(box, h("select", { "aria-label": inp.label + ": unit", name: id + "-unit" }));
+      add(unitSel, h("option", { value: "" }, present.unit(inp.number.unit)));
+      alts.forEach(function (a) { add(unitSel, h("option", { value: a.field }, present.unit(a.unit))); field.keys.push(a.field); });
+    } else add(box, h("span", { class: "calc-unit" }, present.unit(inp.number.unit)));
+    field.control = input;
+    // The unit typed in when it is not the calculator's own (lb, in, /µL): its conversion is echoed.
+    field.otherUnit = function () {
+      if (!unitSel || !unitSel.value) return null;
+      if (inp.unit_field !== null) return unitSel.value === inp.number.unit ? null : unitSel.value;
+      return alts.filter(function (a) { return a.field === unitSel.value; })[0].unit;
+    };
+    field.started = function () { return input.value.trim() !== ""; };
+    field.read = function (out) {
+      if (inp.unit_field !== null) { out[inp.id] = input.value; out[inp.unit_field] = unitSel.value; }
+      else out[unitSel && unitSel.value ? unitSel.value : inp.id] = input.value;
+    };
+  }
+
+  function buildInput(form, p, inp, program, unitInputs, present) {
     var id = p + inp.id, row = h("div", { class: "calc-field", "data-input": inp.id }), field = { keys: [inp.id] };
-    if (inp.type === "number") {
-      add(row, h("label", { for: id }, inp.label));
-      var box = add(row, h("div", { class: "calc-input" }));
-      var input = add(box, h("input", { id: id, name: id, type: "text", inputmode: "decimal", autocomplete: "off" }));
-      var alts = inp.alternatives.filter(function (a) { return a.field !== null; }), unitSel = null;
-      if (inp.unit_field !== null) {
-        var unitInput = unitInputs[inp.unit_field];
-        unitSel = add(box, h("select", { "aria-label": unitInput.label, name: id + "-unit" }));
-        unitInput.options.forEach(function (o) { add(unitSel, h("option", { value: o.id }, o.label)); });
-        field.keys.push(inp.unit_field);
-      } else if (alts.length) {
-        unitSel = add(box, h("select", { "aria-label": inp.label + ": unit", name: id + "-unit" }));
-        add(unitSel, h("option", { value: "" }, inp.number.unit));
-        alts.forEach(function (a) { add(unitSel, h("option", { value: a.field }, a.unit)); field.keys.push(a.field); });
-      } else add(box, h("span", { class: "calc-unit" }, inp.number.unit));
-      field.control = input;
-      field.started = function () { return input.value.trim() !== ""; };
-      field.read = function (out) {
-        if (inp.unit_field !== null) { out[inp.id] = input.value; out[inp.unit_field] = unitSel.value; }
-        else out[unitSel && unitSel.value ? unitSel.value : inp.id] = input.value;
-      };
-    } else if (inp.type === "yesno") {
+    if (inp.type === "number") numberInput(row, id, inp, unitInputs, present, field);
+    else if (inp.type === "yesno") {
       row.className = "calc-field calc-check";
       var lab = add(row, h("label", {})), box2 = add(lab, h("input", { type: "checkbox", id: id }));
-      lab.appendChild(document.createTextNode(" " + inp.label));
+      lab.appendChild(document.createTextNode(" " + present(inp.label)));
       field.control = box2;
       field.read = function (out) { out[inp.id] = box2.checked; };
     } else {
-      var c = choiceControl(row, id, inp, program);
+      var c = choiceControl(row, id, inp, program, present);
       row = c.node; field.control = c.control || null;
       field.read = function (out) { out[inp.id] = c.read(); };
     }
-    if (inp.help) add(row, h("p", { class: "calc-help", id: id + "-help" }, inp.help));
+    if (inp.help) add(row, h("p", { class: "calc-help", id: id + "-help" }, present(inp.help)));
     field.messages = add(row, h("div", { id: id + "-msg", "aria-live": "polite" }));
     if (field.control) field.control.setAttribute("aria-describedby", (inp.help ? id + "-help " : "") + id + "-msg");
     add(form, row);
     return field;
   }
 
+  // ---------------------------------------------------------------- dose card
+  function line(card, key, label, value, note, rate) {
+    var row = add(card, h("div", { class: "calc-line" + (rate ? " calc-line--rate" : ""), "data-calc": key }));
+    add(row, h("span", { class: "calc-label" }, label));
+    add(row, h("span", { class: "calc-value" + (rate ? " calc-rate" : "") }, value));
+    if (note) add(row, h("span", { class: "calc-note" }, note));
+    return row;
+  }
+  function doseCard(result, program, out, given, present) {
+    var dd = program.dose, s = dd.suffix, unit = dd.unit, display = program.display;
+    // Infusions only (the program has an indication's infusion schedule to look up): a
+    // syringe or tablet dose keeps its content headline, which says the route and interval.
+    if (dd.indication === null || out["dispensed_dose_" + s] === undefined || out["dispensed_dose_" + s] === null) return null;
+    var num = function (x, u) { return engine.fmt(x, display, u); };
+    var tenth = function (x) { return engine.fmt(x, { "default": [1, null], by_unit: [] }, null); };
+    var reg = dd.regimens.filter(function (r) { return r.id === out[dd.regimen_input]; })[0];
+    var product = dd.products.filter(function (x) { return x.id === out[dd.product_input]; })[0];
+    var card = add(result, h("div", { class: "calc-card", "data-calc": "card" }));
+    var daily = out["dispensed_dose_" + s], course = out["dispensed_course_total_" + s];
+    var give = num(daily, unit) + " " + unit + (out.days > 1 ? WORDS.aDay : "");
+    var stem = dd.weight.replace(/_kg$/, ""), named = out[stem + "_basis"];
+    var basis = say(WORDS.basis, { dose_text: reg ? reg.dose_text : "", weight: tenth(out[dd.weight]),
+      basis: named ? say(WORDS.basisNamed, { name: named }) : WORDS.basisPlain });
+    var exact = out["course_total_" + s], change = Math.abs(out.deviation_percent);
+    var rounded = say(WORDS.exact, { exact: tenth(exact) + " " + unit }) + (num(change, "%") === "0" ? "" : "; " +
+      say(out.deviation_percent < 0 ? WORDS.less : WORDS.more, { percent: num(change, "%"), presentations: engine_word(program, dd.presentation + "s") }));
+    var notes = [basis, out.days > 1 ? say(WORDS.inAll, { course: num(course, unit) + " " + unit, days: out.days_text }) : out.days_text, rounded];
+    line(card, "give", WORDS.dose, present(give), present(notes.join("; ")), false).classList.add("calc-line--dose");
+    var strength = unit === "g" ? num(product.per_ml * 1000, null) + " mg/mL" : num(product.per_ml, null) + " " + unit + "/mL";
+    line(card, "volume_ml", WORDS.volume, present(num(out.volume_per_dose_ml, "mL") + " mL" + (out.days > 1 ? WORDS.aDay : "")),
+      present(say(WORDS.strength, { product: out.product_name, strength: strength })), false);
+    var packs = (out[dd.presentation + "s"] || []).map(function (v) { return v.count + "\u00a0×\u00a0" + num(v["size_" + s], unit) + " " + unit; });
+    var total = (out[dd.presentation + "s"] || []).reduce(function (n, v) { return n + v.count; }, 0);
+    line(card, "presentations", capital(engine_word(program, dd.presentation + "s")), present(packs.join(", ")),
+      "(" + total + " " + engine_word(program, dd.presentation + (total > 1 ? "s" : "")) + ")", false);
+    var steps = out.infusion_steps || [];
+    if (steps.length) {
+      var first = steps[0], last = steps[steps.length - 1], risk = dd.risk_input && given[dd.risk_input] === true;
+      var riskInput = program.inputs.filter(function (i) { return i.id === dd.risk_input; })[0];
+      line(card, "start_ml_per_h", WORDS.start, present(num(first.ml_per_h, "mL/h") + " mL/h"),
+        present("(" + num(first.mg_per_kg_min, "mg/kg/min") + " mg/kg/min)"), true);
+      var why = riskInput ? say(risk ? WORDS.atRisk : WORDS.noRisk, { rate: num(last.mg_per_kg_min, "mg/kg/min"), risk: "“" + riskInput.label + "”" })
+        : num(last.mg_per_kg_min, "mg/kg/min") + " mg/kg/min";
+      line(card, "max_ml_per_h", WORDS.max, present(num(last.ml_per_h, "mL/h") + " mL/h"), present(why), true);
+    }
+    return card;
+  }
+  function engine_word(program, key) { return program.text[key] || key; }
+
+  // ---------------------------------------------------------------- decision box
+  function decisionBox(result, program, out, present) {
+    var severity = (out.actions || []).indexOf("emergency-pathway") >= 0 ? "alert" : out.not_covered ? "caution" : "result";
+    var box = add(result, h("div", { class: "calc-decision calc-decision--" + severity, role: severity === "alert" ? "alert" : null }));
+    var summary = {};
+    out.summary.forEach(function (x) { summary[x.id] = x.text; });
+    add(box, h("p", { class: "calc-tag", "data-calc": "grade" }, present(summary.grade)));
+    var rec = add(box, h("p", { class: "calc-recommendation", "data-calc": "recommendation", "data-pathway": out.pathway || null }));
+    var text = present(summary.recommendation || ""), cut = severity === "alert" ? text.search(/\. (?=[A-Z])/) : -1;
+    // The first sentence of an emergency is its heading: what to do before anything else.
+    if (cut > 0) {
+      add(rec, h("strong", { class: "calc-alert-head" }, text.slice(0, cut + 1)));
+      rec.appendChild(document.createTextNode(" " + text.slice(cut + 2)));
+    } else rec.textContent = text;
+    if (summary.evidence) {
+      var ev = add(box, h("p", { class: "calc-evidence" }, program.text.evidence + ": "));
+      add(ev, h("span", { "data-calc": "evidence" }, summary.evidence));
+    }
+    var target = out.link ? linkTo(out.link) : null;
+    if (target) add(box, h("a", { class: "calc-link", href: target.href }, say(WORDS.open, { title: target.title })));
+    return box;
+  }
+  // A cell's link is a topic id (with an optional #anchor); the page links that topic
+  // elsewhere (the decision table, the references), so its address is read from there,
+  // whatever the build (directory URLs over http, .html files from file://).
+  function linkTo(link) {
+    var id = link.split("#")[0], anchor = link.indexOf("#") >= 0 ? "#" + link.split("#")[1] : "";
+    var pattern = new RegExp("(^|/)" + id.replace(/[.*+?^${}()|[\]\\]/g, "\\$&") + "(/|/index\\.html|\\.html)?$");
+    var links = document.querySelectorAll(".md-content a[href], .md-nav a[href]");
+    for (var i = 0; i < links.length; i++) {
+      var a = links[i], path = a.pathname || "";
+      if (a.closest(".calc") || !pattern.test(path)) continue;
+      var title = (a.closest(".md-nav") ? a.textContent : "") || a.title || a.textContent;
+      return { href: a.href.split("#")[0] + anchor, title: title.replace(/\s+/g, " ").trim() };
+    }
+    return null;
+  }
+
+  // ---------------------------------------------------------------- live bar
+  function liveBar(el, form, result) {
+    var bar = add(document.body, h("div", { class: "calc-bar", hidden: "", "aria-hidden": "true" }));
+    bar.calcOwner = el;
+    var focused = false, resultSeen = false;
+    function place() {
+      // Above the on-screen keyboard: the visual viewport is what the reader sees.
+      var vv = root.visualViewport, lift = vv ? Math.max(0, root.innerHeight - vv.height - vv.offsetTop) : 0;
+      bar.style.transform = lift ? "translateY(" + (-lift) + "px)" : "";
+    }
+    function show() {
+      bar.hidden = !(focused && !resultSeen);
+      if (!bar.hidden) place();
+    }
+    form.addEventListener("focusin", function () { focused = true; show(); });
+    form.addEventListener("focusout", function (e) { focused = !!(e.relatedTarget && form.contains(e.relatedTarget)); show(); });
+    if (root.IntersectionObserver) {
+      new IntersectionObserver(function (entries) {
+        resultSeen = entries[entries.length - 1].isIntersecting; show();
+      }, { threshold: 0.01 }).observe(result);
+    }
+    if (root.visualViewport) root.visualViewport.addEventListener("resize", show);
+    bar.addEventListener("click", function () { result.scrollIntoView({ block: "center" }); });
+    return function (parts) {
+      bar.textContent = "";
+      if (!parts) { add(bar, h("span", { class: "calc-bar-wait" }, WORDS.barWait)); return show(); }
+      parts.forEach(function (p) {
+        var item = add(bar, h("span", { class: "calc-bar-item" + (p[2] ? " calc-rate" : "") }));
+        add(item, h("span", { class: "calc-bar-label" }, p[0]));
+        item.appendChild(document.createTextNode(" " + p[1]));
+      });
+      show();
+    };
+  }
+
+  // ---------------------------------------------------------------- mount
   function mount(el) {
     if (el.getAttribute("data-calculator-mounted") || !engine) return;
     el.setAttribute("data-calculator-mounted", "1");
@@ -101,7 +284,8 @@
       el.textContent = "Calculator unavailable: its program did not load. Reload the page; if this persists, use the dose tables.";
       return;
     }
-    var T = program.text, p = "calc" + (++counter) + "-", fields = [], byKey = {}, unitInputs = {};
+    var T = program.text, p = "calc" + (++counter) + "-", fields = [], byKey = {}, unitInputs = {}, present = presenter(program);
+    var review = el.getAttribute("data-calculator-status");
     program.inputs.forEach(function (i) {
       program.inputs.forEach(function (n) { if (n.unit_field === i.id) unitInputs[i.id] = i; });
     });
@@ -110,14 +294,15 @@
     form.addEventListener("submit", function (e) { e.preventDefault(); });
     program.inputs.forEach(function (inp) {
       if (unitInputs[inp.id]) return;  // drawn as the unit select of its number
-      var f = buildInput(form, p, inp, program, unitInputs);
+      var f = buildInput(form, p, inp, program, unitInputs, present);
       fields.push(f);
       f.keys.forEach(function (k) { byKey[k] = f; });
     });
     var status = add(el, h("div", { class: "calc-status", role: "status", "aria-live": "polite" }));
     var result = add(el, h("div", { class: "calc-result", "aria-live": "polite" }));
     var details = add(el, h("details", { class: "calc-working" }));
-    add(details, h("summary", {}, T.working));
+    add(details, h("summary", {}, program.dose ? WORDS.how : T.working));
+    var workSummary = add(details, h("div", {}));
     var workList = add(details, h("ol", {}));
     var sources = add(el, h("details", { class: "calc-sources" }));
     add(sources, h("summary", {}, T.sources));
@@ -128,34 +313,62 @@
       else li.textContent = ref.text;
     });
     var first = fields.filter(function (f) { return f.started; })[0];
+    // While the form is in use, Material's back-to-top button stays out of the way (handbook.css).
+    form.addEventListener("focusin", function () { document.documentElement.classList.add("hb-calc-in-use"); });
+    form.addEventListener("focusout", function (e) {
+      if (!(e.relatedTarget && form.contains(e.relatedTarget))) document.documentElement.classList.remove("hb-calc-in-use");
+    });
+    var showBar = program.dose ? liveBar(el, form, result) : null;
+
+    function render(out, given) {
+      var card = program.dose ? doseCard(result, program, out, given, present) : null;
+      var box = !card && program.decision && out.summary.length ? decisionBox(result, program, out, present) : null;
+      // The content's headline is the card or the box in one sentence: shown when neither is.
+      if (out.headline && !card && !box) add(result, h("p", { class: "calc-headline", "data-calc": "headline" }, present(out.headline)));
+      if (out.steps.length) {
+        var ol = add(result, h("ol", { class: "calc-steps" }));
+        out.steps.forEach(function (s) { add(ol, h("li", { "data-calc": "step" }, present(s))); });
+      }
+      if (card && out.warnings.length) {
+        var ul = add(result, h("ul", { class: "calc-cautions" }));
+        out.warnings.forEach(function (m) { add(ul, h("li", {}, present(m.message))); });
+      }
+      if (review) add(result, h("p", { class: "calc-review" }, review));
+      if (!box) {
+        var dl = add(card ? workSummary : result, h("dl", { class: "calc-summary" }));
+        out.summary.forEach(function (s) {
+          add(dl, h("dt", {}, present(s.label)));
+          add(dl, h("dd", { "data-calc": s.id }, present(s.text)));
+        });
+      }
+      out.working.forEach(function (w) { add(workList, h("li", {}, present(w))); });
+      if (showBar && card) {
+        var start = card.querySelector("[data-calc=start_ml_per_h] .calc-value");
+        showBar([[WORDS.barDose, card.querySelector(".calc-line--dose .calc-value").textContent, false]]
+          .concat(start ? [[WORDS.barStart, start.textContent, true]] : []));
+      } else if (showBar) showBar(null);
+    }
 
     function update() {
       var given = {};
       fields.forEach(function (f) { f.read(given); f.messages.textContent = ""; if (f.control) f.control.removeAttribute("aria-invalid"); });
-      status.textContent = ""; result.textContent = ""; workList.textContent = "";
-      if (first && !first.started()) return;
+      status.textContent = ""; result.textContent = ""; workList.textContent = ""; workSummary.textContent = "";
+      if (first && !first.started()) { if (showBar) showBar(null); return; }
       var out = engine.compute(program, given);
       out.errors.concat(out.warnings).forEach(function (m, i) {
         var isError = i < out.errors.length, f = byKey[m.field];
-        add(f ? f.messages : status, h("p", { class: "calc-msg " + (isError ? "calc-error" : "calc-warning") }, m.message));
+        add(f ? f.messages : status, h("p", { class: "calc-msg " + (isError ? "calc-error" : "calc-warning") }, present(m.message)));
         if (isError && f && f.control) f.control.setAttribute("aria-invalid", "true");
       });
-      if (!out.ok) return;
-      if (out.headline) add(result, h("p", { class: "calc-headline", "data-calc": "headline" }, out.headline));
-      if (out.steps.length) {
-        var ol = add(result, h("ol", { class: "calc-steps" }));
-        out.steps.forEach(function (s) { add(ol, h("li", { "data-calc": "step" }, s)); });
-      }
-      var dl = add(result, h("dl", { class: "calc-summary" }));
-      out.summary.forEach(function (s) {
-        add(dl, h("dt", {}, s.label));
-        var dd = add(dl, h("dd", { "data-calc": s.id }, s.text));
-        if (s.id === "recommendation") {
-          dd.className = "calc-recommendation";
-          if (out.pathway) dd.setAttribute("data-pathway", out.pathway);
-        }
+      if (!out.ok) { if (showBar) showBar(null); return; }
+      render(out, given);
+      // "96 lb = 43.54 kg" under the field: the engine's own conversion, from its working.
+      fields.forEach(function (f) {
+        var unit = f.otherUnit && f.otherUnit(), said = unit && out.working.filter(function (w) {
+          return w.split(" = ").length === 2 && w.split(" = ")[0].slice(-unit.length - 1) === " " + unit;
+        })[0];
+        if (said) add(f.messages, h("p", { class: "calc-echo", "data-calc": "converted" }, present(said)));
       });
-      out.working.forEach(function (line) { add(workList, h("li", {}, line)); });
     }
     form.addEventListener("input", update);
     form.addEventListener("change", update);
@@ -187,6 +400,11 @@
     });
   }
   function mountAll() {
+    // Bars of calculators that instant navigation took off the page go with them.
+    if (!document.querySelector(".calc-form :focus")) document.documentElement.classList.remove("hb-calc-in-use");
+    document.querySelectorAll(".calc-bar").forEach(function (bar) {
+      if (!document.contains(bar.calcOwner)) bar.parentNode.removeChild(bar);
+    });
     var els = document.querySelectorAll("[data-md-component='calculator'][data-calculator]");
     for (var i = 0; i < els.length; i++) mount(els[i]);
     var tables = document.querySelectorAll("table[data-calc-validation]");
