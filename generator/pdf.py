@@ -35,7 +35,6 @@ from pydantic import BaseModel
 
 from .model import Topic
 from .model.common import Cited, Figure, Statement
-from .model.common import texts as model_texts
 from .model.topic import NOT_COVERED_TEXT, ReviewStatus
 from .present import (
     fmt_band,
@@ -44,9 +43,11 @@ from .present import (
     fmt_number,
     fmt_quantity,
     fmt_unit,
+    house_notation,
     keep_together,
     template_environment,
 )
+from .print_index import IndexTerm, anchor_terms, index_terms
 from .print_tables import band_cells, dosing_weight_table
 from .project import THEME_DIR
 from .validate import Handbook, today
@@ -66,6 +67,7 @@ __all__ = [
 ]
 
 PRINT_THEME = THEME_DIR / "print"
+INDEX_MARK = "<!-- the index, written by render_html once its terms are anchored -->"
 PDF_VARIANT = "pdf/ua-1"
 
 # Topic fields the templates lay out with their own block, in the order a
@@ -201,12 +203,13 @@ _INLINE = (
     (re.compile(r"`([^`]+)`"), r"<code>\1</code>"),
 )
 _LINK = re.compile(r"\[([^\]]+)\]\(([^)\s]+)\)")
+_HYPHENATED = re.compile(r"(?<![\w-])(?:[A-Z]{1,4}-[A-Za-z]+|[a-z]+-[A-Z]{1,4})(?![\w-])")
 
 
 def inline_markdown(text: str) -> Markup:
     """The inline Markdown subset authors may use (emphasis, code, links) as
     HTML. The text is escaped first: raw HTML in content prints as text."""
-    html = str(escape(text))
+    html = str(escape(house_notation(text)))
     for pattern, replacement in _INLINE:
         html = pattern.sub(replacement, html)
 
@@ -218,7 +221,31 @@ def inline_markdown(text: str) -> Markup:
             return f'<a href="{target}">{label}</a>'
         return label
 
-    return Markup(_LINK.sub(link, html))
+    html = _LINK.sub(link, html)
+    # A short capital part joined by a hyphen ("L-proline", "GDH-PQQ", "B-cell", "anti-D")
+    # does not break at its hyphen: "L-" at a line end reads as a fragment (print review D21).
+    # Text only: a link's address keeps its hyphens as they are.
+    parts = re.split(r"(<[^>]*>)", html)
+    return Markup(
+        "".join(p if p.startswith("<") else _HYPHENATED.sub(r'<span class="nobr">\g<0></span>', p) for p in parts)
+    )
+
+
+RUNNING_TITLE_CHARS = 40
+"""Longest running header beside the PENDING REVIEW band on one A6 line (5.9 pt bold)."""
+
+
+def running_title(title: str, limit: int = RUNNING_TITLE_CHARS) -> str:
+    """The topic title as the running header prints it, on one line beside the review band:
+    without a closing parenthesis ("(CTCAE v5.0)"), then without what follows a colon when
+    the head is long enough to name the topic; a title still too long ends at a word, with "…"."""
+    short = re.sub(r"\s*\([^()]*\)$", "", title).strip() or title
+    if len(short) > limit and ": " in short:
+        head = short.partition(": ")[0]
+        short = head if len(head) >= 12 else short
+    if len(short) > limit:
+        short = short[: limit - 1].rsplit(" ", 1)[0].rstrip(",;:") + "…"
+    return short
 
 
 def humanise(name: str) -> str:
@@ -245,65 +272,6 @@ def _walk_cites(value: Any) -> Iterator[str]:
 def anchor(topic_id: str, section: str | None = None) -> str:
     """Fragment id of a topic heading or one of its sections."""
     return f"t-{topic_id}" if section is None else f"t-{topic_id}--{section.replace('_', '-')}"
-
-
-@dataclass
-class IndexEntry:
-    """One line of the back-of-book index: a term and the headings it points to."""
-
-    label: str
-    note: str = ""
-    targets: list[tuple[str, str]] = field(default_factory=list)
-    """(anchor, topic title) pairs, in first-seen order, without repeats."""
-
-    def add(self, target: str, title: str) -> None:
-        if all(t != target for t, _ in self.targets):
-            self.targets.append((target, title))
-
-
-def build_index(handbook: Handbook, topics: list[Topic]) -> list[tuple[str, list[IndexEntry]]]:
-    """Alphabetical index: topic titles, aliases, drugs, conditions (tags and
-    special-population headings) and glossary abbreviations found in topic text.
-    Grouped by initial letter."""
-    entries: dict[str, IndexEntry] = {}
-
-    def entry(label: str, note: str = "") -> IndexEntry:
-        # One line per term: "ITP" as a tag and as an abbreviation is one entry with its expansion.
-        key = label.casefold()
-        if key not in entries:
-            entries[key] = IndexEntry(label, note)
-        elif note and not entries[key].note:
-            entries[key].note = note
-        return entries[key]
-
-    texts = {t.id: "\n".join(model_texts(t)) for t in topics}
-    for topic in topics:
-        head = anchor(topic.id)
-        entry(topic.title).add(head, topic.title)
-        for alias in topic.aliases:
-            entry(alias).add(head, topic.title)
-        drugs = list(topic.drugs) + [r.drug for r in topic.regimens]
-        for drug in drugs:
-            target = anchor(topic.id, "regimens") if topic.regimens else head
-            entry(drug).add(target, topic.title)
-        for tag in topic.tags:
-            entry(tag).add(head, topic.title)
-        for group in topic.special_populations:
-            entry(group.title).add(anchor(topic.id, "special_populations"), topic.title)
-    for term in handbook.glossary.terms:
-        word = re.compile(rf"(?<![\w-]){re.escape(term.abbr)}(?![\w-])")
-        for topic in topics:
-            if word.search(texts[topic.id]):
-                entry(term.abbr, term.term).add(anchor(topic.id), topic.title)
-
-    ordered = sorted(entries.values(), key=lambda e: (e.label.casefold(), e.note.casefold()))
-    groups: dict[str, list[IndexEntry]] = {}
-    for item in ordered:
-        if not item.targets:
-            continue
-        initial = item.label[:1].upper()
-        groups.setdefault(initial if initial.isalpha() else "#", []).append(item)
-    return sorted(groups.items(), key=lambda kv: (kv[0] == "#", kv[0]))
 
 
 def _topic_calculators(handbook: Handbook, topic: Topic) -> list[str]:
@@ -339,38 +307,68 @@ def _row_groups(cells: list[dict[str, Any]], common: list[str]) -> list[dict[str
 def _weight_band_table(program: Any, table: Any, neonatal: bool, step_kg: float) -> dict[str, Any]:
     """One regimen's weight-band table for the template: bands of weights that get the
     same dispensed course, computed by the engine (generator.calc.tables); this stage
-    only formats the cells (print_tables) and lays them out."""
+    only formats the cells (print_tables) and lays them out. A neonatal table lists every
+    weight of its range (no gaps a baby's weight could fall into) with the exact dose in
+    mg and mL, and no pump rates: the recorded rates are the label's, for adults."""
     from .calc.display import fmt
 
     show = program.display
     cells = [band_cells(program, table, row, milligrams=neonatal) for row in table.rows]
     constants = dict(program.constants)
-    if neonatal or "adjust_bmi_above" not in constants:
-        basis = "Dosed on actual body weight."
-    else:
-        basis = (
-            f"Read the row for the dosing weight: actual body weight; for adults with BMI above "
-            f"{fmt(constants['adjust_bmi_above'], show, None)} kg/m², the dosing weight from the look-up "
-            "after the dose tables."
-        )
+    lookup = not neonatal and "adjust_bmi_above" in constants
+    bmi = fmt(constants["adjust_bmi_above"], show, None) if lookup else ""
     days = table.days
     span = f"{cells[0]['weight'].split('–')[0]}–{cells[-1]['weight'].split('–')[-1]} kg" if cells else "no weights"
+    grid = fmt(step_kg / 10, show, "kg")
+    if neonatal:
+        weights = f"Actual body weight, every {fmt(step_kg, show, 'kg')} kg: round the weight down to the row above."
+    else:
+        weights = (
+            f"Round the weight down to {grid} kg and read its row; a row groups the weights that get the same "
+            "vials, its rates and shortest time are its lightest weight's."
+        )
+    repeat = next((c["repeat"] for c in cells if c["repeat"]), "")
+    regimen = next(r for r in program.dose.regimens if r.id == table.regimen)
+    course_cap = next((c.text for c in regimen.caps if c.scope == "course"), None)
+    notes = [weights]
+    if any(c["rate"] for c in cells):
+        notes.append(
+            "mL/h in whole numbers, rounded down; the shortest time runs each step at its rate, without pauses."
+        )
+    if repeat and course_cap:
+        notes.append(
+            f"Day 2 max: if the dose is repeated, {course_cap} a course (at the row's lightest weight) "
+            "less the dose given, in whole vials."
+        )
+    if any(c["exact"] for c in cells):
+        name = table.product_name or "the product"
+        notes.append(
+            f"Exact doses: no combination of {name} vials is close enough; give the exact dose and ask pharmacy."
+        )
+    if neonatal:
+        notes.append("No infusion rates for newborns here: the recorded rates are the product label's.")
+    groups = _row_groups(cells, _common_notes(cells))
     return {
         "kind": "weight-band",
+        "neonatal": neonatal,
         "calculator": table.calculator,
         "regimen_id": table.regimen,
         "short_title": f"{table.regimen_name}, {table.dose_text}",
         "title": f"{table.regimen_name}: {table.dose_text} {'once' if days == 1 else f'daily × {days} days'}"
         f" ({span}{', neonatal' if neonatal else ''})",
-        "note": f"{basis} Weights to the nearest {fmt(step_kg / 10, show, 'kg')} kg; rates and shortest times"
-        " are those of the band's lightest weight.",
+        # Obese adults are read off the dosing-weight look-up: said first, in bold (print review A4).
+        "bmi": bmi,
+        "note": " ".join(notes),
         "product": {"id": table.product, "name": table.product_name} if table.product else None,
         "days": days,
         "unit": "mg" if neonatal and table.unit == "g" else table.unit,
-        "groups": _row_groups(cells, _common_notes(cells)),
+        "groups": groups,
         "common_notes": _common_notes(cells),
         "rows": cells,
-        "rates": any(c["rate"] for c in cells),
+        "rates": any(c["rate"] for c in cells) and not neonatal,
+        "repeat": bool(repeat),
+        "vials_per": "course" if any(c["vials_per"] == "course" for c in cells) else "dose",
+        "vials": any(c["vials"] for c in cells),
     }
 
 
@@ -412,14 +410,18 @@ def _infusion_tables(program: Any, regimen: str, weights: list[float], product: 
             at_risk = fmt(schedule.max_rate_at_risk, show, None)
             maximum += f"; {at_risk} mg/kg/min with risk of renal failure or thrombosis"
         else:
+            # Not "follow the product label" beside the label maximum: read alone, that sent at-risk
+            # patients to 4 mg/kg/min (print review A5). The topic's cautions say "the lowest rate practicable".
             maximum += (
-                "; no lower maximum for renal or thrombotic risk is recorded: with that risk, the lowest"
-                " practicable rate"
+                f". Risk of thrombosis or renal failure: no lower maximum of {product.name} is recorded; these "
+                "steps are not targets: give the lowest practicable rate (see Cautions)"
             )
         tables.append(
             {
                 "kind": "infusion",
                 "calculator": program.id,
+                "toc_title": f"Infusion rates: {product.name}"
+                + (", risk of renal failure or thrombosis" if risk else ""),
                 "title": f"Infusion rates, {product.name} (mL/h)"
                 + (": risk of renal failure or thrombosis" if risk else ""),
                 "note": _infusion_note(risk, schedule, maximum),
@@ -448,7 +450,10 @@ def calculator_tables(handbook: Handbook, topic: Topic, config: PrintConfig) -> 
         if program is None or program.dose is None:
             continue
         neonatal = neonatal_regimens(handbook, program.topic)
-        for table in weight_band_tables(program, ranges, range_for=dict.fromkeys(neonatal, "neonatal")):
+        # The neonatal table lists every 0.1 kg, each row exact for its weight (print review A2).
+        for table in weight_band_tables(
+            program, ranges, range_for=dict.fromkeys(neonatal, "neonatal"), exact_rows_for=frozenset({"neonatal"})
+        ):
             band = config.weight_bands["neonatal" if table.regimen in neonatal else "adult"]
             tables.append(_weight_band_table(program, table, table.regimen in neonatal, band.step_kg))
         adjusting = next((r.id for r in program.dose.regimens if r.id not in neonatal), None)
@@ -462,6 +467,11 @@ def calculator_tables(handbook: Handbook, topic: Topic, config: PrintConfig) -> 
             tables.extend(_infusion_tables(program, regimen, list(config.infusion_weights_kg), products[0]))
     for number, table in enumerate(tables):
         table["key"] = table.get("regimen_id") or f"{table['kind']}-{number}"
+    # A dose table's BMI rule names the page of its calculator's dosing-weight look-up.
+    lookups = {t["calculator"]: t["key"] for t in tables if t["kind"] == "dosing-weight"}
+    for table in tables:
+        if table["kind"] == "weight-band":
+            table["lookup_key"] = lookups.get(table["calculator"]) if table["bmi"] else None
     return tables
 
 
@@ -483,9 +493,11 @@ def _dosing_weight_lookup(program: Any, regimen: str, config: PrintConfig) -> di
     return {
         "kind": "dosing-weight",
         "calculator": program.id,
+        "toc_title": f"Dosing weight look-up: BMI above {fmt(constants['adjust_bmi_above'], show, None)} kg/m²",
         "title": f"Dosing weight (kg) for adults with BMI above {fmt(constants['adjust_bmi_above'], show, None)} kg/m²",
         "note": (formula if factor is not None else "")
         + f"Aged {fmt(constants['adult_age'], show, None)} or over; an empty cell: dose on actual body weight. "
+        "Rounded down to 0.5 kg. Between columns or rows, read the lower actual weight and the lower height. "
         "Then read the dose table's row for this weight.",
         "tables": [
             {"sex": t.sex, "heights": [fmt(h, show, "cm") for h in t.heights_cm], "cells": t.cells} for t in parts
@@ -534,12 +546,44 @@ SPECIAL_BLOCKS = frozenset(
 
 
 def _kind(name: str, value: Any) -> str:
-    """How a section is laid out: its own block, a list of statements, or generic."""
+    """How a section is laid out: its own block, a list of statements, a list of headed
+    items (contraindications, cautions: "**Heading (products).** Text"), or generic."""
     if name in SPECIAL_BLOCKS:
         return name
     if isinstance(value, list) and all(type(v) is Statement for v in value):
         return "statements"
+    if (
+        isinstance(value, list)
+        and value
+        and all(isinstance(v, BaseModel) and "text" in type(v).model_fields for v in value)
+    ):
+        return "headed"
     return "generic"
+
+
+# Fields of a headed item that its heading, its text or its citation marks already print.
+HEADED_FIELDS = frozenset(
+    {"condition", "title", "kind", "severity", "products", "text", "risk_factors", "cite", "evidence", "grade"}
+)
+
+
+def headed_parts(value: BaseModel, products: dict[str, Any]) -> dict[str, Any]:
+    """A contraindication or caution as a reader scans it: a bold heading (the condition or
+    title, else the kind in words), the products by name, never the field names or ids
+    ("Kind: other; Title: ..." leaked the schema onto paper: print review B12)."""
+    head = getattr(value, "condition", None) or getattr(value, "title", None)
+    kind = getattr(value, "kind", None)
+    if not head and kind is not None and str(kind) != "other":
+        head = humanise(str(kind).replace("-", "_"))
+    names = [products[p].name if p in products else p for p in getattr(value, "products", [])]
+    rest = [n for n in type(value).model_fields if n not in HEADED_FIELDS and getattr(value, n) not in (None, [], "")]
+    return {
+        "head": head or "",
+        "products": names,
+        "caution_only": getattr(value, "severity", None) == "caution",
+        "risk_factors": list(getattr(value, "risk_factors", [])),
+        "rest": rest,
+    }
 
 
 def _sections(topic: Topic, *, has_tables: bool = False) -> list[tuple[str, str, str]]:
@@ -581,6 +625,16 @@ def quick_reference(handbook: Handbook, printed: list[dict[str, Any]]) -> dict[s
         "dose": {"topic": dose[0], "table": dose[1]} if dose else None,
         "dose_tables": [
             (item["topic"].id, t) for item in printed for t in item["tables"] if t["kind"] == "weight-band"
+        ],
+        # The dosing-weight look-up and the infusion rates: what the review found missing from Contents.
+        "lookups": [
+            (item["topic"].id, t)
+            for item in printed
+            for t in item["tables"]
+            if t["kind"] in ("dosing-weight", "infusion")
+        ],
+        "contraindications": [
+            item["topic"].id for item in printed if item["tables"] and getattr(item["topic"], "contraindications", None)
         ],
     }
 
@@ -632,10 +686,11 @@ def build_context(
     printed = []
     previous: Topic | None = None
     for topic in topics:
-        # A new page for each specialty (its edge tab) and where the review status changes:
-        # WeasyPrint does not break between different named pages by itself, and a page
-        # must never mix a pending topic (marked on every page) with an approved one.
-        new_page = previous is None or (previous.specialty, _pending(previous)) != (topic.specialty, _pending(topic))
+        # Every topic starts a page: one run on in mid-page left its title, keywords and
+        # summary at a page foot, and the contents sent the reader to the previous topic's
+        # references (print review C16). A page also never mixes a pending topic (marked
+        # on every page) with an approved one. The edge tab changes with the specialty.
+        new_specialty = previous is None or previous.specialty != topic.specialty
         previous = topic
         numbers = _reference_numbers(topic)
         tables = calculator_tables(handbook, topic, config)
@@ -643,7 +698,8 @@ def build_context(
             {
                 "topic": topic,
                 "pending": _pending(topic),
-                "new_page": new_page,
+                "new_page": True,
+                "new_specialty": new_specialty,
                 "tab_index": list(groups).index(topic.specialty),
                 "sections": _sections(topic, has_tables=bool(tables)),
                 "refnum": numbers,
@@ -667,7 +723,6 @@ def build_context(
         "next_review_due": min((t.review.next_review_due for t in topics), default=None),
         "withdrawn": getattr(handbook.meta.edition, "withdrawn", None),
         "topic_count": len(topics),
-        "index": build_index(handbook, topics),
         "glossary": sorted(handbook.glossary.terms, key=lambda g: g.abbr.casefold()),
         "products": handbook.products,
         "single_topic": topic_id is not None,
@@ -692,10 +747,12 @@ def _environment() -> jinja2.Environment:
         band=lambda band, factor=1: fmt_band(band, None, factor),
         md=inline_markdown,
         humanise=humanise,
+        running_title=running_title,
         cite_numbers=lambda cite, refnum: sorted({refnum[ref_id] for ref_id in cite}),
     )
     env.globals.update(
         anchor=anchor,
+        headed_parts=headed_parts,
         table_anchor=table_anchor,
         is_model=lambda v: isinstance(v, BaseModel),
         field_names=lambda v: list(type(v).model_fields),
@@ -707,8 +764,16 @@ def _environment() -> jinja2.Environment:
 def render_html(handbook: Handbook, **options: Any) -> str:
     """The pocket guide as one HTML document (see :func:`build_context` for options)."""
     context = build_context(handbook, **options)
+    env = _environment()
+    html = env.get_template("handbook.html.j2").render(**context)
+    # The index is written after its terms are anchored where they are printed (print_index).
+    terms = index_terms(handbook, context["topics"], table_anchor, anchor)
+    if context["quick"]["emergency"] or context["quick"]["grades"] or context["quick"]["dose"]:
+        terms.insert(0, IndexTerm("quick reference", None, fixed="quick-reference"))
+    html, index = anchor_terms(html, terms, context["titles"])
+    html = html.replace(INDEX_MARK, env.get_template("index.html.j2").render(index=index), 1)
     # One pass over the whole document, so no number escapes it, whichever template wrote it.
-    return keep_together(_environment().get_template("handbook.html.j2").render(**context))
+    return keep_together(html)
 
 
 def _fetcher() -> Any:

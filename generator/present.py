@@ -33,6 +33,7 @@ __all__ = [
     "fmt_number",
     "fmt_quantity",
     "fmt_unit",
+    "house_notation",
     "keep_together",
     "template_environment",
     "unit_notation",
@@ -214,3 +215,32 @@ def neonatal_regimens(handbook: Any, topic_id: str) -> frozenset[str]:
     topic = handbook.topics.get(topic_id)
     groups = topic.special_populations if topic is not None else []
     return frozenset(g.regimen for g in groups if g.population == "neonates" and g.regimen)
+
+
+_SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
+# Authors type units in ASCII in free text ("x10^9/L", "25,000/uL", "kg/m2"); the house
+# notation is the controlled vocabulary's (UNIT_DISPLAY). Only spellings that cannot be
+# anything else are rewritten; numbers are never touched.
+_HOUSE = (
+    (
+        re.compile(r"(?<![\w^])x ?10\^(\d+) ?/ ?(L|uL|µL)\b"),
+        lambda m: f"×10{m.group(1).translate(_SUPERSCRIPT)}/{'L' if m.group(2) == 'L' else 'µL'}",
+    ),
+    (re.compile(r"(?<=[\d\s(/])uL\b"), lambda m: "µL"),
+    (re.compile(r"(?<![\w/])umol/L\b"), lambda m: "µmol/L"),
+    (re.compile(r"(?<![\w/])(kg|mg)/m2\b"), lambda m: f"{m.group(1)}/m²"),
+    # A multiplication sign in a formula: a chain "a x b x ..." with a number in it
+    # ("rate x weight x 60", "(1000 x concentration)"); "an x axis" is left alone.
+    (
+        re.compile(r"[\w()./]+(?: x [\w()./]+)+"),
+        lambda m: m.group(0).replace(" x ", " × ") if re.search(r"\d", m.group(0)) else m.group(0),
+    ),
+)
+
+
+def house_notation(text: str) -> str:
+    """Free text in the house notation: "25 x10^9/L" -> "25 ×10⁹/L", "/uL" -> "/µL",
+    "umol/L" -> "µmol/L", "kg/m2" -> "kg/m²", "a x b" -> "a × b" (print review D19, D21)."""
+    for pattern, replacement in _HOUSE:
+        text = pattern.sub(replacement, text)
+    return text

@@ -1,0 +1,119 @@
+"""The pocket guide's index read back from the real knowledge base (content/): every entry
+sends the reader to a page where its term is printed, and its page list reads in
+ascending order (issue 17; print review F29: "Newborns 15" was on 16, "ITP 4, 7, 9, 32, 28")."""
+
+from __future__ import annotations
+
+import html as html_lib
+import re
+from pathlib import Path
+from typing import Any
+
+import pdfplumber
+import pytest
+
+from generator import pdf as pdf_stage
+from generator.validate import load_handbook
+
+pytestmark = pytest.mark.slow
+
+CONTENT = Path(__file__).resolve().parent.parent / "content"
+
+
+@pytest.fixture(scope="module")
+def guide(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    handbook = load_handbook(CONTENT)
+    html = pdf_stage.render_html(handbook)
+    document = pdf_stage.render_document(handbook)
+    target = tmp_path_factory.mktemp("index") / "pocket-guide.pdf"
+    with target.open("wb") as out:
+        pdf_stage.write_document(document, out)
+    # Anchor -> 0-based page, as WeasyPrint laid the document out (the index's numbers are
+    # these): the first page, where an element split over pages is listed on each.
+    pages: dict[str, int] = {}
+    for number, page in enumerate(document.pages):
+        for name in page.anchors:
+            pages.setdefault(name, number)
+    with pdfplumber.open(target) as pdf:
+        texts = [page.extract_text() or "" for page in pdf.pages]
+    return {"html": html, "pages": pages, "texts": texts}
+
+
+def _text(fragment: str) -> str:
+    return html_lib.unescape(re.sub(r"<[^>]+>", "", fragment))
+
+
+def _index_entries(html: str) -> list[tuple[str, list[str]]]:
+    """(headword, anchors) of every line of the printed index, in order."""
+    section = html[html.index('<section class="back index"') :]
+    section = section[: section.index("</section>")]
+    entries = []
+    for item in re.findall(r"<li>(.*?)</li>", section, re.S):
+        label = _text(re.split(r'<span class="index-note">|<a ', item, maxsplit=1)[0]).strip()
+        entries.append((label, re.findall(r'class="pageref" href="#([^"]+)"', item)))
+    return entries
+
+
+def _anchored_text(html: str, anchor: str) -> str:
+    """What the element an index entry points to prints: the term itself (a span), a
+    topic title, a section heading or a table caption's title."""
+    at = html.index(f'id="{anchor}"')
+    start = html.rindex("<", 0, at)
+    tag = re.match(r"<(\w+)", html[start:]).group(1)
+    if tag == "span":
+        return _text(html[start : html.index("</span>", at)])
+    if tag in ("h1", "h2"):
+        return _text(html[start : html.index(f"</{tag}>", at)])
+    if tag == "section":  # the quick reference: its heading
+        return _text(re.search(r"<h1[^>]*>(.*?)</h1>", html[at:], re.S).group(1))
+    # A table: its caption's title (up to the caption notes).
+    heading = re.search(r"<(caption|strong)>(.*?)(?:<span class=\"caption-note|</caption>|</strong>)", html[at:], re.S)
+    assert heading is not None, anchor
+    return _text(heading.group(2))
+
+
+def _squeeze(text: str) -> str:
+    # pdfplumber drops some spaces between runs of different weight ("doseRh(D)"): compare without any.
+    return re.sub(r"\s+", "", text).casefold()
+
+
+def test_every_index_entry_is_on_a_page_that_prints_its_term(guide: dict[str, Any]) -> None:
+    entries = _index_entries(guide["html"])
+    assert len(entries) > 50
+    missing = []
+    for label, anchors in entries:
+        assert anchors, label
+        for anchor in anchors:
+            term = _anchored_text(guide["html"], anchor)
+            if anchor.startswith("ix-"):
+                # The anchored words hold the headword (in any case: headwords are lower-cased),
+                # or a longer term that holds it ("ITP associated with HIV" for "ITP").
+                assert _squeeze(label) in _squeeze(term), (label, term)
+                term = label
+            page = guide["pages"][anchor]
+            if _squeeze(term) not in _squeeze(guide["texts"][page]):
+                missing.append((label, term, page + 1))
+    assert not missing, "\n".join(map(str, missing))
+
+
+def test_index_page_lists_read_in_ascending_order(guide: dict[str, Any]) -> None:
+    unsorted = []
+    for label, anchors in _index_entries(guide["html"]):
+        numbers = [guide["pages"][a] + 1 for a in anchors]
+        if numbers != sorted(numbers):
+            unsorted.append((label, numbers))
+    assert unsorted == []
+
+
+def test_index_lists_the_dose_tables_the_look_up_and_the_infusion_rates(guide: dict[str, Any]) -> None:
+    labels = [label for label, _ in _index_entries(guide["html"])]
+    assert "quick reference" in labels
+    assert "dosing weight look-up (BMI)" in labels
+    assert "infusion rates" in labels
+    assert "contraindications" in labels
+    assert {"dose table, single high dose, 1 g/kg", "dose table, five-day schedule, 0.4 g/kg"} <= set(labels)
+    # Headwords in lower case, abbreviations and product names as written.
+    assert "newborns" in labels and "Newborns" not in labels
+    assert "ITP" in labels and "Privigen" in labels
+    # An abbreviation only in the references or the review line ("draft prepared with AI") is no subject.
+    assert "AI" not in labels
