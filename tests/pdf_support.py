@@ -49,6 +49,8 @@ def broken_quantities(lines: list[str]) -> list[str]:
     found = []
     for line, following in itertools.pairwise(lines):
         end, start = line.rstrip(), following.lstrip()
+        if re.search(r"(https?://|\w\.\w+/)\S*$", end):
+            continue  # an address breaks where it must; it holds no quantity
         split_range_or_unit = re.search(r"\d[–-]$|\d\s?[a-zµ]+/$|\s[−-]$|[<>≤≥]$", end)
         number_left_alone = re.search(r"(?<![\w.])\d[\d,.]*$", end) and UNIT_START.match(start)
         if split_range_or_unit or number_left_alone:

@@ -43,7 +43,7 @@ REGISTRAR_CARD = {
     "presentations": "Vials1 × 40 g, 1 × 20 g, 1 × 10 g, 1 × 5 g(4 vials)",
     "start_ml_per_h": "Start rate22.6 mL/h(0.5 mg/kg/min)",
     "max_ml_per_h": (
-        "Maximum rate180.6 mL/h4 mg/kg/min: the label maximum; “Risk of renal failure or thrombosis” not ticked"
+        "Do not exceed180.6 mL/h4 mg/kg/min: the label maximum; “Risk of renal failure or thrombosis” not ticked"
     ),
 }
 REGISTRAR = {
@@ -216,8 +216,11 @@ def test_renal_risk_caps_the_rates_at_the_lower_maximum(page: Any, specs: dict[s
     calc.get_by_label(label(spec, "product"), exact=True).select_option("octagam-10")
     calc.get_by_text(label(spec, "renal_or_thrombotic_risk"), exact=True).tap()
     assert read_card(calc)["max_ml_per_h"] == (
-        "Maximum rate149 mL/h3.3 mg/kg/min: the lower maximum, “Risk of renal failure or thrombosis” ticked"
+        "Do not exceed149 mL/h3.3 mg/kg/min: the lower maximum, “Risk of renal failure or thrombosis” ticked"
     )
+    # Only the start rate is boxed: the ceiling is never styled as the rate to set.
+    assert calc.locator("[data-calc=start_ml_per_h] .calc-rate").count() == 1
+    assert calc.locator("[data-calc=max_ml_per_h] .calc-rate").count() == 0
     # 1, 2 mg/kg/min x 75.26 kg x 0.6 = 45.2, 90.3 mL/h; at-risk maximum 3.3 -> 149 mL/h.
     assert read_steps(calc)[:3] == [
         "45.2 mL/h (1 mg/kg/min) for 30 min.",

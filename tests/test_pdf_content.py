@@ -84,7 +84,8 @@ def test_every_weight_band_row_equals_the_engine(guide: dict[str, Any]) -> None:
     checked = 0
     for program in handbook.programs.values():
         neonatal = dict.fromkeys(neonatal_regimens(handbook, program.topic), "neonatal")
-        for table in engine_tables(program, ranges, range_for=neonatal):
+        # As the guide asks: the neonatal table one exact row per listed weight.
+        for table in engine_tables(program, ranges, range_for=neonatal, exact_rows_for=frozenset({"neonatal"})):
             rows = printed[table.regimen]
             scale = 1000 if table.regimen in neonatal else 1
             assert len(rows) == len(table.rows), table.regimen

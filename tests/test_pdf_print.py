@@ -58,6 +58,9 @@ def test_the_line_checker_sees_a_split_quantity() -> None:
         "48 h and 25 | ×10⁹/L, (actual -",
         "×10⁹/L, (actual - | IBW)",
     ]
+    # An address is not a quantity: it may break at a hyphen.
+    assert broken_quantities(["see https://api.fda.gov/label?id=3d26-4f44-", "aa2a-e697"]) == []
+    assert broken_quantities(["api.fda.gov/drug/label.json?id=7714a0ed-", "b363"]) == []
 
 
 def _bands(chars: list[dict[str, Any]]) -> list[tuple[float, float]]:
@@ -205,24 +208,28 @@ def test_quick_reference_follows_the_cover_with_page_references(guide: dict[str,
     ivig = guide["handbook"].topics["ivig-in-itp"]
     emergency = heads[f"Emergency: {ivig.title}"]
     assert "Emergency" in pages[emergency - 1]
-    assert any(line.startswith("• Life-threatening or critical bleeding, at any platelet count:") for line in quick)
+    assert any(line.startswith("• Life-threatening or critical bleeding, count below 50 or not yet known") for line in quick)
     grades = next(page for head, page in heads.items() if head.startswith("Platelet count: grade (CTCAE v5.0"))
     assert "Decision table" in pages[grades - 1] or "Decision table" in pages[grades - 2]
     assert any(line.startswith("Grade 4 < 25 < 25,000") for line in quick)
     single = heads["Single high dose: 1 g/kg once (40–150 kg)"]
     assert "Single high dose: 1 g/kg once (40–150 kg)" in pages[single - 1]
-    # The table in two halves side by side: each line holds a row of each half, weight, dose
-    # and mL as the full table prints them; the infusion rates (cells[3]) stay in the full
-    # table, where the two halves have no room for them.
-    assert any(re.fullmatch(r"Weight kg g mL Weight kg g mL", line) for line in quick)
+    # The table in two halves side by side: each line holds a row of each half, weight, dose,
+    # mL and the day-2 maximum (cells[1]) as the full table prints them; the infusion rates
+    # stay in the full table, where the two halves have no room for them.
+    assert any(re.fullmatch(r"Weight kg g mL Day 2 max Weight kg g mL Day 2 max", line) for line in quick)
     assert not any(line.startswith("Weight kg ") and "mL/h" in line for line in quick)
     assert any(line.startswith("Privigen g per dose, mL. Vials, pump rates, other schedules: p.") for line in quick)
     assert any(line.startswith("BMI above 30 kg/m²: use the dosing weight (look-up p.") for line in quick)
     rows = printed_band_tables(pdf_stage.render_html(guide["handbook"]))["itp-1g-once"]
     half = (len(rows) + 1) // 2
     for left, right in itertools.zip_longest(rows[:half], rows[half:]):
-        expected = f"{_label(left)} {left['cells'][0]} {left['cells'][-3]}"
-        pair = f"{expected} {_label(right)} {right['cells'][0]} {right['cells'][-3]}" if right else expected
+        expected = f"{_label(left)} {left['cells'][0]} {left['cells'][-3]} {left['cells'][1]}"
+        pair = (
+            f"{expected} {_label(right)} {right['cells'][0]} {right['cells'][-3]} {right['cells'][1]}"
+            if right
+            else expected
+        )
         assert pair in quick, pair
     contents = next(page for title, page, level in guide["outline"] if title == "Contents")
     toc = re.sub(r"\n(?=(?:\. ?){3,}\s*\d+$)", " ", "\n".join(pages[contents]), flags=re.M).splitlines()

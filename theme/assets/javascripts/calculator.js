@@ -35,7 +35,7 @@
   "use strict";
   var engine = root.HandbookCalc, counter = 0;
   var WORDS = {
-    dose: "Dose", volume: "Volume", start: "Start rate", max: "Maximum rate", how: "How this was calculated",
+    dose: "Dose", volume: "Volume", start: "Start rate", max: "Do not exceed", how: "How this was calculated",
     aDay: " a day", inAll: "{course} in all, {days}", basis: "{dose_text} × {weight} kg {basis}",
     basisNamed: "dosing weight ({name})", basisPlain: "dosing weight", exact: "calculated {exact}",
     less: "{percent}% less, to whole {presentations}", more: "{percent}% more, to whole {presentations}",
@@ -196,7 +196,10 @@
         present("(" + num(first.mg_per_kg_min, "mg/kg/min") + " mg/kg/min)"), true);
       var why = riskInput ? say(risk ? WORDS.atRisk : WORDS.noRisk, { rate: num(last.mg_per_kg_min, "mg/kg/min"), risk: "“" + riskInput.label + "”" })
         : num(last.mg_per_kg_min, "mg/kg/min") + " mg/kg/min";
-      line(card, "max_ml_per_h", WORDS.max, present(num(last.ml_per_h, "mL/h") + " mL/h"), present(why), true);
+      // The ceiling is not a rate to set: plain, smaller and worded as a limit, never in the
+      // start rate's box (a nurse looking for "the rate in the box" must find only the start).
+      var limit = line(card, "max_ml_per_h", WORDS.max, present(num(last.ml_per_h, "mL/h") + " mL/h"), present(why), false);
+      limit.className += " calc-line--limit";
     }
     return card;
   }
