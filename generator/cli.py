@@ -269,7 +269,7 @@ def diff(old: str, new: str, as_json: bool, as_markdown: bool, content_path: str
 
 @cli.command(
     epilog="Example:\n\n\b\n  handbook calc ivig-dose --input "
-    '\'{"weight_kg": 70, "regimen": "itp-1g-once", "product": "privigen"}\''
+    '\'{"weight_kg": 70, "regimen": "itp-1g-once", "product": "privigen", "renal_or_thrombotic_risk": false}\''
 )
 @click.argument("calculator_id", metavar="ID")
 @CONTENT_OPTION

@@ -41,7 +41,7 @@ def calc(*args: str) -> tuple[int, str]:
 
 
 def test_ok_exits_0_with_legacy_and_new_fields() -> None:
-    code, out = calc("ivig-dose", "--input", '{"weight_kg": 45, "regimen": "itp-400mg-5d", "product": "gamunex-c"}')
+    code, out = calc("ivig-dose", "--input", '{"weight_kg": 45, "regimen": "itp-400mg-5d", "product": "gamunex-c", "renal_or_thrombotic_risk": false}')
     assert code == 0
     result = json.loads(out)
     assert set(LEGACY + NEW) <= set(result)

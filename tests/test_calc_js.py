@@ -168,7 +168,7 @@ def test_a_binding_cap_is_the_dose_shown_in_both_engines(tmp_path: Path) -> None
         encoding="utf-8",
     )
     program = load_handbook(content).programs["ivig-dose"]
-    inputs = {"weight_kg": 73, "regimen": "itp-1g-once", "product": "privigen"}
+    inputs = {"weight_kg": 73, "regimen": "itp-1g-once", "product": "privigen", "renal_or_thrombotic_risk": False}
     py = json.loads(json.dumps(compute(program, inputs)))
     assert same(py, run_js({"p": program.to_json()}, [{"program": "p", "inputs": inputs}])[0]) is None
     # 3 x 73 = 219 g > 2 g/kg x 73 = 146 g: capped at 146 g; dispensed 145 g (5 g steps, not above 146).

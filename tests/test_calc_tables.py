@@ -36,7 +36,7 @@ def test_bands_of_the_single_dose_with_privigen() -> None:
     for previous, current in zip(table.rows, table.rows[1:], strict=False):
         assert current.low_kg == previous.high_kg + 0.5
     for r in table.rows:
-        result = compute(program, {"weight_kg": r.low_kg, "regimen": "itp-1g-once", "product": "privigen"})
+        result = compute(program, {"weight_kg": r.low_kg, "regimen": "itp-1g-once", "product": "privigen", "renal_or_thrombotic_risk": False})
         assert (result["dispensed_course_total_g"], result["start_ml_per_h"]) == (r.dispensed_course, r.start_ml_per_h)
 
 

@@ -43,7 +43,7 @@ REGISTRAR_CARD = {
     "presentations": "Vials1 × 40 g, 1 × 20 g, 1 × 10 g, 1 × 5 g(4 vials)",
     "start_ml_per_h": "Start rate22.6 mL/h(0.5 mg/kg/min)",
     "max_ml_per_h": (
-        "Do not exceed180.6 mL/h4 mg/kg/min: the label maximum; “Risk of renal failure or thrombosis” not ticked"
+        "Do not exceed180.6 mL/h4 mg/kg/min: the label maximum; “Risk of renal failure or thrombosis?” No"
     ),
 }
 REGISTRAR = {
@@ -68,10 +68,18 @@ def plain(text: str) -> str:
 # data attribute).
 GRADE_4_ACTIVE = {
     "grade": "Grade 4 (CTCAE v5.0, grade 3 split at 30)",
-    "recommendation": (
-        "Emergency: call haematology now. Transfuse platelets without delay; give an IV corticosteroid (drug and dose as haematology advises) and IVIG 1 g/kg IV, repeated on day 2 if needed (at most 2 g/kg a course). Follow the emergency section."
-    ),
+    "evidence": "low",
+    "citations": "Sources: Provan 2019; The Blood Project; Kessler 2020",
 }
+# The emergency: its first sentence heads the red box, then one numbered action a line; the
+# corticosteroid's drug and dose are haematology's to give (the content prints none).
+GRADE_4_HEAD = "Emergency: call haematology now."
+GRADE_4_ACTIONS = [
+    "Transfuse platelets without delay.",
+    "Give an IV corticosteroid: drug and dose as haematology advises.",
+    "Give IVIG 1 g/kg IV, repeated on day 2 if needed (at most 2 g/kg a course).",
+    "Follow the emergency section.",
+]
 GRADE_4_ACTIVE_PATHWAY = "itp-emergency"
 CRITICAL_ADULT = "life-threatening/adult/none"
 
@@ -138,7 +146,13 @@ def registrar_types_her_patient(calc: Any, spec: dict[str, Any]) -> None:
     calc.get_by_label(label(spec, "height_cm"), exact=True).fill("170")
     calc.get_by_label(label(spec, "age_years"), exact=True).fill("45")
     calc.get_by_text("Female", exact=True).tap()
+    answer(calc, "renal_or_thrombotic_risk", "No")
     calc.get_by_label(label(spec, "product"), exact=True).select_option("privigen")
+
+
+def answer(calc: Any, input_id: str, choice: str) -> None:
+    """Tap the Yes or No segment of a yes/no question."""
+    calc.locator(f"[data-input={input_id}] .calc-segments label").filter(has_text=choice).tap()
 
 
 def read_dose(calc: Any) -> dict[str, str]:
@@ -214,9 +228,9 @@ def test_renal_risk_caps_the_rates_at_the_lower_maximum(page: Any, specs: dict[s
     calc = calculator(page, "ivig-dose")
     registrar_types_her_patient(calc, spec)
     calc.get_by_label(label(spec, "product"), exact=True).select_option("octagam-10")
-    calc.get_by_text(label(spec, "renal_or_thrombotic_risk"), exact=True).tap()
+    answer(calc, "renal_or_thrombotic_risk", "Yes")
     assert read_card(calc)["max_ml_per_h"] == (
-        "Do not exceed149 mL/h3.3 mg/kg/min: the lower maximum, “Risk of renal failure or thrombosis” ticked"
+        "Do not exceed149 mL/h3.3 mg/kg/min: the lower maximum; “Risk of renal failure or thrombosis?” Yes"
     )
     # Only the start rate is boxed: the ceiling is never styled as the rate to set.
     assert calc.locator("[data-calc=start_ml_per_h] .calc-rate").count() == 1
@@ -227,6 +241,32 @@ def test_renal_risk_caps_the_rates_at_the_lower_maximum(page: Any, specs: dict[s
         "90.3 mL/h (2 mg/kg/min) for 30 min.",
         "Increase as tolerated up to 149 mL/h (3.3 mg/kg/min), the maximum.",
     ]
+
+
+def test_unanswered_risk_question_gives_no_rate(page: Any, specs: dict[str, dict[str, Any]]) -> None:
+    """Second bedside look, item 1: the risk question is two 48 px segments, neither chosen;
+    until it is answered there is no dose card and no rate, only the question under the field
+    (tests/vectors/ivig-dose.json, second case). An unanswered question never means "no"."""
+    spec = specs["ivig-dose"]
+    calc = calculator(page, "ivig-dose")
+    calc.get_by_label(label(spec, "weight_kg"), exact=True).fill("96")
+    calc.get_by_label(label(spec, "height_cm"), exact=True).fill("170")
+    calc.get_by_label(label(spec, "age_years"), exact=True).fill("45")
+    calc.get_by_text("Female", exact=True).tap()
+    calc.get_by_label(label(spec, "product"), exact=True).select_option("privigen")
+    segments = calc.locator("[data-input=renal_or_thrombotic_risk] .calc-segments label")
+    assert segments.all_text_contents() == ["Yes", "No"]
+    assert calc.locator("[data-input=renal_or_thrombotic_risk] input:checked").count() == 0
+    for box in segments.evaluate_all("els => els.map(e => e.getBoundingClientRect().height)"):
+        assert box >= 48
+    assert messages(calc, "renal_or_thrombotic_risk") == [
+        "Answer: risk of renal failure or thrombosis? Yes or No (it sets the maximum rate)."
+    ]
+    assert calc.locator(".calc-card, [data-calc=headline], [data-calc=step]").count() == 0
+    assert "mL/h" not in plain(calc.locator(".calc-result").text_content())
+    answer(calc, "renal_or_thrombotic_risk", "No")
+    assert messages(calc, "renal_or_thrombotic_risk") == []
+    assert read_card(calc)["max_ml_per_h"] == REGISTRAR_CARD["max_ml_per_h"]
 
 
 def test_absurd_weight_is_refused_under_its_field(page: Any, specs: dict[str, dict[str, Any]]) -> None:
@@ -247,6 +287,7 @@ def test_inches_in_the_cm_box_are_refused(page: Any, specs: dict[str, dict[str, 
     calc.get_by_label(label(spec, "weight_kg"), exact=True).fill("150")
     calc.get_by_label(label(spec, "height_cm"), exact=True).fill("65")
     calc.get_by_text("Female", exact=True).tap()
+    answer(calc, "renal_or_thrombotic_risk", "No")
     calc.get_by_label(label(spec, "age_years"), exact=True).fill("45")
     assert plain(messages(calc, "height_cm")[0]).startswith(
         "BMI 355 kg/m² is not plausible: check that the height is in cm"
@@ -263,6 +304,7 @@ def test_pounds_and_inches_are_converted_by_the_engine(page: Any, specs: dict[st
     calc.get_by_label(label(spec, "height_cm"), exact=True).fill("67")  # 170.18 cm
     calc.get_by_label(label(spec, "age_years"), exact=True).fill("50")
     calc.get_by_text("Female", exact=True).tap()
+    answer(calc, "renal_or_thrombotic_risk", "No")
     calc.locator("details.calc-working summary").tap()
     assert plain(calc.locator("[data-calc=dosing_weight_kg]").text_content()) == "75.36 kg"
     working = [plain(w) for w in calc.locator(".calc-working li").all_text_contents()]
@@ -291,11 +333,25 @@ def test_grade_and_pathway(page: Any, specs: dict[str, dict[str, Any]]) -> None:
     alert = calc.locator(".calc-decision--alert")
     assert alert.get_attribute("role") == "alert"
     assert alert.evaluate("e => getComputedStyle(e).borderTopColor") == "rgb(176, 0, 32)"
-    assert alert.locator(".calc-alert-head").text_content() == "Emergency: call haematology now."
+    assert alert.locator(".calc-alert-head").text_content() == GRADE_4_HEAD
+    assert [plain(a) for a in alert.locator("ol.calc-actions > li").all_text_contents()] == GRADE_4_ACTIONS
+    # The heading comes first, the grade after the actions, as a small tag.
+    order = alert.locator(".calc-alert-head, .calc-actions, .calc-tag").evaluate_all("els => els.map(e => e.className)")
+    assert order == ["calc-alert-head", "calc-actions", "calc-tag"]
+    tag_size, head_size = (
+        alert.locator(sel).evaluate("e => parseFloat(getComputedStyle(e).fontSize)") for sel in (".calc-tag", ".calc-alert-head")
+    )
+    assert tag_size < head_size
     assert calc.locator("[data-calc=headline]").count() == 0
-    link = alert.locator("a.calc-link")
+    link = alert.locator("a.calc-link:not(.calc-link--dose)")
     assert link.get_attribute("href").endswith("/topics/life-threatening-bleeding-in-itp/")
     assert link.bounding_box()["height"] >= 44
+    # One tap to the IVIG dose: the dose calculator of the same topic, on this page.
+    dose = alert.locator("a.calc-link--dose")
+    assert dose.text_content() == "Calculate the dose: IVIG dose calculator"
+    assert dose.bounding_box()["height"] >= 44
+    dose.tap()
+    page.wait_for_function("location.hash === '#ivig-dose'")
     calc.locator("[data-input=platelet_count] select").select_option("/uL")
     assert plain(calc.locator("[data-input=platelet_count] [data-calc=converted]").text_content()) == (
         "12 /µL = 0.01 ×10⁹/L"  # the engine shows 2 decimals by default (display rules)
@@ -397,7 +453,7 @@ def test_calculators_fit_a_phone_with_44_px_targets(
             ".map(ws => Math.min(...ws) / Math.max(...ws))"
         )
         assert widths and min(widths) == 1
-    for control in page.locator(".calc input[type=text], .calc select, .calc-radios label, .calc-check label").all():
+    for control in page.locator(".calc input[type=text], .calc select, .calc-radios label, .calc-segments label").all():
         control.scroll_into_view_if_needed()
         box = control.bounding_box()
         where = control.evaluate("e => e.outerHTML")
@@ -498,7 +554,7 @@ def test_calculators_work_from_file_in_the_offline_build(
     grade = calculator(page, "itp-grade")
     grade.get_by_label(label(specs["itp-grade"], "platelet_count"), exact=True).fill("12")
     choose_conditions(grade, CRITICAL_ADULT)
-    assert plain(grade.locator("[data-calc=recommendation]").text_content()) == GRADE_4_ACTIVE["recommendation"]
+    assert [plain(a) for a in grade.locator("ol.calc-actions > li").all_text_contents()] == GRADE_4_ACTIONS
     assert grade.locator("[data-calc=recommendation]").get_attribute("data-pathway") == GRADE_4_ACTIVE_PATHWAY
     assert errors == []
     context.close()

@@ -261,7 +261,9 @@ def read_inputs(run: Run, inputs: dict[str, Any]) -> None:
         if states[inp.id] != MISSING:
             continue
         if evaluate(inp.required, run.env, program) is True:
-            run.error(inp.id, run.say("required", {"label": inp.label}))
+            # A required question may say how to answer it ("Answer: ... Yes or No").
+            asked = run.fill(inp.missing) if inp.missing else run.say("required", {"label": inp.label})
+            run.error(inp.id, asked)
         elif inp.missing:
             run.warn(inp.id, run.fill(inp.missing))
 

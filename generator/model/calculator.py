@@ -127,7 +127,8 @@ class Input(Model):
     required: bool | Formula = False
     """true, false, or a condition formula (required when height is given: present(height_cm))."""
     missing: Text | None = None
-    """Warning shown when an optional input is left empty (what the result then assumes)."""
+    """Shown when the input is left empty: for an optional input a warning saying what the
+    result then assumes; for a required one the error asking for it (Answer: ... Yes or No)."""
     empty_label: Text | None = None
     """Label of the empty option of an optional choice (No product (dose only))."""
 

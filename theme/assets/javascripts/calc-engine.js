@@ -192,7 +192,7 @@
     p.inputs.forEach(function (i) { var st = states[i.id]; run.env[i.id] = st === MISSING || st === BAD ? null : st; });
     p.inputs.forEach(function (i) {
       if (states[i.id] !== MISSING) return;
-      if (evaluate(i.required, run.env, p) === true) run.error(i.id, run.say("required", { label: i.label }));
+      if (evaluate(i.required, run.env, p) === true) run.error(i.id, i.missing ? run.fill(i.missing) : run.say("required", { label: i.label }));
       else if (i.missing) run.warn(i.id, run.fill(i.missing));
     });
   }

@@ -17,7 +17,8 @@
      calc               the mounted calculator
      calc-form          the form; calc-field one input (data-input=<id>), calc-input the
                         control with its unit (calc-unit text or a unit select), calc-help,
-                        calc-radios (fieldset of radio labels), calc-check (a checkbox label)
+                        calc-radios (fieldset of radio labels), calc-yesno (fieldset whose
+                        calc-segments holds the Yes | No radio labels, neither checked)
      calc-msg           a message under a field, with calc-error or calc-warning
      calc-status        role=status region: messages that concern no field
      calc-result        the answer: calc-headline (p), calc-card (dose: calc-line rows of
@@ -39,8 +40,9 @@
     aDay: " a day", inAll: "{course} in all, {days}", basis: "{dose_text} × {weight} kg {basis}",
     basisNamed: "dosing weight ({name})", basisPlain: "dosing weight", exact: "calculated {exact}",
     less: "{percent}% less, to whole {presentations}", more: "{percent}% more, to whole {presentations}",
-    strength: "{product}, {strength}", atRisk: "{rate} mg/kg/min: the lower maximum, {risk} ticked",
-    noRisk: "{rate} mg/kg/min: the label maximum; {risk} not ticked", open: "Open: {title}",
+    strength: "{product}, {strength}", atRisk: "{rate} mg/kg/min: the lower maximum; {risk} Yes",
+    noRisk: "{rate} mg/kg/min: the label maximum; {risk} No", open: "Open: {title}",
+    calculate: "Calculate the dose: {title}", cited: "Sources: ",
     barDose: "Dose", barStart: "Start", barShow: "Show result", barWait: "Result: complete the form"
   };
   function say(template, values) {
@@ -136,11 +138,21 @@
     var id = p + inp.id, row = h("div", { class: "calc-field", "data-input": inp.id }), field = { keys: [inp.id] };
     if (inp.type === "number") numberInput(row, id, inp, unitInputs, present, field);
     else if (inp.type === "yesno") {
-      row.className = "calc-field calc-check";
-      var lab = add(row, h("label", {})), box2 = add(lab, h("input", { type: "checkbox", id: id }));
-      lab.appendChild(document.createTextNode(" " + present(inp.label)));
-      field.control = box2;
-      field.read = function (out) { out[inp.id] = box2.checked; };
+      // Two segments, neither chosen: an unanswered question is sent as no answer, never
+      // as "no" (a tick box left alone meant "not at risk" and the label's full rate).
+      row = h("fieldset", { class: "calc-field calc-yesno", "data-input": inp.id });
+      add(row, h("legend", {}, present(inp.label)));
+      var segments = add(row, h("div", { class: "calc-segments" }));
+      [["yes", program.text.yes], ["no", program.text.no]].forEach(function (o) {
+        var seg = add(segments, h("label", {}));
+        add(seg, h("input", { type: "radio", name: id, value: o[0] }));
+        add(seg, h("span", {}, capital(o[1])));
+      });
+      field.control = segments;
+      field.read = function (out) {
+        var c = row.querySelector("input:checked");
+        out[inp.id] = c ? c.value === "yes" : null;
+      };
     } else {
       var c = choiceControl(row, id, inp, program, present);
       row = c.node; field.control = c.control || null;
@@ -211,21 +223,48 @@
     var box = add(result, h("div", { class: "calc-decision calc-decision--" + severity, role: severity === "alert" ? "alert" : null }));
     var summary = {};
     out.summary.forEach(function (x) { summary[x.id] = x.text; });
-    add(box, h("p", { class: "calc-tag", "data-calc": "grade" }, present(summary.grade)));
-    var rec = add(box, h("p", { class: "calc-recommendation", "data-calc": "recommendation", "data-pathway": out.pathway || null }));
-    var text = present(summary.recommendation || ""), cut = severity === "alert" ? text.search(/\. (?=[A-Z])/) : -1;
-    // The first sentence of an emergency is its heading: what to do before anything else.
-    if (cut > 0) {
-      add(rec, h("strong", { class: "calc-alert-head" }, text.slice(0, cut + 1)));
-      rec.appendChild(document.createTextNode(" " + text.slice(cut + 2)));
-    } else rec.textContent = text;
-    if (summary.evidence) {
-      var ev = add(box, h("p", { class: "calc-evidence" }, program.text.evidence + ": "));
-      add(ev, h("span", { "data-calc": "evidence" }, summary.evidence));
+    var tag = h("p", { class: "calc-tag", "data-calc": "grade" }, present(summary.grade));
+    var rec = add(box, h("div", { class: "calc-recommendation", "data-calc": "recommendation", "data-pathway": out.pathway || null }));
+    var text = present(summary.recommendation || "");
+    // An emergency is headed by its first sentence (what to do before anything else), then
+    // one numbered line per sentence of the content's action; the grade comes after, small.
+    var sentences = severity === "alert" ? text.split(/\. (?=[A-Z])/).map(function (x, i, all) {
+      return i < all.length - 1 ? x + "." : x;
+    }) : [text];
+    if (sentences.length > 1) {
+      add(rec, h("p", { class: "calc-alert-head" }, sentences[0]));
+      var ol = add(rec, h("ol", { class: "calc-actions" }));
+      sentences.slice(1).forEach(function (s) { add(ol, h("li", {}, s)); });
+      add(box, tag);
+    } else {
+      box.insertBefore(tag, rec);
+      add(rec, h("p", {}, text));
     }
+    var meta = add(box, h("p", { class: "calc-evidence" }));
+    if (summary.evidence) {
+      meta.appendChild(document.createTextNode(program.text.evidence + ": "));
+      add(meta, h("span", { "data-calc": "evidence" }, summary.evidence));
+    }
+    // The doses in the box are the content's, cited as the content cites them.
+    var labels = (out.citations || []).map(function (c) { return c.label; });
+    if (labels.length) add(box, h("p", { class: "calc-cite", "data-calc": "citations" }, WORDS.cited + labels.join("; ")));
+    var links = add(box, h("p", { class: "calc-links" }));
+    var dose = (out.actions || []).indexOf("ivig") >= 0 ? doseCalculatorOf(program) : null;
+    if (dose) add(links, h("a", { class: "calc-link calc-link--dose", href: "#" + dose.id, "data-calc": "dose-link" }, say(WORDS.calculate, { title: dose.title })));
     var target = out.link ? linkTo(out.link) : null;
-    if (target) add(box, h("a", { class: "calc-link", href: target.href }, say(WORDS.open, { title: target.title })));
+    if (target) add(links, h("a", { class: "calc-link", href: target.href }, say(WORDS.open, { title: target.title })));
     return box;
+  }
+  // A cell that gives IVIG (the model's controlled action "ivig") links to the dose
+  // calculator of the same topic on this page, so the dose is one tap away.
+  function doseCalculatorOf(program) {
+    var els = document.querySelectorAll("[data-md-component='calculator'][data-calculator]");
+    for (var i = 0; i < els.length; i++) {
+      // The calculator's heading carries its id (sections/calculators.md.j2).
+      var other = programOf(els[i].getAttribute("data-calculator"));
+      if (other && other.dose && other.topic === program.topic && document.getElementById(other.id)) return { id: other.id, title: other.title };
+    }
+    return null;
   }
   // A cell's link is a topic id (with an optional #anchor); the page links that topic
   // elsewhere (the decision table, the references), so its address is read from there,
