@@ -43,7 +43,11 @@
     strength: "{product}, {strength}", atRisk: "{rate} mg/kg/min: the lower maximum; {risk} Yes",
     noRisk: "{rate} mg/kg/min: the label maximum; {risk} No", open: "Open: {title}",
     calculate: "Calculate the dose: {title}", cited: "Sources: ",
-    barDose: "Dose", barStart: "Start", barShow: "Show result", barWait: "Result: complete the form"
+    barDose: "Dose", barStart: "Start", barShow: "Show result", barWait: "Result: complete the form",
+    // The engine's shortest time runs the whole volume at the maximum rate; the steps up
+    // to it take longer, so the time is a lower bound and says so (engine numbers unchanged).
+    atLeast: "At least {time}, if run at the maximum rate throughout; stepping up takes longer.",
+    barTime: "At least", barTimeNote: "at max rate throughout", barStatus: "Not yet approved"
   };
   function say(template, values) {
     return template.replace(/\{([a-z_]+)\}/g, function (_, k) { return values[k] === undefined ? "" : values[k]; });
@@ -292,9 +296,25 @@
       var vv = root.visualViewport, lift = vv ? Math.max(0, root.innerHeight - vv.height - vv.offsetTop) : 0;
       bar.style.transform = lift ? "translateY(" + (-lift) + "px)" : "";
     }
+    var pending = null;
+    function clear() {
+      // The typed-in field and its hint stay above the bar (second bedside look: the bar
+      // covered the Age hint); the page keeps that room for any later scroll into view.
+      // Text boxes only, and a moment after focus: scrolling while a tap on a radio or a
+      // segment is still under way would move its target away from the finger.
+      pending = null;
+      var html = document.documentElement, active = document.activeElement;
+      var row = active && form.contains(active) && active.type === "text" ? active.closest(".calc-field") : null;
+      if (bar.hidden || !row) { html.style.scrollPaddingBottom = ""; return; }
+      var top = bar.getBoundingClientRect().top, box = row.getBoundingClientRect();
+      html.style.scrollPaddingBottom = Math.ceil(root.innerHeight - top) + "px";
+      var over = Math.min(box.bottom + 8 - top, box.top - 8);  // never push its label off the top
+      if (over > 0) root.scrollBy({ top: over, behavior: "instant" });
+    }
     function show() {
       bar.hidden = !(focused && !resultSeen);
       if (!bar.hidden) place();
+      if (pending === null) pending = root.setTimeout(clear, 250);
     }
     form.addEventListener("focusin", function () { focused = true; show(); });
     form.addEventListener("focusout", function (e) { focused = !!(e.relatedTarget && form.contains(e.relatedTarget)); show(); });
@@ -309,9 +329,10 @@
       bar.textContent = "";
       if (!parts) { add(bar, h("span", { class: "calc-bar-wait" }, WORDS.barWait)); return show(); }
       parts.forEach(function (p) {
-        var item = add(bar, h("span", { class: "calc-bar-item" + (p[2] ? " calc-rate" : "") }));
+        var item = add(bar, h("span", { class: "calc-bar-item" + (p[2] ? " calc-rate" : "") + (p[4] ? " " + p[4] : "") }));
         add(item, h("span", { class: "calc-bar-label" }, p[0]));
         item.appendChild(document.createTextNode(" " + p[1]));
+        if (p[3]) add(item, h("span", { class: "calc-bar-note" }, " " + p[3]));
       });
       show();
     };
@@ -327,7 +348,7 @@
       return;
     }
     var T = program.text, p = "calc" + (++counter) + "-", fields = [], byKey = {}, unitInputs = {}, present = presenter(program);
-    var review = el.getAttribute("data-calculator-status");
+    var review = el.getAttribute("data-calculator-status"), reviewLabel = el.getAttribute("data-calculator-status-label");
     program.inputs.forEach(function (i) {
       program.inputs.forEach(function (n) { if (n.unit_field === i.id) unitInputs[i.id] = i; });
     });
@@ -369,13 +390,18 @@
       if (out.headline && !card && !box) add(result, h("p", { class: "calc-headline", "data-calc": "headline" }, present(out.headline)));
       if (out.steps.length) {
         var ol = add(result, h("ol", { class: "calc-steps" }));
-        out.steps.forEach(function (s) { add(ol, h("li", { "data-calc": "step" }, present(s))); });
+        var timed = out.shortest_infusion_text ? say(T.step_time || "", { time: out.shortest_infusion_text }) : null;
+        out.steps.forEach(function (s) {
+          var said = s === timed ? say(WORDS.atLeast, { time: out.shortest_infusion_text }) : s;
+          add(ol, h("li", { "data-calc": "step" }, present(said)));
+        });
       }
       if (card && out.warnings.length) {
         var ul = add(result, h("ul", { class: "calc-cautions" }));
         out.warnings.forEach(function (m) { add(ul, h("li", {}, present(m.message))); });
       }
-      if (review) add(result, h("p", { class: "calc-review" }, review));
+      // The page's review status inside the answer itself (a reader may jump straight here).
+      if (review) add(card || box || result, h("p", { class: "calc-review", "data-calc": "review" }, review));
       if (!box) {
         var dl = add(card ? workSummary : result, h("dl", { class: "calc-summary" }));
         out.summary.forEach(function (s) {
@@ -387,7 +413,9 @@
       if (showBar && card) {
         var start = card.querySelector("[data-calc=start_ml_per_h] .calc-value");
         showBar([[WORDS.barDose, card.querySelector(".calc-line--dose .calc-value").textContent, false]]
-          .concat(start ? [[WORDS.barStart, start.textContent, true]] : []));
+          .concat(start ? [[WORDS.barStart, start.textContent, true]] : [])
+          .concat(out.shortest_infusion_text ? [[WORDS.barTime, present(out.shortest_infusion_text), false, WORDS.barTimeNote]] : [])
+          .concat(reviewLabel ? [[WORDS.barStatus, "(" + reviewLabel + ")", false, null, "calc-bar-status"]] : []));
       } else if (showBar) showBar(null);
     }
 
