@@ -142,6 +142,8 @@ def dosing_weight_table(
             line = []
             for weight in weights_kg:
                 inputs = {"weight_kg": weight, "height_cm": height, "sex": option.id, "age_years": adult_age}
+                if program.dose.risk_input:  # required by the engine; the dosing weight does not depend on it
+                    inputs[program.dose.risk_input] = False
                 result = compute(program, inputs | {program.dose.regimen_input: regimen_id})
                 adjusted = result["ok"] and result.get("dosing_weight_basis") == "adjusted"
                 # Rounded down to 0.5 kg, the step the dose tables are read in (two decimals were

@@ -181,3 +181,38 @@ def test_home_page_starts_with_what_and_where_and_the_drawer_expands_in_place(br
     topic.wait_for(state="visible")
     assert errors == []
     context.close()
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_headings_header_and_references_read_as_one_at_360(browser: Any, site_url: str, scheme: str) -> None:
+    """Second bedside look, item 6: the calculators' headings as strong as every other h2;
+    the header's page title wraps to two lines, not cut to one; each reference one block
+    (its address at reading line height, a rule between references), in both schemes."""
+    context = browser.new_context(**{**PHONE, "viewport": {"width": 360, "height": 800}, "color_scheme": scheme})
+    page = context.new_page()
+    page.goto(site_url + TOPIC)
+    page.wait_for_load_state("load")
+    assert page.locator("body").get_attribute("data-md-color-scheme") == ("slate" if scheme == "dark" else "default")
+    styles = page.locator(".md-content h2").evaluate_all(
+        "els => els.map(e => [e.id, getComputedStyle(e).fontWeight, getComputedStyle(e).color])"
+    )
+    by_id = {h[0]: h[1:] for h in styles}
+    assert by_id["ivig-dose"] == by_id["itp-grade"] == by_id["dosing"]
+    assert int(by_id["ivig-dose"][0]) >= 700
+    # The body text's colour, not Material's lighter heading shade.
+    assert by_id["ivig-dose"][1] == page.evaluate("getComputedStyle(document.querySelector('.md-typeset p')).color")
+    title = page.locator("[data-md-component=header-topic] .md-ellipsis")
+    lines = title.evaluate("e => Math.round(e.getBoundingClientRect().height / parseFloat(getComputedStyle(e).lineHeight))")
+    assert lines == 2
+    header = page.locator(".md-header").bounding_box()
+    box = title.bounding_box()
+    assert box["y"] >= header["y"] and box["y"] + box["height"] <= header["y"] + header["height"]
+    references = page.locator(".hb-references__list > li")
+    assert references.count() >= 10
+    rules = references.evaluate_all("els => els.map(e => getComputedStyle(e).borderBottomStyle)")
+    assert set(rules) == {"solid"}
+    for link in page.locator(".hb-references__list > li > a").all():
+        size, height = link.evaluate("e => [parseFloat(getComputedStyle(e).fontSize), parseFloat(getComputedStyle(e).lineHeight)]")
+        assert height <= 1.6 * size
+        assert link.bounding_box()["height"] >= 44
+    context.close()
