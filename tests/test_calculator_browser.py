@@ -270,6 +270,19 @@ def test_unanswered_risk_question_gives_no_rate(page: Any, specs: dict[str, dict
     assert read_card(calc)["max_ml_per_h"] == REGISTRAR_CARD["max_ml_per_h"]
 
 
+def test_regimens_are_offered_by_their_dose_first(page: Any) -> None:
+    """Second bedside look, item 7: each regimen by its dose and frequency, then its name,
+    all from the content (topic regimens: dose, frequency, days, name)."""
+    calc = calculator(page, "ivig-dose")
+    options = calc.locator("[data-input=regimen] select option").all_text_contents()
+    assert [plain(o) for o in options] == [
+        "1 g/kg once (single high dose)",
+        "1 g/kg daily for 2 days (two-day labelled schedule)",
+        "0.4 g/kg daily for 5 days (five-day schedule)",
+        "400 mg/kg daily for 5 days – Neonatal five-day schedule (historical)",
+    ]
+
+
 def test_absurd_weight_is_refused_under_its_field(page: Any, specs: dict[str, dict[str, Any]]) -> None:
     calc = calculator(page, "ivig-dose")
     weight = calc.get_by_label(label(specs["ivig-dose"], "weight_kg"), exact=True)

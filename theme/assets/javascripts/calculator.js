@@ -42,13 +42,15 @@
     less: "{percent}% less, to whole {presentations}", more: "{percent}% more, to whole {presentations}",
     strength: "{product}, {strength}", atRisk: "{rate} mg/kg/min: the lower maximum; {risk} Yes",
     noRisk: "{rate} mg/kg/min: the label maximum; {risk} No", open: "Open: {title}",
-    calculate: "Calculate the dose: {title}", cited: "Sources: ",
+    calculate: "Calculate the dose: {title}", cited: "Sources: ", forDays: "for {days}",
     barDose: "Dose", barStart: "Start", barShow: "Show result", barWait: "Result: complete the form",
     // The engine's shortest time runs the whole volume at the maximum rate; the steps up
     // to it take longer, so the time is a lower bound and says so (engine numbers unchanged).
     atLeast: "At least {time}, if run at the maximum rate throughout; stepping up takes longer.",
     barTime: "At least", barTimeNote: "at max rate throughout", barStatus: "Not yet approved"
   };
+  // The regimen frequencies of the content schema (generator/model/topic.py), as words.
+  var FREQUENCY = { once: "once", daily: "daily", "twice-daily": "twice daily", weekly: "weekly" };
   function say(template, values) {
     return template.replace(/\{([a-z_]+)\}/g, function (_, k) { return values[k] === undefined ? "" : values[k]; });
   }
@@ -103,10 +105,23 @@
     }
     var sel = h("select", { id: id, name: id });
     if (!listed || inp.empty_label) add(sel, h("option", { value: "" }, inp.empty_label || "—"));
-    inp.options.forEach(function (o) { add(sel, h("option", { value: o.id }, present(o.label))); });
+    var regimens = {};
+    if (program.dose && inp.id === program.dose.regimen_input) program.dose.regimens.forEach(function (r) { regimens[r.id] = r; });
+    inp.options.forEach(function (o) {
+      add(sel, h("option", { value: o.id }, present(regimens[o.id] ? regimenLabel(regimens[o.id], program) : o.label)));
+    });
     add(box, h("label", { for: id }, present(inp.label)));
     add(box, sel);
     return { node: box, control: sel, read: function () { return sel.value || null; } };
+  }
+
+  // A regimen is chosen by its dose first, then its name, all from the content: "1 g/kg
+  // once (single high dose)" (second bedside look: "Single high dose" did not say 1 or 2 g/kg).
+  function regimenLabel(reg, program) {
+    var when = (FREQUENCY[reg.frequency] || reg.frequency) +
+      (reg.days > 1 ? " " + say(WORDS.forDays, { days: say(program.text.days_many, { days: reg.days }) }) : "");
+    var name = reg.name.charAt(0).toLowerCase() + reg.name.slice(1);
+    return reg.dose_text + " " + when + (reg.name.indexOf("(") >= 0 ? " \u2013 " + reg.name : " (" + name + ")");
   }
 
   function numberInput(row, id, inp, unitInputs, present, field) {
