@@ -70,6 +70,8 @@ def test_4ts_reader_picks_wording_and_reads_probability(open_topic: Any) -> None
 def test_romiplostim_hold_above_400_gives_the_restart_dose(open_topic: Any) -> None:
     calc = calculator(open_topic("tpo-receptor-agonists-in-itp"), "romiplostim-dose")
     calc.locator("[data-input=weight_kg] input").fill("70")
+    # A required yes/no starts unanswered (no result until it is answered).
+    calc.locator("[data-input=held_last_week] label").filter(has_text="No").tap()
     calc.locator("[data-input=current_dose_mcg_per_kg] input").fill("3")
     calc.locator("[data-input=platelet_count] input").fill("401")
     calc.locator("[data-input=weeks_above_200] input").fill("3")
@@ -90,7 +92,7 @@ def test_enoxaparin_low_count_and_poor_kidneys(open_topic: Any) -> None:
     calc.get_by_text("Treatment of deep vein thrombosis or pulmonary embolism").tap()
     calc.locator("[data-input=weight_kg] input").fill("70")
     calc.locator("[data-input=platelet_count] input").fill("40")
-    calc.locator("[data-input=cancer_associated] input").check()
+    calc.locator("[data-input=cancer_associated] label").filter(has_text="Yes").tap()
     calc.get_by_text("Lower: acute at lower risk, or thrombosis more than 30 days old").tap()
     calc.locator("[data-input=crcl_ml_min] input").fill("25")
     calc.get_by_text("Clexane (UK): 20, 40, 60, 80, 100, 120, 150 mg").tap()
@@ -110,6 +112,8 @@ def test_enoxaparin_low_count_and_poor_kidneys(open_topic: Any) -> None:
 def test_romiplostim_warns_where_the_eu_smpc_parts_from_the_us_label(open_topic: Any) -> None:
     calc = calculator(open_topic("tpo-receptor-agonists-in-itp"), "romiplostim-dose")
     calc.locator("[data-input=weight_kg] input").fill("70")
+    # A required yes/no starts unanswered (no result until it is answered).
+    calc.locator("[data-input=held_last_week] label").filter(has_text="No").tap()
     calc.locator("[data-input=current_dose_mcg_per_kg] input").fill("3")
     calc.locator("[data-input=weeks_above_200] input").fill("0")
     calc.locator("[data-input=platelet_count] input").fill("150")

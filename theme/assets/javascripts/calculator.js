@@ -157,14 +157,16 @@
     var id = p + inp.id, row = h("div", { class: "calc-field", "data-input": inp.id }), field = { keys: [inp.id] };
     if (inp.type === "number") numberInput(row, id, inp, unitInputs, present, field);
     else if (inp.type === "yesno") {
-      // Two segments, neither chosen: an unanswered question is sent as no answer, never
-      // as "no" (a tick box left alone meant "not at risk" and the label's full rate).
+      // Two segments. A required question starts with neither chosen and is sent as no
+      // answer, never as "no" (a tick box left alone meant "not at risk" and the label's
+      // full rate). An optional one starts at No, shown chosen: what the engine is sent.
       row = h("fieldset", { class: "calc-field calc-yesno", "data-input": inp.id });
       add(row, h("legend", {}, present(inp.label)));
       var segments = add(row, h("div", { class: "calc-segments" }));
       [["yes", program.text.yes], ["no", program.text.no]].forEach(function (o) {
         var seg = add(segments, h("label", {}));
-        add(seg, h("input", { type: "radio", name: id, value: o[0] }));
+        var radio = add(seg, h("input", { type: "radio", name: id, value: o[0] }));
+        if (o[0] === "no" && inp.required === false) radio.checked = true;
         add(seg, h("span", {}, capital(o[1])));
       });
       field.control = segments;
