@@ -244,15 +244,31 @@ def test_a_preview_rebuild_keeps_each_page_once_in_the_search_index(tmp_path, mo
     (tmp_path / "docs").mkdir()
     site = tmp_path / "site"
 
+    from generator import search_index
+
+    shaped_pages: list[str] = []
+    shape_page = search_index.shape_page
+
+    def counting_shape_page(page, *args):
+        shaped_pages.append(page[0]["location"] if page else "")
+        return shape_page(page, *args)
+
+    monkeypatch.setattr(search_index, "shape_page", counting_shape_page)
+    keywords: dict[str, str] = {}
+
     def preview(*, first: bool = False) -> list[tuple[str, str]]:
         config = load_config("mkdocs.yml", docs_dir=str(tmp_path / "docs"), site_dir=str(site))
         if first:
             config.plugins.on_startup(command="serve", dirty=True)
+        shaped_pages.clear()
         mkdocs_build(config, dirty=True)
         index = json.loads((site / "search" / "search_index.json").read_text(encoding="utf-8"))
+        keywords.update({doc["location"]: doc["keywords"] for doc in index["docs"] if "keywords" in doc})
         return [(doc["location"], doc["text"]) for doc in index["docs"]]
 
     before = preview(first=True)
+    first_keywords = dict(keywords)
+    assert len(shaped_pages) == len({location.split("#")[0] for location, _ in before})
     alpha = content / "topics" / "alpha.yaml"
     # The summary shows on alpha's page and in beta's related topics: both are rebuilt.
     alpha.write_text(
@@ -265,6 +281,10 @@ def test_a_preview_rebuild_keeps_each_page_once_in_the_search_index(tmp_path, mo
     assert "Edited" not in "".join(text for _, text in before)
     unchanged = [(location, text) for location, text in before if not location.startswith("topics/alpha/")]
     assert [entry for entry in after if not entry[0].startswith("topics/alpha/")] == unchanged
+    # Only the re-rendered pages were shaped again (all of them: seconds at 2,000
+    # topics); the others kept their keywords.
+    assert sorted(shaped_pages) == ["topics/alpha/", "topics/beta/"]
+    assert keywords == first_keywords and keywords
 
 
 def test_a_build_at_a_terminal_shows_pages_as_they_are_written(tmp_path):
