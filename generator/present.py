@@ -167,10 +167,13 @@ _UNIT_WORDS = (
     "mmol|µmol|units?|vials?|doses?|patients?|IU|cm|m|mm|inch(?:es)?|pt|°C"
 )
 _UNIT = rf"(?:(?:{_UNIT_WORDS})(?:/[\w⁹²µ^]+)*|[x×]10[\^⁰-⁹\d]*/\w+|/[µu]L|/\w+)(?![\w/])"
+# A compound quantity ("40 mg/0.4 mL", "100 mg in 10 mL") is one: "40 mg/0." at a line end
+# and "4 mL" on the next read as two doses (print review, enoxaparin syringes).
+_PER_AMOUNT = rf"(?:\s?/\s?{_NUMBER}\s?(?:{_UNIT_WORDS})(?![\w/]))"
 _QUANTITY = re.compile(
     rf"(?:(?:&lt;|&gt;|[<>≤≥])\s?)?{_NUMBER}"
     rf"(?:\s?[–-]\s?{_NUMBER}|\sto\s(?:(?:&lt;|[<≤])\s|below\s)?{_NUMBER})?"
-    rf"(?:\s?{_UNIT})?"
+    rf"(?:\s?(?:{_UNIT_WORDS}){_PER_AMOUNT}|\s?{_UNIT})?"
 )
 # A minus (or a hyphen standing for one) between spaces stays with what it subtracts:
 # at a line end it would read as a hyphen.
@@ -229,6 +232,8 @@ _HOUSE = (
     (re.compile(r"(?<=[\d\s(/])uL\b"), lambda m: "µL"),
     (re.compile(r"(?<![\w/])umol/L\b"), lambda m: "µmol/L"),
     (re.compile(r"(?<![\w/])(kg|mg)/m2\b"), lambda m: f"{m.group(1)}/m²"),
+    # Body surface area: "mL/min/1.73 m2" (an eGFR), "1.8 m2".
+    (re.compile(r"(?<=\d )m2\b"), lambda m: "m²"),
     # A multiplication sign in a formula: a chain "a x b x ..." with a number in it
     # ("rate x weight x 60", "(1000 x concentration)"); "an x axis" is left alone.
     (
@@ -240,7 +245,8 @@ _HOUSE = (
 
 def house_notation(text: str) -> str:
     """Free text in the house notation: "25 x10^9/L" -> "25 ×10⁹/L", "/uL" -> "/µL",
-    "umol/L" -> "µmol/L", "kg/m2" -> "kg/m²", "a x b" -> "a × b" (print review D19, D21)."""
+    "umol/L" -> "µmol/L", "kg/m2" -> "kg/m²", "1.73 m2" -> "1.73 m²", "a x b" -> "a × b"
+    (print review D19, D21)."""
     for pattern, replacement in _HOUSE:
         text = pattern.sub(replacement, text)
     return text

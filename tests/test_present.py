@@ -131,6 +131,8 @@ def test_each_embedded_calculator_program_carries_the_spellings_that_differ() ->
         ("1 to 2 mg/kg/day", '<span class="nobr">1 to 2 mg/kg/day</span>'),
         ("(actual weight - IBW)", '(actual weight <span class="nobr">- IBW)</span>'),
         ("10% and 1991", "10% and 1991"),
+        # A compound quantity is one: "40 mg/0." | "4 mL" read as two doses.
+        ("40 mg/0.4 mL and 100 mg/1 mL", '<span class="nobr">40 mg/0.4 mL</span> and <span class="nobr">100 mg/1 mL</span>'),
         ('<a href="#t-x-2 g">2 g</a>', '<a href="#t-x-2 g"><span class="nobr">2 g</span></a>'),
         (
             "<head><title>2 g</title></head><p>3 days</p>",
