@@ -178,6 +178,8 @@ _QUANTITY = re.compile(
 # A minus (or a hyphen standing for one) between spaces stays with what it subtracts:
 # at a line end it would read as a hyphen.
 _MINUS = re.compile(r"(?<=\s)[−-]\s[\w(][^\s<]*")
+# ... and with the word before it, so no line starts with the minus ("- IBW)" read as a dash).
+_MINUS_WITH_LEFT = re.compile(r"[\w)]+\s[−]\s[\w(][^\s<]*")
 _TAG = re.compile(r"(<[^>]*>)")
 _SKIP = re.compile(r"<(style|script|title|head)\b", re.IGNORECASE)
 
@@ -208,7 +210,10 @@ def keep_together(html: str) -> str:
             out.append(part)
         else:
             part = _QUANTITY.sub(_join, part)
-            out.append(_MINUS.sub(lambda m: f'<span class="nobr">{m.group(0)}</span>', part))
+            if _MINUS_WITH_LEFT.search(part):
+                out.append(_MINUS_WITH_LEFT.sub(lambda m: f'<span class="nobr">{m.group(0)}</span>', part))
+            else:
+                out.append(_MINUS.sub(lambda m: f'<span class="nobr">{m.group(0)}</span>', part))
     return "".join(out)
 
 
@@ -240,6 +245,8 @@ _HOUSE = (
         re.compile(r"[\w()./]+(?: x [\w()./]+)+"),
         lambda m: m.group(0).replace(" x ", " × ") if re.search(r"\d", m.group(0)) else m.group(0),
     ),
+    # A minus in a formula: "0.4 × (actual weight - IBW)" -> "0.4 × (actual weight − IBW)".
+    (re.compile(r"(?<=× \()([^()]*?) - ([^()]*?)(?=\))"), lambda m: f"{m.group(1)} − {m.group(2)}"),
 )
 
 
