@@ -321,3 +321,30 @@ def test_the_dosing_weight_look_up_has_no_empty_cell(guide: dict[str, Any]) -> N
         if seen >= 2 * len(heights):
             break
     assert seen == 2 * len(heights)
+
+
+# What a printed reference book never shows: the form's labels, the editors' tags and
+# notes, and pointers to things only the website has (2026-11 second look, items 5 to 8).
+LEAKS = re.compile(
+    r"Use when:|Regimen:|, unknown\)|\[unverified|clinical look|page's calculator|the calculator uses"
+    r"|use the calculator|under 18(?! years)"
+)
+
+
+def test_no_template_label_editorial_note_or_web_pointer_is_printed(guide: dict[str, Any]) -> None:
+    found = []
+    for number, page in enumerate(guide["pdf"].pages, 1):
+        text = " ".join(lines_of(page))
+        found += [f"p{number}: {m.group(0)}" for m in LEAKS.finditer(text)]
+    assert found == []
+    assert LEAKS.search("Intravascular haemolysis (serious, unknown): Boxed warning")
+    assert LEAKS.search("and the actual weight under 18. That is")
+    assert not LEAKS.search("and on the actual weight under 18 years of age")
+
+
+def test_the_neonatal_table_says_nothing_of_pump_rates_or_vials_it_does_not_print(guide: dict[str, Any]) -> None:
+    pages = [" ".join(lines_of(page)) for page in guide["pdf"].pages]
+    page = next(p for p in pages if "Give mg/day" in p)
+    caption = page[page.index("Neonatal") : page.index("Weight kg")]
+    assert "mL/h" not in caption and "vials" not in caption, caption
+    assert "every 0.1 kg" in caption
