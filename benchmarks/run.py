@@ -342,7 +342,7 @@ def _fetch(url: str) -> str | None:
         return None
 
 
-def _edit_to_refresh(work: Path, timeout_s: float = 240) -> dict[str, Any]:
+def _edit_to_refresh(work: Path, timeout_s: float = 600) -> dict[str, Any]:
     """`handbook serve` on the synthetic content; edit one topic; time until the
     served page shows the edit. Also counts which generated files were rewritten."""
     content, docs = work / "content", work / "serve-docs"

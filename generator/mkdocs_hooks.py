@@ -14,9 +14,8 @@ from typing import Any
 from mkdocs.plugins import event_priority
 from mkdocs.structure.files import File, Files
 
-from generator import build
+from generator import build, search_index
 from generator.escape import config_text
-from generator.search_index import shape_entries
 
 __all__ = ["on_config", "on_env", "on_files", "on_post_build", "on_post_page", "on_serve"]
 
@@ -198,13 +197,32 @@ def _keep_search_entries(config: Any) -> None:
 
 
 def _shape_search_entries(config: Any) -> None:
-    """Keywords out of sight, synonyms in (generator/search_index.py)."""
+    """Keywords out of sight, synonyms in (generator/search_index.py). A page whose
+    entries are the very list shaped last time (a preview rebuild that did not render
+    it) keeps its shaped entries."""
     search = config.plugins.get("material/search")
     index = getattr(search, "search_index", None)
     if index is None or not isinstance(getattr(index, "entries", None), list):
         return
     handbook = _this_build(config).handbook
-    index.entries = shape_entries(index.entries, handbook.meta.search.synonyms, handbook.calculators)
+    how = (repr(handbook.meta.search.synonyms), frozenset(handbook.calculators))
+    memo = build.SHAPED_ENTRIES.get(config.site_dir)
+    if memo is None or memo["how"] != how:
+        build.SHAPED_ENTRIES.clear()  # one site at a time: memory stays flat
+        memo = build.SHAPED_ENTRIES[config.site_dir] = {"how": how, "pages": {}}
+    kept = build.SEARCH_ENTRIES.get(config.site_dir, {})
+    shaped: dict[str, tuple[list[dict[str, Any]], list[dict[str, Any]]]] = {}
+    for url in _page_urls:
+        raw = kept.get(url)
+        if not raw:
+            continue  # out of search (index pages, references): nothing to shape
+        before = memo["pages"].get(url)
+        if before is not None and before[0] is raw:
+            shaped[url] = before
+        else:
+            shaped[url] = (raw, search_index.shape_page(raw, handbook.meta.search.synonyms, how[1]))
+    memo["pages"] = shaped
+    index.entries = [entry for _, entries in shaped.values() for entry in entries]
 
 
 def on_serve(server: Any, config: Any, builder: Any) -> Any:

@@ -25,7 +25,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-__all__ = ["CALCULATOR_KEYWORDS", "HYPHENATED", "shape_entries"]
+__all__ = ["CALCULATOR_KEYWORDS", "HYPHENATED", "shape_entries", "shape_page"]
 
 # A word with a one- or two-letter part after a hyphen: anti-D, Gamunex-C, Rh-D. Only
 # these are joined: their short part is what the split index loses; longer compounds
@@ -50,31 +50,38 @@ def shape_entries(
     """Entries in the same order, tags moved to ``keywords`` on each page's first entry
     and completed with synonyms and joined hyphenated terms found anywhere in the page;
     the section of each calculator id in ``calculators`` gets CALCULATOR_KEYWORDS."""
-    entries = [dict(e) for e in entries]
-    calculator_ids = set(calculators)
-    for entry in entries:
-        if entry["location"].partition("#")[2] in calculator_ids:
-            entry["keywords"] = CALCULATOR_KEYWORDS
+    calculator_ids = frozenset(calculators)
     pages: dict[str, list[dict[str, Any]]] = {}
     for entry in entries:
         pages.setdefault(entry["location"].split("#", 1)[0], []).append(entry)
-    for page_entries in pages.values():
-        tags: list[str] = []
-        for entry in page_entries:
-            tags.extend(t for t in entry.pop("tags", []) if t not in tags)
-        whole = " ".join([*tags, *(f"{e.get('title', '')} {e.get('text', '')}" for e in page_entries)])
-        words = _words(whole)
-        keywords = list(tags)
-        for entry in page_entries[1:]:
-            if entry["location"].partition("#")[2] in calculator_ids:
-                keywords.extend(w for w in [entry.get("title", ""), CALCULATOR_KEYWORDS] if w and w not in keywords)
-        for group in synonyms:
-            if any(_matches(member, words) for member in group):
-                keywords.extend(m for m in group if m not in keywords)
-        for hyphenated in HYPHENATED.findall(_TAG.sub(" ", whole)):
-            joined = hyphenated.replace("-", "")
-            if joined not in keywords:
-                keywords.append(joined)
-        if keywords:
-            page_entries[0]["keywords"] = " ".join(filter(None, [page_entries[0].get("keywords"), *keywords]))
-    return entries
+    return [shaped for page in pages.values() for shaped in shape_page(page, synonyms, calculator_ids)]
+
+
+def shape_page(
+    page: list[dict[str, Any]], synonyms: list[list[str]], calculator_ids: frozenset[str]
+) -> list[dict[str, Any]]:
+    """One page's entries shaped as :func:`shape_entries` says (copies: the input is
+    kept as it was, so a preview can shape only the pages it re-rendered)."""
+    page_entries = [dict(e) for e in page]
+    for entry in page_entries:
+        if entry["location"].partition("#")[2] in calculator_ids:
+            entry["keywords"] = CALCULATOR_KEYWORDS
+    tags: list[str] = []
+    for entry in page_entries:
+        tags.extend(t for t in entry.pop("tags", []) if t not in tags)
+    whole = " ".join([*tags, *(f"{e.get('title', '')} {e.get('text', '')}" for e in page_entries)])
+    words = _words(whole)
+    keywords = list(tags)
+    for entry in page_entries[1:]:
+        if entry["location"].partition("#")[2] in calculator_ids:
+            keywords.extend(w for w in [entry.get("title", ""), CALCULATOR_KEYWORDS] if w and w not in keywords)
+    for group in synonyms:
+        if any(_matches(member, words) for member in group):
+            keywords.extend(m for m in group if m not in keywords)
+    for hyphenated in HYPHENATED.findall(_TAG.sub(" ", whole)):
+        joined = hyphenated.replace("-", "")
+        if joined not in keywords:
+            keywords.append(joined)
+    if keywords and page_entries:
+        page_entries[0]["keywords"] = " ".join(filter(None, [page_entries[0].get("keywords"), *keywords]))
+    return page_entries

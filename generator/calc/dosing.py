@@ -187,18 +187,10 @@ def _infusion(run: Run, dd: DoseDef, product: ProductDef) -> None:
             break
         rates.append((rate, minutes, False))
     rates.append((max_rate, None, True))
-    weight = run.env[dd.weight]
     steps = []
     for rate, minutes, is_max in rates:
-        ml_per_h = rate * weight * dd.rate_factor / product.per_ml
+        ml_per_h, values = _pump_rate(run, dd, product, rate)
         steps.append({"mg_per_kg_min": rate, "ml_per_h": ml_per_h, "minutes": minutes, "maximum": is_max})
-        values = {
-            "rate": run.num(rate, "mg/kg/min"),
-            "weight": run.num(weight, "kg"),
-            "per_ml": run.num(product.per_ml, None),
-            "unit": dd.unit,
-            "ml_per_h": run.num(ml_per_h, "mL/h"),
-        }
         run.working.append(run.say("w_rate", values))
         key = "step_max" if is_max else ("step_timed" if minutes is not None else "step_open")
         run.steps.append(run.say(key, values | {"minutes": minutes}))
@@ -227,11 +219,9 @@ def _infusion(run: Run, dd: DoseDef, product: ProductDef) -> None:
     run.steps.append(run.say("step_time", {"time": run.out["shortest_infusion_text"]}))
 
 
-def _hold_start(run: Run, dd: DoseDef, product: ProductDef) -> None:
-    """At risk of renal failure or thrombosis with no at-risk maximum recorded: the start
-    rate only, no increase steps, no maximum and no shortest time (they would be targets)."""
-    assert product.schedule is not None and dd.risk_input is not None
-    rate = product.schedule.steps[0][0]
+def _pump_rate(run: Run, dd: DoseDef, product: ProductDef, rate: float) -> tuple[float, dict]:
+    """One infusion rate in mg/kg/min as mL/h of the product, with the values its working
+    line and step sentence quote."""
     weight = run.env[dd.weight]
     ml_per_h = rate * weight * dd.rate_factor / product.per_ml
     values = {
@@ -240,8 +230,17 @@ def _hold_start(run: Run, dd: DoseDef, product: ProductDef) -> None:
         "per_ml": run.num(product.per_ml, None),
         "unit": dd.unit,
         "ml_per_h": run.num(ml_per_h, "mL/h"),
-        "product": product.name,
     }
+    return ml_per_h, values
+
+
+def _hold_start(run: Run, dd: DoseDef, product: ProductDef) -> None:
+    """At risk of renal failure or thrombosis with no at-risk maximum recorded: the start
+    rate only, no increase steps, no maximum and no shortest time (they would be targets)."""
+    assert product.schedule is not None and dd.risk_input is not None
+    rate = product.schedule.steps[0][0]
+    ml_per_h, values = _pump_rate(run, dd, product, rate)
+    values["product"] = product.name
     run.warn(dd.risk_input, run.say("no_risk_max", values))
     run.working.append(run.say("w_rate", values))
     run.steps.append(run.say("step_open", values))

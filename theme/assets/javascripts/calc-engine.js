@@ -311,10 +311,15 @@
     run.show("dispensed", run.text.s_dispensed, run.say("s_dispensed_each", values));
   }
   // At risk with no at-risk maximum recorded: the start rate only, never the label maximum (as dosing._hold_start).
+  // One rate in mg/kg/min as mL/h of the product, with the values its sentences quote (as dosing._pump_rate).
+  function pumpRate(run, dd, product, rate) {
+    var weight = run.env[dd.weight], mlh = rate * weight * dd.rate_factor / product.per_ml;
+    return [mlh, { rate: run.num(rate, "mg/kg/min"), weight: run.num(weight, "kg"), per_ml: run.num(product.per_ml, null), unit: dd.unit,
+      ml_per_h: run.num(mlh, "mL/h") }];
+  }
   function holdStart(run, dd, product) {
-    var rate = product.schedule.steps[0][0], weight = run.env[dd.weight], mlh = rate * weight * dd.rate_factor / product.per_ml;
-    var values = { rate: run.num(rate, "mg/kg/min"), weight: run.num(weight, "kg"), per_ml: run.num(product.per_ml, null), unit: dd.unit,
-      ml_per_h: run.num(mlh, "mL/h"), product: product.name };
+    var rate = product.schedule.steps[0][0], pr = pumpRate(run, dd, product, rate), mlh = pr[0];
+    var values = assign(pr[1], { product: product.name });
     run.warn(dd.risk_input, run.say("no_risk_max", values));
     run.working.push(run.say("w_rate", values));
     run.steps.push(run.say("step_open", values));
@@ -330,11 +335,10 @@
     if (atRisk) maxRate = sch.max_rate_at_risk;
     for (i = 0; i < sch.steps.length; i++) { if (sch.steps[i][0] >= maxRate) break; rates.push([sch.steps[i][0], sch.steps[i][1], false]); }
     rates.push([maxRate, null, true]);
-    var weight = run.env[dd.weight], steps = [];
+    var steps = [];
     rates.forEach(function (r) {
-      var mlh = r[0] * weight * dd.rate_factor / product.per_ml;
+      var pr = pumpRate(run, dd, product, r[0]), mlh = pr[0], values = pr[1];
       steps.push({ mg_per_kg_min: r[0], ml_per_h: mlh, minutes: r[1], maximum: r[2] });
-      var values = { rate: run.num(r[0], "mg/kg/min"), weight: run.num(weight, "kg"), per_ml: run.num(product.per_ml, null), unit: dd.unit, ml_per_h: run.num(mlh, "mL/h") };
       run.working.push(run.say("w_rate", values));
       run.steps.push(run.say(r[2] ? "step_max" : (r[1] !== null ? "step_timed" : "step_open"), assign(values, { minutes: r[1] })));
     });
