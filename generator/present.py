@@ -245,6 +245,8 @@ _HOUSE = (
         re.compile(r"[\w()./]+(?: x [\w()./]+)+"),
         lambda m: m.group(0).replace(" x ", " × ") if re.search(r"\d", m.group(0)) else m.group(0),
     ),
+    # A unit in parentheses times what follows: "rate (mg/kg/min) x weight (kg)".
+    (re.compile(r"(\((?:\w+/[\w/]+|kg|g|mg|mL|h|min)\)) x (?=[\w(])"), lambda m: f"{m.group(1)} × "),
     # A minus in a formula: "0.4 × (actual weight - IBW)" -> "0.4 × (actual weight − IBW)".
     (re.compile(r"(?<=× \()([^()]*?) - ([^()]*?)(?=\))"), lambda m: f"{m.group(1)} − {m.group(2)}"),
 )

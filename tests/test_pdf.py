@@ -722,6 +722,7 @@ def test_topic_pages_carry_a_thumb_tab_on_the_outer_edge(built: dict[str, Any], 
         ("creatinine in umol/L; BMI 30 kg/m2", "creatinine in µmol/L; BMI 30 kg/m²"),
         ("an eGFR in mL/min/1.73 m2, a 2 m2 sheet", "an eGFR in mL/min/1.73 m², a 2 m² sheet"),
         ("IBW + 0.4 x (actual weight - IBW)", "IBW + 0.4 × (actual weight − IBW)"),
+        ("rate (mg/kg/min) x weight (kg) x 60", "rate (mg/kg/min) × weight (kg) × 60"),
         ("x-ray and an x axis", "x-ray and an x axis"),
         ("L-proline", '<span class="nobr">L-proline</span>'),
         (
