@@ -328,6 +328,7 @@ def test_the_dosing_weight_look_up_has_no_empty_cell(guide: dict[str, Any]) -> N
 LEAKS = re.compile(
     r"Use when:|Regimen:|, unknown\)|\[unverified|clinical look|page's calculator|the calculator uses"
     r"|use the calculator|under 18(?! years)"
+    r"|[^.]\.\.(?!\.)"  # a full stop doubled where two fields meet
 )
 
 
@@ -340,6 +341,7 @@ def test_no_template_label_editorial_note_or_web_pointer_is_printed(guide: dict[
     assert LEAKS.search("Intravascular haemolysis (serious, unknown): Boxed warning")
     assert LEAKS.search("and the actual weight under 18. That is")
     assert not LEAKS.search("and on the actual weight under 18 years of age")
+    assert LEAKS.search("Low risk (below 0.1%): no screening.. ASH 2018") and not LEAKS.search("and so on...")
 
 
 def test_the_neonatal_table_says_nothing_of_pump_rates_or_vials_it_does_not_print(guide: dict[str, Any]) -> None:
