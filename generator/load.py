@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import hashlib
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -358,8 +359,9 @@ def load_yaml_files(files: Sequence[tuple[Path, str]], report: Report, *, root: 
     size, and a symbolic link only when it leads to a file inside ``root``."""
     out: list[LoadedFile | None] = [None] * len(files)
     todo: list[tuple[int, str, str]] = []
+    real_root = Path(os.path.realpath(root)) if root is not None else None
     for i, (path, name) in enumerate(files):
-        text = read_content_file(path, name, report, root=root)
+        text = read_content_file(path, name, report, root=root, real_root=real_root)
         if text is None:
             out[i] = LoadedFile(name, None, ok=False)
             continue

@@ -331,7 +331,8 @@ def _weight_band_table(program: Any, table: Any, neonatal: bool, step_kg: float)
     regimen = next(r for r in program.dose.regimens if r.id == table.regimen)
     course_cap = next((c.text for c in regimen.caps if c.scope == "course"), None)
     notes = [weights]
-    if any(c["rate"] for c in cells):
+    # A neonatal table prints no rates and no vials: no note about either (print review A2).
+    if any(c["rate"] for c in cells) and not neonatal:
         notes.append(
             "mL/h in whole numbers, rounded down; the shortest time runs each step at its rate, without pauses."
         )
@@ -340,7 +341,7 @@ def _weight_band_table(program: Any, table: Any, neonatal: bool, step_kg: float)
             f"Day 2 max: if the dose is repeated, {course_cap} a course (at the row's lightest weight) "
             "less the dose given, in whole vials."
         )
-    if any(c["exact"] for c in cells):
+    if any(c["exact"] for c in cells) and not neonatal:
         name = table.product_name or "the product"
         notes.append(
             f"Exact doses: no combination of {name} vials is close enough; give the exact dose and ask pharmacy."
@@ -367,7 +368,6 @@ def _weight_band_table(program: Any, table: Any, neonatal: bool, step_kg: float)
         "rows": cells,
         "rates": any(c["rate"] for c in cells) and not neonatal,
         "repeat": bool(repeat),
-        "vials_per": "course" if any(c["vials_per"] == "course" for c in cells) else "dose",
         "vials": any(c["vials"] for c in cells),
     }
 
@@ -496,8 +496,10 @@ def _dosing_weight_lookup(program: Any, regimen: str, config: PrintConfig) -> di
         "toc_title": f"Dosing weight look-up: BMI above {fmt(constants['adjust_bmi_above'], show, None)} kg/m²",
         "title": f"Dosing weight (kg) for adults with BMI above {fmt(constants['adjust_bmi_above'], show, None)} kg/m²",
         "note": (formula if factor is not None else "")
-        + f"Aged {fmt(constants['adult_age'], show, None)} or over; an empty cell: dose on actual body weight. "
-        "Rounded down to 0.5 kg. Between columns or rows, read the lower actual weight and the lower height. "
+        + f"Aged {fmt(constants['adult_age'], show, None)} years or over. Dosing weights rounded down to 0.5 kg. "
+        "Between columns or rows, read the lower actual weight and the lower height; the cell covers the weights "
+        "up to the next column. A: dose on actual body weight. A cell of two lines, \u201cA\u2264N\u201d over "
+        "D: actual body weight up to N kg, above N kg the dosing weight D. "
         "Then read the dose table's row for this weight.",
         "tables": [
             {"sex": t.sex, "heights": [fmt(h, show, "cm") for h in t.heights_cm], "cells": t.cells} for t in parts

@@ -167,14 +167,19 @@ _UNIT_WORDS = (
     "mmol|µmol|units?|vials?|doses?|patients?|IU|cm|m|mm|inch(?:es)?|pt|°C"
 )
 _UNIT = rf"(?:(?:{_UNIT_WORDS})(?:/[\w⁹²µ^]+)*|[x×]10[\^⁰-⁹\d]*/\w+|/[µu]L|/\w+)(?![\w/])"
+# A compound quantity ("40 mg/0.4 mL", "100 mg in 10 mL") is one: "40 mg/0." at a line end
+# and "4 mL" on the next read as two doses (print review, enoxaparin syringes).
+_PER_AMOUNT = rf"(?:\s?/\s?{_NUMBER}\s?(?:{_UNIT_WORDS})(?![\w/]))"
 _QUANTITY = re.compile(
     rf"(?:(?:&lt;|&gt;|[<>≤≥])\s?)?{_NUMBER}"
     rf"(?:\s?[–-]\s?{_NUMBER}|\sto\s(?:(?:&lt;|[<≤])\s|below\s)?{_NUMBER})?"
-    rf"(?:\s?{_UNIT})?"
+    rf"(?:\s?(?:{_UNIT_WORDS}){_PER_AMOUNT}|\s?{_UNIT})?"
 )
 # A minus (or a hyphen standing for one) between spaces stays with what it subtracts:
 # at a line end it would read as a hyphen.
 _MINUS = re.compile(r"(?<=\s)[−-]\s[\w(][^\s<]*")
+# ... and with the word before it, so no line starts with the minus ("- IBW)" read as a dash).
+_MINUS_WITH_LEFT = re.compile(r"[\w)]+\s[−]\s[\w(][^\s<]*")
 _TAG = re.compile(r"(<[^>]*>)")
 _SKIP = re.compile(r"<(style|script|title|head)\b", re.IGNORECASE)
 
@@ -205,7 +210,10 @@ def keep_together(html: str) -> str:
             out.append(part)
         else:
             part = _QUANTITY.sub(_join, part)
-            out.append(_MINUS.sub(lambda m: f'<span class="nobr">{m.group(0)}</span>', part))
+            if _MINUS_WITH_LEFT.search(part):
+                out.append(_MINUS_WITH_LEFT.sub(lambda m: f'<span class="nobr">{m.group(0)}</span>', part))
+            else:
+                out.append(_MINUS.sub(lambda m: f'<span class="nobr">{m.group(0)}</span>', part))
     return "".join(out)
 
 
@@ -229,18 +237,25 @@ _HOUSE = (
     (re.compile(r"(?<=[\d\s(/])uL\b"), lambda m: "µL"),
     (re.compile(r"(?<![\w/])umol/L\b"), lambda m: "µmol/L"),
     (re.compile(r"(?<![\w/])(kg|mg)/m2\b"), lambda m: f"{m.group(1)}/m²"),
+    # Body surface area: "mL/min/1.73 m2" (an eGFR), "1.8 m2".
+    (re.compile(r"(?<=\d )m2\b"), lambda m: "m²"),
     # A multiplication sign in a formula: a chain "a x b x ..." with a number in it
     # ("rate x weight x 60", "(1000 x concentration)"); "an x axis" is left alone.
     (
         re.compile(r"[\w()./]+(?: x [\w()./]+)+"),
         lambda m: m.group(0).replace(" x ", " × ") if re.search(r"\d", m.group(0)) else m.group(0),
     ),
+    # A unit in parentheses times what follows: "rate (mg/kg/min) x weight (kg)".
+    (re.compile(r"(\((?:\w+/[\w/]+|kg|g|mg|mL|h|min)\)) x (?=[\w(])"), lambda m: f"{m.group(1)} × "),
+    # A minus in a formula: "0.4 × (actual weight - IBW)" -> "0.4 × (actual weight − IBW)".
+    (re.compile(r"(?<=× \()([^()]*?) - ([^()]*?)(?=\))"), lambda m: f"{m.group(1)} − {m.group(2)}"),
 )
 
 
 def house_notation(text: str) -> str:
     """Free text in the house notation: "25 x10^9/L" -> "25 ×10⁹/L", "/uL" -> "/µL",
-    "umol/L" -> "µmol/L", "kg/m2" -> "kg/m²", "a x b" -> "a × b" (print review D19, D21)."""
+    "umol/L" -> "µmol/L", "kg/m2" -> "kg/m²", "1.73 m2" -> "1.73 m²", "a x b" -> "a × b"
+    (print review D19, D21)."""
     for pattern, replacement in _HOUSE:
         text = pattern.sub(replacement, text)
     return text

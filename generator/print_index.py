@@ -22,7 +22,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["IndexEntry", "IndexTerm", "anchor_terms", "headword", "index_terms"]
+__all__ = ["IndexEntry", "IndexTerm", "anchor_terms", "headword", "index_terms", "variant_key"]
 
 _TAG = re.compile(r"(<[^>]*>)")
 _ARTICLE = re.compile(r'<article class="topic[^"]*">.*?</article>', re.S)
@@ -61,6 +61,31 @@ def headword(label: str, keep: set[str] | frozenset[str] = frozenset()) -> str:
     if label in keep or first in keep or len(first) < 2 or not first[1:2].islower() or not first[:1].isupper():
         return label
     return label[:1].lower() + label[1:]
+
+
+# US spellings the sources use beside the handbook's UK ones: one index line for both.
+_UK = (("hemorrh", "haemorrh"), ("hemato", "haemato"), ("hemoly", "haemoly"), ("anemi", "anaemi"), ("edema", "oedema"))
+
+
+def variant_key(label: str) -> str:
+    """One key for a term's spellings: "anti D" and "anti-D", "Cockcroft Gault" and
+    "Cockcroft-Gault", "hemorrhage" and "haemorrhage", "TPO-RAs" and "TPO-RA" (print review
+    F29: each printed as its own line)."""
+    key = re.sub(r"(?<=[A-Z])s\b", "", label).casefold()
+    for us, uk in _UK:
+        key = key.replace(us, uk)
+    return " ".join(re.sub(r"[-‐‑–]", " ", key).split())
+
+
+def _preferred(one: str, other: str) -> str:
+    """The label an index line prints for two spellings of a term: the UK spelling, then the
+    hyphenated compound ("anti-D", "Cockcroft-Gault"), then the singular."""
+
+    def rank(label: str) -> tuple[int, int, int]:
+        us = sum(label.casefold().count(us) - label.casefold().count(uk) for us, uk in _UK)
+        return (us, -label.count("-"), len(label))
+
+    return min(one, other, key=rank)
 
 
 def index_terms(handbook: Any, printed: list[dict[str, Any]], table_anchor: Any, anchor: Any) -> list[IndexTerm]:
@@ -171,7 +196,8 @@ def anchor_terms(
     counter = iter(range(1_000_000_000))
 
     def add(term: IndexTerm, anchor_id: str) -> None:
-        entry = entries.setdefault(term.label.casefold(), IndexEntry(term.label, term.note))
+        entry = entries.setdefault(variant_key(term.label), IndexEntry(term.label, term.note))
+        entry.label = _preferred(entry.label, term.label)
         entry.note = entry.note or term.note
         title = titles.get(term.topic_id or "", "")
         # One page reference per topic and entry: the term's first place in that topic.

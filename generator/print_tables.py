@@ -39,27 +39,15 @@ def _floor(value: float) -> int:
 
 
 def repeat_limit(program: Any, table: Any, row: Any) -> str:
-    """For a single-dose regimen whose course maximum allows a second dose ("may be repeated
-    once", 2 g/kg a course): the most the repeat may be at the band's lightest weight, the
-    course maximum minus the dose given, rounded down to whole presentations by the engine's
-    rule (within its percentage, never above). "" when the regimen has no such maximum."""
+    """The "Day 2 max" cell: the engine's most for a repeated single dose
+    (generator.calc.tables.day2_maximum) as printed; "" where the regimen has none."""
     from .calc.display import fmt
-    from .calc.dosing import combine
+    from .calc.tables import day2_maximum
 
-    dd = program.dose
-    regimen = next((r for r in dd.regimens if r.id == table.regimen), None)
-    if regimen is None or regimen.administrations != 1:
-        return ""
-    given = row.dose if row.dispensed_dose is None else row.dispensed_dose
-    limits = [c.amount * (row.low_kg if c.per == "kg" else 1) for c in regimen.caps if c.scope == "course"]
-    if not limits or min(limits) <= given * 1.0001:
-        return "" if not limits else "none"
-    target = min(min(limits) - given, row.dose)
-    product = next((p for p in dd.products if p.id == table.product), None)
-    if product is None or not product.sizes or dd.within_percent is None:
-        return fmt(target, program.display, table.unit)
-    found = combine(product.sizes, target, target * (1 - dd.within_percent / 100), target)
-    return fmt(found[0], program.display, table.unit) if found else ""
+    kind, amount = day2_maximum(program, table, row)
+    if kind == "none":
+        return "none"
+    return fmt(amount, program.display, table.unit) if kind == "amount" and amount is not None else ""
 
 
 def band_cells(program: Any, table: Any, row: Any, *, milligrams: bool) -> dict[str, Any]:
@@ -81,10 +69,9 @@ def band_cells(program: Any, table: Any, row: Any, *, milligrams: bool) -> dict[
     if exact and row.dose_high is not None:
         shown_dose += "–" + fmt(row.dose_high * scale, show, shown_unit)
         shown_course += "–" + fmt((row.course_high or 0) * scale, show, shown_unit)
-    # The vials listed are either each dose's or the whole course's (the engine's rounding
-    # rule decides): the header says which, so "2×40" is never hung as one day's 16 g.
-    vial_total = sum(size * count for size, count in row.presentations)
-    per_dose = row.dispensed_dose is not None and abs(vial_total - row.dispensed_dose) < 1e-6
+    # The vials hung for one dose (one day of a daily course): a vial is single-use, so a
+    # course's vials are never pooled across days, and "2×40" beside "16 g/day" would read
+    # as today's vials (print review A1). The course total has a column of its own.
     hidden = [engine_message(program, key) for key in CAPTION_ONLY]
     return {
         # "67.5–72": the band's lightest to heaviest weight (an en dash keeps the column narrow).
@@ -93,8 +80,7 @@ def band_cells(program: Any, table: Any, row: Any, *, milligrams: bool) -> dict[
         "course": shown_course,
         "exact": exact,
         # Spaced "+": the column may wrap between vials (A6 has no room for "3×40+1×20+1×10+1×5").
-        "vials": " + ".join(f"{count}×{fmt(size, show, unit)}" for size, count in row.presentations),
-        "vials_per": "dose" if per_dose or table.days == 1 else "course",
+        "vials": " + ".join(f"{count}×{fmt(size, show, unit)}" for size, count in row.presentations_each),
         "volume": fmt(row.volume_ml, show, "mL") if row.volume_ml is not None else "",
         # Whole mL/h, both rounded down: a pump is set in whole mL/h, and rounding never
         # takes a rate above the label's mg/kg/min at the band's lightest weight.
@@ -113,43 +99,76 @@ def band_cells(program: Any, table: Any, row: Any, *, milligrams: bool) -> dict[
 
 @dataclass(frozen=True)
 class DosingWeightTable:
-    """Dosing weight (kg) by height and actual weight, for one sex: the engine's result for
-    an adult; None where the policy keeps actual body weight."""
+    """Dosing weight (kg) by height and actual weight, for one sex, from the engine for an
+    adult. Every cell says what to use for the weights from its column up to the next
+    (a cell's lines, printed one under the other): the dosing weight; "A" (actual body
+    weight) where the policy keeps it for all of them; or, where BMI passes the threshold
+    within them, "A ≤N" over the dosing weight just above N. No cell is left
+    empty: an empty cell sent an obese patient between columns back to actual weight."""
 
     sex: str
     heights_cm: tuple[float, ...]
     weights_kg: tuple[float, ...]
-    cells: tuple[tuple[str, ...], ...]
+    cells: tuple[tuple[tuple[str, ...], ...], ...]
+
+
+ACTUAL = "A"  # actual body weight; the caption says so (an A6 column holds "100.5", no more)
+
+
+def _dosing(program: Any, regimen_id: str, adult_age: float, height: float, sex: str, weight: float) -> float | None:
+    """The engine's dosing weight, rounded down to 0.5 kg (the dose tables' step; down, so
+    the dose read is never above it); None where it is the actual weight."""
+    from .calc.engine import compute
+
+    inputs = {"weight_kg": weight, "height_cm": height, "sex": sex, "age_years": adult_age}
+    if program.dose.risk_input:  # the engine requires an answer; the dosing weight does not depend on it
+        inputs[program.dose.risk_input] = False
+    result = compute(program, inputs | {program.dose.regimen_input: regimen_id})
+    if not (result["ok"] and result.get("dosing_weight_basis") == "adjusted"):
+        return None
+    return math.floor(result["dosing_weight_kg"] * 2 + 1e-6) / 2
+
+
+def _cell(program: Any, dosing: Any, low: float, high: float) -> tuple[str, ...]:
+    """What to use for actual weights from ``low`` up to (not including) ``high``."""
+    from .calc.display import fmt
+
+    show = program.display
+    at_low = dosing(low)
+    if at_low is not None:
+        return (fmt(at_low, show, "kg"),)
+    weight = low + 0.5
+    while weight < high - 1e-9:  # the 0.5 kg grid the tables are read on
+        adjusted = dosing(weight)
+        if adjusted is not None:
+            # The last actual weight in whole kg, rounded down ("A≤102" fits a column where
+            # "A≤102.5" does not): at 102.5 kg the reader then takes D, the lower dose.
+            return (f"{ACTUAL}≤{math.floor(weight - 0.5)}", fmt(adjusted, show, "kg"))
+        weight += 0.5
+    return (ACTUAL,)
 
 
 def dosing_weight_table(
     program: Any, regimen_id: str, adult_age: float, heights_cm: list[float], weights_kg: list[float]
 ) -> list[DosingWeightTable]:
     """The dosing-weight look-up that lets a weight-band table serve obese adults: for each
-    sex, height and actual weight, the engine's dosing weight ("" where it is the actual
-    weight). Age is given as ``adult_age``, so no adult is dosed on a child's rule. Empty
-    when the calculator has no height, sex or dosing-weight basis."""
-    from .calc.display import fmt
-    from .calc.engine import compute
-
+    sex, height and actual weight, what the engine doses on (see DosingWeightTable). Age is
+    given as ``adult_age``, so no adult is dosed on a child's rule. Empty when the
+    calculator has no height, sex or dosing-weight basis."""
     sex = next((i for i in program.inputs if i.id == "sex"), None)
     if sex is None or not any(i.id == "height_cm" for i in program.inputs):
         return []
+    # A cell covers its column's weight up to the next column's (the last: one step more).
+    step = weights_kg[-1] - weights_kg[-2] if len(weights_kg) > 1 else 10
+    uppers = [*weights_kg[1:], weights_kg[-1] + step]
     tables = []
     for option in sex.options:
         cells = []
         for height in heights_cm:
-            line = []
-            for weight in weights_kg:
-                inputs = {"weight_kg": weight, "height_cm": height, "sex": option.id, "age_years": adult_age}
-                if program.dose.risk_input:  # required by the engine; the dosing weight does not depend on it
-                    inputs[program.dose.risk_input] = False
-                result = compute(program, inputs | {program.dose.regimen_input: regimen_id})
-                adjusted = result["ok"] and result.get("dosing_weight_basis") == "adjusted"
-                # Rounded down to 0.5 kg, the step the dose tables are read in (two decimals were
-                # false precision: print review A6); down, so the dose read is never above it.
-                dosing = math.floor(result["dosing_weight_kg"] * 2 + 1e-6) / 2
-                line.append(fmt(dosing, program.display, "kg") if adjusted else "")
-            cells.append(tuple(line))
+
+            def dosing(weight: float, height: float = height, sex_id: str = option.id) -> float | None:
+                return _dosing(program, regimen_id, adult_age, height, sex_id, weight)
+
+            cells.append(tuple(_cell(program, dosing, low, high) for low, high in zip(weights_kg, uppers, strict=True)))
         tables.append(DosingWeightTable(option.label.lower(), tuple(heights_cm), tuple(weights_kg), tuple(cells)))
     return tables

@@ -45,7 +45,7 @@ def lines_of(page: Any) -> list[str]:
 
 def broken_quantities(lines: list[str]) -> list[str]:
     """Places where a quantity was split over two lines: "2 g/" | "kg", "24–" | "48 h",
-    "25" | "×10⁹/L", or a minus left at a line end."""
+    "25" | "×10⁹/L", "40 mg/0." | "4 mL", "mg/" | "0.4 mL", or a minus left at a line end."""
     found = []
     for line, following in itertools.pairwise(lines):
         end, start = line.rstrip(), following.lstrip()
@@ -53,9 +53,27 @@ def broken_quantities(lines: list[str]) -> list[str]:
             continue  # an address breaks where it must; it holds no quantity
         split_range_or_unit = re.search(r"\d[–-]$|\d\s?[a-zµ]+/$|\s[−-]$|[<>≤≥]$", end)
         number_left_alone = re.search(r"(?<![\w.])\d[\d,.]*$", end) and UNIT_START.match(start)
-        if split_range_or_unit or number_left_alone:
+        if split_range_or_unit or number_left_alone or _number_split(end, start):
             found.append(f"{end} | {start}")
     return found
+
+
+# Inside a number: "40 mg/0." | "4 mL", "1" | ".5 mL", "mg/" | "0.4 mL". A sentence may
+# end in a number ("PMID 29737593.") with the next line opening on one (a year), and a
+# list may break after its comma ("25, 50," | "75 mg"): only a decimal point at the end
+# followed by digits and a unit counts.
+_SPLIT_END = re.compile(r"\d\.$|[A-Za-zµ]/$|\d$")
+_SPLIT_START = re.compile(r"^(?:\.\d|\d+(?:\.\d+)?\s?(?:g|mg|mcg|kg|mL|L|h|min|IU|%)(?![A-Za-z]))")
+
+
+def _number_split(end: str, start: str) -> bool:
+    """Whether a number breaks inside itself, or from the unit before its "/"."""
+    tail, head = _SPLIT_END.search(end), _SPLIT_START.match(start)
+    if not tail or not head:
+        return False
+    if tail.group(0)[-1].isdigit():
+        return head.group(0)[0] == "."  # "1" | ".5 mL"
+    return True
 
 
 def weight_band_tables(html: str) -> dict[str, list[dict[str, Any]]]:

@@ -53,6 +53,7 @@ def test_five_day_band_says_the_course() -> None:
         "start 22.5 mL/h, max 180 mL/h, at least 1 h 40 min"
     )
     assert row.presentations == ((20, 5), (10, 5))  # the whole course issued: five days' own vials
+    assert row.presentations_each == ((20, 1), (10, 1))  # what is hung each day: the pocket guide's column
 
 
 def test_five_day_table_has_no_gaps_and_exact_bands_give_their_range() -> None:
@@ -73,3 +74,19 @@ def test_five_day_table_has_no_gaps_and_exact_bands_give_their_range() -> None:
         "45 to 49.5 kg: 18 to 19.8 g a day × 5 (exact for the weight: no vials fit; ask pharmacy), "
         "start 13.5 mL/h, max 108 mL/h, at least 1 h 40 min"
     )
+
+
+def test_day_2_maximum_of_a_repeated_single_dose_comes_from_the_engine() -> None:
+    """1 g/kg may be repeated once within 2 g/kg a course: at 43 kg the first dose is 45 g
+    (the band's dispensed dose), so day 2 may be at most 86 - 45 = 41 g, in whole Privigen
+    vials within 10% and never above: 40 g. The five-day schedule has no single repeat."""
+    from generator.calc.tables import day2_maximum
+
+    program = load_handbook(ROOT / "content").programs["ivig-dose"]
+    tables = {t.regimen: t for t in weight_band_tables(program, {"adult": (40, 150, 5)})}
+    single = tables["itp-1g-once"]
+    row = next(r for r in single.rows if r.low_kg == 43)
+    assert row.dispensed_dose == 45
+    assert day2_maximum(program, single, row) == ("amount", 40)
+    five = tables["itp-400mg-5d"]
+    assert day2_maximum(program, five, five.rows[0]) == ("n/a", None)

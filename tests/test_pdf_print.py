@@ -58,6 +58,15 @@ def test_the_line_checker_sees_a_split_quantity() -> None:
         "48 h and 25 | ×10⁹/L, (actual -",
         "×10⁹/L, (actual - | IBW)",
     ]
+    # A break inside a number, or between "mg/" and the amount it is per (enoxaparin's
+    # "40 mg/0." | "4 mL" on the 2026-11-30 build).
+    assert broken_quantities(["and 40 mg/0.", "4 mL; graduated", "give 1", ".5 mL or 40 mg/", "0.4 mL"]) == [
+        "and 40 mg/0. | 4 mL; graduated",
+        "give 1 | .5 mL or 40 mg/",
+        ".5 mL or 40 mg/ | 0.4 mL",
+    ]
+    # A sentence ending in a number, or a list breaking after its comma, is not a split.
+    assert broken_quantities(["PMID 29737593.", "2018;2(22):3360", "(Promacta: 25, 50,", "75 mg)"]) == []
     # An address is not a quantity: it may break at a hyphen.
     assert broken_quantities(["see https://api.fda.gov/label?id=3d26-4f44-", "aa2a-e697"]) == []
     assert broken_quantities(["api.fda.gov/drug/label.json?id=7714a0ed-", "b363"]) == []
@@ -242,3 +251,102 @@ def test_quick_reference_follows_the_cover_with_page_references(guide: dict[str,
         kind, _, name = entry.partition(": ")
         expected = "Emergency" if kind == "Emergency" else name.split(",")[0]
         assert any(line.startswith(expected) for line in pages[number - 1]), entry
+
+
+VIALS = re.compile(r"(\d+)×(\d+(?:\.\d+)?)")
+DAILY_ROW = re.compile(
+    r"^(?P<weight>\d+(?:\.\d+)?(?:–\d+(?:\.\d+)?)?) (?P<give>\d+(?:\.\d+)?(?:–\d+(?:\.\d+)?)?)(?: max)? "
+    r"(?P<course>\d+(?:\.\d+)?(?:–\d+(?:\.\d+)?)?) (?P<vials>exact|\d+×.*?)(?= \d+(?: |$)| \d+–)"
+)
+
+
+def test_a_daily_course_prints_each_days_vials_and_the_course_apart(guide: dict[str, Any]) -> None:
+    """Read off the paper: in a table given over several days, the vials are what is hung
+    each day (single-use: never a course's vials beside a day's dose, "16 g/day | 2×40"
+    on the 2026-11 build) and the course total has its own column, headed as not per day."""
+    maxima = _maxima(guide["handbook"])
+    checked, current, rows = 0, None, []
+    for page in guide["pdf"].pages:
+        lines = lines_of(page)
+        for number, line in enumerate(lines):
+            named = next((name for name in maxima if line.startswith(f"{name}: ")), None)
+            if named is not None:
+                current = named if maxima[named][0] > 1 else None
+            if "Give mg/day" in line:
+                current = None  # the neonatal table: mg and mL a day, no vials and no course
+            if current is None:
+                continue
+            if line.startswith("Weight kg"):
+                header = " ".join(lines[max(0, number - 3) : number + 1])
+                # The header's words wrap over its lines: "Course", "total g", "(not", "per day)".
+                for words in ("Course", "total g", "(not", "each day"):
+                    assert words in header, (words, header)
+            match = DAILY_ROW.match(line)
+            if match is None or match.group("vials") == "exact":
+                continue
+            vials = match.group("vials")
+            # Vials wrapped to the next line ("1×40 + 1×20 +" | "1×10") belong to the row.
+            following = lines[number + 1] if number + 1 < len(lines) else ""
+            if re.fullmatch(r"\+? ?\d+×\d+(?: \+ \d+×\d+)*", following):
+                vials += " " + following
+            hung = sum(int(n) * float(size) for n, size in VIALS.findall(vials))
+            give, course = float(match.group("give")), float(match.group("course"))
+            assert hung == pytest.approx(give), (current, line)
+            assert course == pytest.approx(give * maxima[current][0]), (current, line)
+            rows.append(line)
+            checked += 1
+    assert checked > 30, rows
+
+
+def test_the_dosing_weight_look_up_has_no_empty_cell(guide: dict[str, Any]) -> None:
+    """Read off the paper: every cell of the look-up says what to use ("A", a dosing weight,
+    or "A≤N" over one); an empty cell sent an obese patient read between columns back to
+    actual weight (2026-11 review)."""
+    heights = [f"{h:g}" for h in CONFIG.lookup_heights_cm]
+    columns = 0  # as the printed header row ("cm 70 80 ... 160") has them
+    cell = r"(?:A|A≤\d+|\d+(?:\.\d+)?)"
+    seen = 0
+    for page in guide["pdf"].pages:
+        lines = lines_of(page)
+        if not any(line.startswith("Dosing weight (kg) for adults") for line in lines) and seen == 0:
+            continue
+        for line in lines:
+            header = re.fullmatch(r"(?:Height )?cm((?: \d+)+)", line)
+            if header:
+                columns = len(header.group(1).split())
+            head, _, rest = line.partition(" ")
+            if head in heights and re.fullmatch(rf"{cell}(?: {cell})*", rest):
+                assert len(rest.split(" ")) == columns, line
+                seen += 1
+        if seen >= 2 * len(heights):
+            break
+    assert seen == 2 * len(heights)
+
+
+# What a printed reference book never shows: the form's labels, the editors' tags and
+# notes, and pointers to things only the website has (2026-11 second look, items 5 to 8).
+LEAKS = re.compile(
+    r"Use when:|Regimen:|, unknown\)|\[unverified|clinical look|page's calculator|the calculator uses"
+    r"|use the calculator|under 18(?! years)"
+    r"|[^.]\.\.(?!\.)"  # a full stop doubled where two fields meet
+)
+
+
+def test_no_template_label_editorial_note_or_web_pointer_is_printed(guide: dict[str, Any]) -> None:
+    found = []
+    for number, page in enumerate(guide["pdf"].pages, 1):
+        text = " ".join(lines_of(page))
+        found += [f"p{number}: {m.group(0)}" for m in LEAKS.finditer(text)]
+    assert found == []
+    assert LEAKS.search("Intravascular haemolysis (serious, unknown): Boxed warning")
+    assert LEAKS.search("and the actual weight under 18. That is")
+    assert not LEAKS.search("and on the actual weight under 18 years of age")
+    assert LEAKS.search("Low risk (below 0.1%): no screening.. ASH 2018") and not LEAKS.search("and so on...")
+
+
+def test_the_neonatal_table_says_nothing_of_pump_rates_or_vials_it_does_not_print(guide: dict[str, Any]) -> None:
+    pages = [" ".join(lines_of(page)) for page in guide["pdf"].pages]
+    page = next(p for p in pages if "Give mg/day" in p)
+    caption = page[page.index("Neonatal") : page.index("Weight kg")]
+    assert "mL/h" not in caption and "vials" not in caption, caption
+    assert "every 0.1 kg" in caption

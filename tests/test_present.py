@@ -130,7 +130,11 @@ def test_each_embedded_calculator_program_carries_the_spellings_that_differ() ->
         ("&lt; 50 and 25 to &lt; 50", '<span class="nobr">&lt; 50</span> and <span class="nobr">25 to &lt; 50</span>'),
         ("1 to 2 mg/kg/day", '<span class="nobr">1 to 2 mg/kg/day</span>'),
         ("(actual weight - IBW)", '(actual weight <span class="nobr">- IBW)</span>'),
+        # A minus sign keeps the word before it too: no line starts with it.
+        ("0.4 × (actual weight − IBW)", '0.4 × (actual <span class="nobr">weight − IBW)</span>'),
         ("10% and 1991", "10% and 1991"),
+        # A compound quantity is one: "40 mg/0." | "4 mL" read as two doses.
+        ("40 mg/0.4 mL and 100 mg/1 mL", '<span class="nobr">40 mg/0.4 mL</span> and <span class="nobr">100 mg/1 mL</span>'),
         ('<a href="#t-x-2 g">2 g</a>', '<a href="#t-x-2 g"><span class="nobr">2 g</span></a>'),
         (
             "<head><title>2 g</title></head><p>3 days</p>",

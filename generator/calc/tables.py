@@ -16,7 +16,15 @@ from .display import fmt
 from .engine import compute
 from .program import Program, RegimenDef
 
-__all__ = ["InfusionRow", "WeightBandRow", "WeightBandTable", "infusion_rows", "row_cells", "weight_band_tables"]
+__all__ = [
+    "InfusionRow",
+    "WeightBandRow",
+    "WeightBandTable",
+    "day2_maximum",
+    "infusion_rows",
+    "row_cells",
+    "weight_band_tables",
+]
 
 GRID_PER_STEP = 10  # grid points per configured step (5 kg -> 0.5 kg)
 
@@ -33,6 +41,8 @@ class WeightBandRow:
     presentations: (size, count) pairs issued for the whole course: each day's own vials
         times the administrations (never shared between days); presentations_text is one
         dose's vials in words.
+    presentations_each: (size, count) pairs hung for one administration (one day's vials
+        of a daily regimen): what the pocket guide prints, as a vial is single-use.
     volume_ml: volume of one administration (dispensed, else exact), in mL.
     start_ml_per_h, max_ml_per_h: first and highest pump rate at low_kg (None without a schedule).
     shortest_minutes, shortest_text: shortest infusion time at low_kg ("4 h 10 min").
@@ -63,6 +73,7 @@ class WeightBandRow:
     text: str
     dose_high: float | None = None
     course_high: float | None = None
+    presentations_each: tuple[tuple[float, int], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -97,7 +108,8 @@ def _row(
     s, show = dd.suffix, program.display
     dose = result["dose_per_administration_" + s]
     times = round(result["days"] * result["administrations_per_day"])  # every dose from its own vials
-    pres = tuple((v["size_" + s], v["count"] * times) for v in result.get(dd.presentation + "s") or [])
+    each = tuple((v["size_" + s], v["count"]) for v in result.get(dd.presentation + "s") or [])
+    pres = tuple((size, count * times) for size, count in each)
     cap = [w["message"] for w in result["warnings"] if w["field"] == dd.regimen_input]
     others = tuple(w["message"] for w in result["warnings"] if w["field"] not in (dd.regimen_input, "height_cm"))
     given = result.get("dispensed_dose_" + s)
@@ -143,6 +155,7 @@ def _row(
         ", ".join(parts),
         dose_high,
         course_high,
+        each,
     )
 
 
@@ -312,3 +325,31 @@ def row_cells(program: Program, table: WeightBandTable, row: WeightBandRow) -> d
         "max": fmt(row.max_ml_per_h, show, "mL/h") if row.max_ml_per_h is not None else "",
         "time": row.shortest_text or "",
     }
+
+
+def day2_maximum(program: Program, table: WeightBandTable, row: WeightBandRow) -> tuple[str, float | None]:
+    """For a single-dose regimen whose course maximum allows a second dose ("may be repeated
+    once", 2 g/kg a course): the most the repeat may be at the band's lightest weight, the
+    course maximum less the dose given, rounded down to whole presentations by the engine's
+    rule (within its percentage, never above). ("n/a", None) without such a maximum;
+    ("none", None) when the first dose reached it; ("no-fit", None) when no presentation
+    combination fits; ("amount", grams) otherwise (the exact amount without presentations)."""
+    from .dosing import combine
+
+    dd = program.dose
+    assert dd is not None
+    regimen = next((r for r in dd.regimens if r.id == table.regimen), None)
+    if regimen is None or regimen.administrations != 1:
+        return "n/a", None
+    given = row.dose if row.dispensed_dose is None else row.dispensed_dose
+    limits = [c.amount * (row.low_kg if c.per == "kg" else 1) for c in regimen.caps if c.scope == "course"]
+    if not limits:
+        return "n/a", None
+    if min(limits) <= given * 1.0001:
+        return "none", None
+    target = min(min(limits) - given, row.dose)
+    product = next((p for p in dd.products if p.id == table.product), None)
+    if product is None or not product.sizes or dd.within_percent is None:
+        return "amount", target
+    found = combine(product.sizes, target, target * (1 - dd.within_percent / 100), target)
+    return ("amount", found[0]) if found else ("no-fit", None)
