@@ -334,7 +334,8 @@ def _weight_band_table(program: Any, table: Any, neonatal: bool, step_kg: float)
     # A neonatal table prints no rates and no vials: no note about either (print review A2).
     if any(c["rate"] for c in cells) and not neonatal:
         notes.append(
-            "mL/h in whole numbers, rounded down; the shortest time runs each step at its rate, without pauses."
+            "mL/h in whole numbers, rounded down; the shortest time is at the maximum rate once the "
+            "timed steps are done; stepping up takes longer."
         )
     if repeat and course_cap:
         notes.append(
@@ -419,6 +420,7 @@ def _infusion_tables(program: Any, regimen: str, weights: list[float], product: 
         tables.append(
             {
                 "kind": "infusion",
+                "at_risk": risk,
                 "calculator": program.id,
                 "toc_title": f"Infusion rates: {product.name}"
                 + (", risk of renal failure or thrombosis" if risk else ""),
@@ -469,9 +471,13 @@ def calculator_tables(handbook: Handbook, topic: Topic, config: PrintConfig) -> 
         table["key"] = table.get("regimen_id") or f"{table['kind']}-{number}"
     # A dose table's BMI rule names the page of its calculator's dosing-weight look-up.
     lookups = {t["calculator"]: t["key"] for t in tables if t["kind"] == "dosing-weight"}
+    # And its maximum rates name the page of the rates for patients at risk of renal failure
+    # or thrombosis: read alone, a table's maximum was given to them (print review 3, D1).
+    at_risk = {t["calculator"]: t["key"] for t in tables if t["kind"] == "infusion" and t["at_risk"]}
     for table in tables:
         if table["kind"] == "weight-band":
             table["lookup_key"] = lookups.get(table["calculator"]) if table["bmi"] else None
+            table["at_risk_key"] = at_risk.get(table["calculator"]) if table.get("rates") else None
     return tables
 
 

@@ -66,7 +66,15 @@ def band_cells(program: Any, table: Any, row: Any, *, milligrams: bool) -> dict[
     # weight: never one weight's dose for the whole band (generator.calc.tables).
     shown_dose = fmt(dose * scale, show, shown_unit)
     shown_course = fmt(course * scale, show, shown_unit)
-    if exact and row.dose_high is not None:
+    shown_volume = fmt(row.volume_ml, show, "mL") if row.volume_ml is not None else ""
+    if exact and row.per_kg is not None:
+        # No vials fit any weight of the band: its rule per kg, as the dose to work out for
+        # the patient ("0.4 g/kg"), never a range ("18–19.8") a reader could give the top of.
+        dose_kg, course_kg, volume_kg = row.per_kg
+        shown_dose = f"{fmt(dose_kg * scale, show, shown_unit)} {shown_unit}/kg"
+        shown_course = f"{fmt(course_kg * scale, show, shown_unit)} {shown_unit}/kg"
+        shown_volume = f"{fmt(volume_kg, show, 'mL')} mL/kg" if volume_kg is not None else ""
+    elif exact and row.dose_high is not None:
         shown_dose += "–" + fmt(row.dose_high * scale, show, shown_unit)
         shown_course += "–" + fmt((row.course_high or 0) * scale, show, shown_unit)
     # The vials hung for one dose (one day of a daily course): a vial is single-use, so a
@@ -81,7 +89,7 @@ def band_cells(program: Any, table: Any, row: Any, *, milligrams: bool) -> dict[
         "exact": exact,
         # Spaced "+": the column may wrap between vials (A6 has no room for "3×40+1×20+1×10+1×5").
         "vials": " + ".join(f"{count}×{fmt(size, show, unit)}" for size, count in row.presentations_each),
-        "volume": fmt(row.volume_ml, show, "mL") if row.volume_ml is not None else "",
+        "volume": shown_volume,
         # Whole mL/h, both rounded down: a pump is set in whole mL/h, and rounding never
         # takes a rate above the label's mg/kg/min at the band's lightest weight.
         "rate": (

@@ -92,7 +92,8 @@ def weight_band_tables(html: str) -> dict[str, list[dict[str, Any]]]:
             ):
                 texts = [re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", cells, re.S)]
                 low, _, high = weight.partition("–")
-                # A band of exact doses prints a range, "16.8–17.8" (generator.calc.tables).
+                # A band of exact doses prints its rule per kg, "0.4 g/kg", or (not proportional
+                # to the weight) a range, "16.8–17.8" (generator.calc.tables).
                 dose, _, dose_high = texts[0].split(" ")[0].partition("–")
                 course, _, course_high = (texts[1] if len(texts) > 1 else "").partition("–")
                 rows.append(
@@ -101,10 +102,12 @@ def weight_band_tables(html: str) -> dict[str, list[dict[str, Any]]]:
                         "high": float(high or low),
                         "dose": float(dose),
                         "dose_high": float(dose_high) if dose_high else None,
-                        "course": float(course) if course.replace(".", "").isdigit() else None,
+                        "course": float(course.split(" ")[0]) if course.split(" ")[0].replace(".", "").isdigit() else None,
                         "course_high": float(course_high) if course_high else None,
                         "capped": bool(attrs),
                         "exact": texts[0].endswith("exact"),
+                        # A band no vials fit prints its rule per kg ("0.4 g/kg", "2 g/kg").
+                        "per_kg": texts[0].endswith("/kg"),
                         "cells": texts,
                         "notes": notes,
                     }

@@ -276,6 +276,13 @@ def test_weight_bands_print_what_the_engine_dispenses_within_the_maxima(built: d
         # fits within the deviation the band prints the exact dose, as the engine gives it.
         dose = row.dose if row.dispensed_dose is None else row.dispensed_dose
         course = row.course if row.dispensed_course is None else row.dispensed_course
+        assert shown["per_kg"] == (row.dispensed_dose is None and row.per_kg is not None)
+        if shown["per_kg"]:  # no vials fit: the rule per kg, each cap checked per kg
+            assert (shown["dose"], shown["dose_high"]) == (float(fmt_plain(row.per_kg[0])), None)
+            for cap in definition.caps:
+                given = row.per_kg[1] if cap.scope == "course" else row.per_kg[0]
+                assert given * (1 if cap.per == "kg" else row.high_kg) <= cap.amount + 1e-9, (cap.text, row)
+            continue
         assert shown["dose"] == float(fmt_plain(dose))
         assert shown["dose_high"] == (None if row.dose_high is None else float(fmt_plain(row.dose_high)))
         if definition.days > 1:

@@ -93,7 +93,9 @@ def test_every_weight_band_row_equals_the_engine(guide: dict[str, Any]) -> None:
                 given = row.dose if row.dispensed_dose is None else row.dispensed_dose
                 assert (shown["low"], shown["high"]) == (row.low_kg, row.high_kg)
                 printed_dose = fmt_plain(given * scale)
-                if row.dispensed_dose is None and row.dose_high is not None:  # an exact band: its range
+                if row.dispensed_dose is None and row.per_kg is not None:  # an exact band: its rule per kg
+                    printed_dose = fmt_plain(row.per_kg[0] * scale)
+                elif row.dispensed_dose is None and row.dose_high is not None:  # not proportional: its range
                     printed_dose += "–" + fmt_plain(row.dose_high * scale)
                 assert shown["cells"][0].split(" ")[0] == printed_dose, (table.regimen, shown)
                 assert shown["capped"] == row.capped

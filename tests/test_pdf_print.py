@@ -166,7 +166,8 @@ def _maxima(handbook: Any) -> dict[str, tuple[int, tuple[Any, ...]]]:
     }
 
 
-ROW = re.compile(r"^(\d+(?:\.\d+)?)(?:–(\d+(?:\.\d+)?))? (\d+(?:\.\d+)?)( max| exact)?(?: (\d+(?:\.\d+)?))?(?=\s)")
+# A band whose rule is printed per kg ("0.4 g/kg": no vials fit) is read by its own test.
+ROW = re.compile(r"^(\d+(?:\.\d+)?)(?:–(\d+(?:\.\d+)?))? (\d+(?:\.\d+)?)(?! m?g/kg)( max| exact)?(?: (\d+(?:\.\d+)?))?(?=\s)")
 
 
 def test_no_dose_table_row_dispenses_more_than_its_maximum(guide: dict[str, Any]) -> None:
@@ -350,3 +351,22 @@ def test_the_neonatal_table_says_nothing_of_pump_rates_or_vials_it_does_not_prin
     caption = page[page.index("Neonatal") : page.index("Weight kg")]
     assert "mL/h" not in caption and "vials" not in caption, caption
     assert "every 0.1 kg" in caption
+
+
+def test_an_exact_band_prints_its_rule_per_kg_and_every_rated_table_points_at_risk_to_its_page(
+    guide: dict[str, Any],
+) -> None:
+    """Read off the paper (print review 3, D1 and D2): where no vials fit a band, the guide
+    prints the dose per kg ("0.4 g/kg"), never a range whose top a reader could give the
+    band's lightest patient ("45–49.5 | 18–19.8", a 99 g course against 90 g); and a table
+    with maximum pump rates says, in its caption, that they are not for patients at risk."""
+    pages = [lines_of(page) for page in guide["pdf"].pages]
+    exact = [line for page in pages for line in page if re.match(r"^\d+(\.\d+)?–\d+(\.\d+)? .*\bexact\b", line)]
+    assert exact, "the five-day table has bands no vial combination fits"
+    for line in exact:
+        assert re.match(r"^\S+ \d+(\.\d+)? g/kg \d+(\.\d+)? g/kg exact \d+(\.\d+)? mL/kg\b", line), line
+    rated = [n for n, page in enumerate(pages, 1) if any("start–max" in line for line in page)]
+    assert rated
+    for number in rated:
+        text = " ".join(pages[number - 1] + (pages[number - 2] if number > 1 else []))
+        assert "Risk of renal failure or thrombosis: these maximum rates do not apply" in text, number

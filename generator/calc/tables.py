@@ -52,6 +52,9 @@ class WeightBandRow:
     dose_high, course_high: for a band of exact doses (no presentation combination fits any
         of its weights), the exact dose and course at its heaviest weight; the band's doses
         run from dose to dose_high, each exact for its weight. None otherwise.
+    per_kg: for such a band whose doses are proportional to the weight, its rule per kg of
+        the band's weight (dose, course, volume in mL or None): the pocket guide prints the
+        rule, never a range one patient's dose could be read from (print review 3, D2).
     """
 
     low_kg: float
@@ -74,6 +77,7 @@ class WeightBandRow:
     dose_high: float | None = None
     course_high: float | None = None
     presentations_each: tuple[tuple[float, int], ...] = ()
+    per_kg: tuple[float, float, float | None] | None = None
 
 
 @dataclass(frozen=True)
@@ -116,6 +120,10 @@ def _row(
     ranged = given is None and heaviest is not None and high > low
     dose_high = heaviest["dose_per_administration_" + s] if ranged and heaviest else None
     course_high = heaviest["course_total_" + s] if ranged and heaviest else None
+    per_kg = None
+    if dose_high is not None and low > 0 and abs(dose_high - dose / low * high) <= 1e-9 * max(1.0, dose_high):
+        volume = result.get("volume_per_dose_ml")
+        per_kg = (dose / low, result["course_total_" + s] / low, volume / low if volume is not None else None)
     parts = [f"{fmt(low, show, 'kg')} to {fmt(high, show, 'kg')} kg: "]
     if given is not None and result["days"] > 1:
         course = result["dispensed_course_total_" + s]
@@ -156,6 +164,7 @@ def _row(
         dose_high,
         course_high,
         each,
+        per_kg,
     )
 
 
