@@ -360,6 +360,9 @@ def test_grade_and_pathway(page: Any, specs: dict[str, dict[str, Any]]) -> None:
     link = alert.locator("a.calc-link:not(.calc-link--dose)")
     assert link.get_attribute("href").endswith("/topics/life-threatening-bleeding-in-itp/")
     assert link.bounding_box()["height"] >= 44
+    # The red pathway link before the dose calculator's (bedside review 3, W3).
+    links = alert.locator("a.calc-link").evaluate_all("els => els.map(e => e.className)")
+    assert links == ["calc-link", "calc-link calc-link--dose"]
     # One tap to the IVIG dose: the dose calculator of the same topic, on this page.
     dose = alert.locator("a.calc-link--dose")
     assert dose.text_content() == "Calculate the dose: IVIG dose calculator"

@@ -269,11 +269,12 @@
     // The doses in the box are the content's, cited as the content cites them.
     var labels = (out.citations || []).map(function (c) { return c.label; });
     if (labels.length) add(box, h("p", { class: "calc-cite", "data-calc": "citations" }, WORDS.cited + labels.join("; ")));
+    // The pathway first (in an emergency it is the red bundle), then the dose calculator.
     var links = add(box, h("p", { class: "calc-links" }));
-    var dose = (out.actions || []).indexOf("ivig") >= 0 ? doseCalculatorOf(program) : null;
-    if (dose) add(links, h("a", { class: "calc-link calc-link--dose", href: "#" + dose.id, "data-calc": "dose-link" }, say(WORDS.calculate, { title: dose.title })));
     var target = out.link ? linkTo(out.link) : null;
     if (target) add(links, h("a", { class: "calc-link", href: target.href }, say(WORDS.open, { title: target.title })));
+    var dose = (out.actions || []).indexOf("ivig") >= 0 ? doseCalculatorOf(program) : null;
+    if (dose) add(links, h("a", { class: "calc-link calc-link--dose", href: "#" + dose.id, "data-calc": "dose-link" }, say(WORDS.calculate, { title: dose.title })));
     return box;
   }
   // A cell that gives IVIG (the model's controlled action "ivig") links to the dose
