@@ -265,6 +265,11 @@ def test_unanswered_risk_question_gives_no_rate(page: Any, specs: dict[str, dict
     ]
     assert calc.locator(".calc-card, [data-calc=headline], [data-calc=step]").count() == 0
     assert "mL/h" not in plain(calc.locator(".calc-result").text_content())
+    # The live bar says what stops the result (bedside review 3, W7: it covered the prompt).
+    calc.get_by_label(label(spec, "weight_kg"), exact=True).focus()
+    assert plain(page.locator(".calc-bar").text_content()) == (
+        "No result yet: Answer: risk of renal failure or thrombosis? Yes or No (it sets the maximum rate)."
+    )
     answer(calc, "renal_or_thrombotic_risk", "No")
     assert messages(calc, "renal_or_thrombotic_risk") == []
     assert read_card(calc)["max_ml_per_h"] == REGISTRAR_CARD["max_ml_per_h"]

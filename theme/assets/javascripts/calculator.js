@@ -43,7 +43,7 @@
     strength: "{product}, {strength}", atRisk: "{rate} mg/kg/min: the lower maximum; {risk} Yes",
     noRisk: "{rate} mg/kg/min: the label maximum; {risk} No", open: "Open: {title}",
     calculate: "Calculate the dose: {title}", cited: "Sources: ", forDays: "for {days}",
-    barDose: "Dose", barStart: "Start", barShow: "Show result", barWait: "Result: complete the form",
+    barDose: "Dose", barStart: "Start", barShow: "Show result", barWait: "Result: complete the form", barMissing: "No result yet: {message}",
     // The engine's shortest time runs the whole volume at the maximum rate; the steps up
     // to it take longer, so the time is a lower bound and says so (engine numbers unchanged).
     atLeast: "At least {time}, if run at the maximum rate throughout; stepping up takes longer.",
@@ -343,9 +343,12 @@
     }
     if (root.visualViewport) root.visualViewport.addEventListener("resize", show);
     bar.addEventListener("click", function () { result.scrollIntoView({ block: "center" }); });
-    return function (parts) {
+    return function (parts, missing) {
       bar.textContent = "";
-      if (!parts) { add(bar, h("span", { class: "calc-bar-wait" }, WORDS.barWait)); return show(); }
+      if (!parts) {
+        add(bar, h("span", { class: "calc-bar-wait" }, missing ? say(WORDS.barMissing, { message: missing }) : WORDS.barWait));
+        return show();
+      }
       parts.forEach(function (p) {
         var item = add(bar, h("span", { class: "calc-bar-item" + (p[2] ? " calc-rate" : "") + (p[4] ? " " + p[4] : "") }));
         add(item, h("span", { class: "calc-bar-label" }, p[0]));
@@ -448,7 +451,8 @@
         add(f ? f.messages : status, h("p", { class: "calc-msg " + (isError ? "calc-error" : "calc-warning") }, present(m.message)));
         if (isError && f && f.control) f.control.setAttribute("aria-invalid", "true");
       });
-      if (!out.ok) { if (showBar) showBar(null); return; }
+      // The bar names what stops the result: its message under the field may be behind the bar.
+      if (!out.ok) { if (showBar) showBar(null, out.errors.length ? present(out.errors[0].message) : null); return; }
       render(out, given);
       // "96 lb = 43.54 kg" under the field: the engine's own conversion, from its working.
       fields.forEach(function (f) {
