@@ -384,8 +384,11 @@ def test_a_withdrawn_edition_blocks_every_page_until_a_new_one_arrives(
         phone.set_offline(False)
         server.down = False
         page.goto(server.base + "topics/alpha/")
+        # The app reloads the page when the new edition lands: mid-reload the footer is
+        # not parsed yet, so the check must not throw on a missing footer.
         page.wait_for_function(
-            "document.querySelector('.hb-footer__edition').textContent.includes('Edition 2026.2')", timeout=30_000
+            "document.querySelector('.hb-footer__edition')?.textContent.includes('Edition 2026.2')",
+            timeout=90_000,
         )
         assert page.locator("[data-hb-withdrawn-notice]").count() == 0
         assert (compute_dose(page), band_table_dose(page)) == ("120 g", "120 g")
