@@ -44,8 +44,13 @@ REGISTRAR_CARD = {
     "start_ml_per_h": "Start rate22.6 mL/h(0.5 mg/kg/min)",
     "max_ml_per_h": (
         "Do not exceed180.6 mL/h4 mg/kg/min: the label maximum; “Risk of renal failure or thrombosis?” No"
+        + "BMI 33.2: obesity is a risk factor for clots and kidney injury with IVIG (ASHP drug information;"
+        + " the US boxed warning lists cardiovascular risk factors). Confirm “No” (Yes gives the at-risk rates)."
     ),
 }
+# Bedside review 3, D1: the calculator finds BMI 33.2 (it adjusts the dose for it), so a
+# "No" to the risk question is questioned by the maximum rate it lets through.
+OBESITY_NO = REGISTRAR_CARD["max_ml_per_h"].split("No", 1)[1]
 REGISTRAR = {
     "dosing_weight_kg": "75.26 kg",
     "dose_per_day": "75.26 g",
@@ -186,7 +191,13 @@ def test_registrar_reads_what_to_give_then_steps_then_working(page: Any, specs: 
     assert calc.locator("[data-calc=headline]").count() == 0
     assert read_steps(calc) == REGISTRAR_STEPS
     assert read_dose(calc) == REGISTRAR
-    assert calc.locator(".calc-msg").count() == 0
+    # The one message is the obesity question, amber, by the maximum and under the question
+    # (not repeated in the cautions list under the steps).
+    warning = calc.locator(".calc-card [data-calc=max_ml_per_h] .calc-warning")
+    assert plain(warning.text_content()) == OBESITY_NO
+    assert messages(calc, "renal_or_thrombotic_risk") == [OBESITY_NO]
+    assert calc.locator(".calc-error, .calc-cautions").count() == 0
+    assert warning.evaluate("e => getComputedStyle(e).borderLeftColor") == "rgb(178, 106, 0)"
     # The page's review status is repeated inside the result (a reader may jump straight here).
     assert calc.locator(".calc-card .calc-review").text_content() == (
         "Not yet clinically approved (Submitted): check with a senior clinician or pharmacist."

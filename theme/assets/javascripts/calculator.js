@@ -233,6 +233,12 @@
       // start rate's box (a nurse looking for "the rate in the box" must find only the start).
       var limit = line(card, "max_ml_per_h", WORDS.max, present(num(last.ml_per_h, "mL/h") + " mL/h"), present(why), false);
       limit.className += " calc-line--limit";
+      // A risk the calculator itself found (age, BMI) against a "No": said by the maximum it
+      // lets through (bedside review 3, D1), not only under the question far above.
+      card.shownWarnings = out.warnings.filter(function (m) { return m.field === dd.risk_input; });
+      card.shownWarnings.forEach(function (m) {
+        add(limit, h("p", { class: "calc-msg calc-warning", "data-calc": "risk-warning" }, present(m.message)));
+      });
     }
     return card;
   }
@@ -417,9 +423,10 @@
           add(ol, h("li", { "data-calc": "step" }, present(said)));
         });
       }
-      if (card && out.warnings.length) {
+      var cautions = card ? out.warnings.filter(function (m) { return (card.shownWarnings || []).indexOf(m) < 0; }) : [];
+      if (cautions.length) {
         var ul = add(result, h("ul", { class: "calc-cautions" }));
-        out.warnings.forEach(function (m) { add(ul, h("li", {}, present(m.message))); });
+        cautions.forEach(function (m) { add(ul, h("li", {}, present(m.message))); });
       }
       // The page's review status inside the answer itself (a reader may jump straight here).
       if (review) add(card || box || result, h("p", { class: "calc-review", "data-calc": "review" }, review));
