@@ -73,16 +73,18 @@ def plain(text: str) -> str:
 # bleeding in an adult, the emergency pathway, shown as its action text (the id is only a
 # data attribute).
 GRADE_4_ACTIVE = {
-    "grade": "Grade 4 (CTCAE v5.0, grade 3 split at 30)",
+    # Bedside review 3 (W4): the real CTCAE v5.0 boundary, no local split in the tag.
+    "grade": "Count grade 4, below 25 ×10⁹/L (CTCAE v5.0)",
     "evidence": "low",
     "citations": "Sources: Provan 2019; The Blood Project; Kessler 2020",
 }
-# The emergency: its first sentence heads the red box, then one numbered action a line; the
-# corticosteroid's drug and dose are haematology's to give (the content prints none).
+# The emergency: its first sentence heads the red box, then one numbered action a line; no
+# stored guideline states an emergency steroid or platelet dose, so each says it is local
+# (bedside review 3, W2).
 GRADE_4_HEAD = "Emergency: call haematology now."
 GRADE_4_ACTIONS = [
-    "Transfuse platelets without delay.",
-    "Give an IV corticosteroid: drug and dose as haematology advises.",
+    "Transfuse platelets without delay (local dose: agreed with haematology).",
+    "Give an IV corticosteroid (local drug and dose: agreed with haematology).",
     "Give IVIG 1 g/kg IV, repeated on day 2 if needed (at most 2 g/kg a course).",
     "Follow the emergency section.",
 ]

@@ -348,7 +348,8 @@ def compile_decision(compiler: Compiler) -> tuple[DecisionDef | None, list[Input
             inputs.append(InputDef(axis.id, axis.name, None, "choice", options=axis.values, required=True))
     for cell in table.cells:
         compiler.cite(cell.cite or table.cite)
-    bands = tuple(BandDef(b.id, b.label, b.min, b.below, None, (), (), None) for b in table.bands)
+    # A local split of a published grade rides in the band's text: the engines say it in the working.
+    bands = tuple(BandDef(b.id, b.label, b.min, b.below, b.local, (), (), None) for b in table.bands)
     dec = DecisionDef(
         table.id,
         table.title,

@@ -42,6 +42,8 @@ def decide(run: Run, dec: DecisionDef) -> None:
     )
     values = {"value": run.num(value, dec.unit), "unit": dec.unit, "band": band.label, "scale": dec.scale or ""}
     run.working.append(run.say("w_band", values))
+    if band.text:
+        run.working.append(band.text)
     run.show("grade", run.text["grade"], band.label + (f" ({dec.scale})" if dec.scale else ""))
     run.show("recommendation", run.text["recommendation"], recommendation or "")
     if cell.guideline_grade:

@@ -218,6 +218,9 @@ class Band(Model):
     """Lower bound, inclusive. Empty for the lowest band (from zero)."""
     below: float | None = Field(default=None, gt=0)
     """Upper bound, exclusive. Empty for the highest band (no upper limit)."""
+    local: Text | None = None
+    """A local split of a published grade, said in the calculator's working and never in
+    the grade's label, e.g. "Local band: 25 to below 30 (ASH 2019's adult threshold)"."""
 
     @model_validator(mode="after")
     def _ordered(self) -> Band:
