@@ -438,6 +438,23 @@ def _check_review(topic: Topic, where: Located, meta: HandbookMeta, report: Repo
         )
 
 
+def _check_updated_by_edition(topic: Topic, where: Located, meta: HandbookMeta, report: Report) -> None:
+    """A page updated after its edition's date reads as a contradiction ("Updated 2026-11-30"
+    above an edition of 2026-11-23, bedside review 3, W6): the dates must be put right."""
+    updated, edition = topic.review.last_updated, meta.edition.date
+    if updated <= edition:
+        return
+    line, col = where.at("review", "last_updated")
+    report.error(
+        where.path,
+        line,
+        col,
+        "review.last_updated",
+        f"updated {updated.isoformat()}, after the edition's date {edition.isoformat()} "
+        "(handbook.yaml edition.date): move the edition date on, or correct this date",
+    )
+
+
 def _dose_block_problems(calculator: Calculator, topic: Topic, products: dict[str, Product]) -> list[tuple[Loc, str]]:
     """What a dose block may not refer to, because the dose engine assumes it away: a
     regimen that continues without a number of days or is given weekly, and a product
@@ -608,6 +625,7 @@ def validate_content(
     for stem, topic in topics.items():
         if meta is not None:
             _check_review(topic, sources[f"topics/{stem}"], meta, report, on)
+            _check_updated_by_edition(topic, sources[f"topics/{stem}"], meta, report)
     programs = _compile_calculators(
         calculators, topics, topic_ids, products, references, formulas, sources, root, report
     )

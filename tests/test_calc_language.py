@@ -79,7 +79,7 @@ def test_unknown_name_is_located(tmp_path: Path) -> None:
         "formula: adjusted_kg if adjust else wieght_kg",
     )
     assert errors == [
-        "calculators/ivig-dose.yaml:175:14: derived[4].formula: unknown name 'wieght_kg' (did you mean 'weight_kg'?) (at column 28 of the formula)"
+        "calculators/ivig-dose.yaml:196:14: derived[4].formula: unknown name 'wieght_kg' (did you mean 'weight_kg'?) (at column 28 of the formula)"
     ]
 
 
@@ -91,7 +91,7 @@ def test_unit_mismatch_is_located(tmp_path: Path) -> None:
         "    label: Dosing weight\n    unit: mg/day\n",
     )
     assert errors == [
-        "calculators/ivig-dose.yaml:175:14: derived[4].formula: the formula gives kg, which is not a mg/d quantity "
+        "calculators/ivig-dose.yaml:196:14: derived[4].formula: the formula gives kg, which is not a mg/d quantity "
         "(dimension [mass], expected [mass] / [time])"
     ]
 
@@ -103,15 +103,15 @@ def test_regimen_without_population_is_located(tmp_path: Path) -> None:
         '    - regimen: itp-400mg-5d\n      population:\n        when: "True"\n        refuse: This regimen is for patients with ITP.\n',
         "    - regimen: itp-400mg-5d\n",
     )
-    assert errors == ["calculators/ivig-dose.yaml:228:7: dose.regimens[2].population: required field is missing"]
+    assert errors == ["calculators/ivig-dose.yaml:263:7: dose.regimens[2].population: required field is missing"]
 
 
 def test_band_gap_is_located(tmp_path: Path) -> None:
     errors = errors_after(
         tmp_path,
         "topics/ivig-in-itp.yaml",
-        '{id: grade-3-below-30, label: "Grade 3, below 30", min: 25, below: 30}',
-        '{id: grade-3-below-30, label: "Grade 3, below 30", min: 26, below: 30}',
+        "        min: 25\n        below: 30\n",
+        "        min: 26\n        below: 30\n",
     )
     assert len(errors) == 1
     assert "'grade-4' ends below 25 but 'grade-3-below-30' starts at 26 (expected min: 25)" in errors[0]
@@ -198,5 +198,5 @@ def test_pooling_single_use_vials_over_a_course_is_refused(tmp_path: Path) -> No
     days; only per-dose rounding exists, and the old setting stops the build, located."""
     errors = errors_after(tmp_path, "calculators/ivig-dose.yaml", "    per: dose\n", "    per: course\n")
     assert errors == [
-        "calculators/ivig-dose.yaml:244:10: dose.rounding.per: unknown value (expected one of 'dose'; got 'course')"
+        "calculators/ivig-dose.yaml:279:10: dose.rounding.per: unknown value (expected one of 'dose'; got 'course')"
     ]
