@@ -43,7 +43,7 @@ REGISTRAR_CARD = {
     "presentations": "Vials1 × 40 g, 1 × 20 g, 1 × 10 g, 1 × 5 g(4 vials)",
     "start_ml_per_h": "Start rate22.6 mL/h(0.5 mg/kg/min)",
     "max_ml_per_h": (
-        "Do not exceed180.6 mL/h4 mg/kg/min: the label maximum; “Risk of renal failure or thrombosis?” No"
+        "Do not exceed180.6 mL/h4 mg/kg/min: the label maximum (US label, ITP); “Risk of renal failure or thrombosis?” No"
         + "BMI 33.2: obesity is a risk factor for clots and kidney injury with IVIG (ASHP drug information;"
         + " the US boxed warning lists cardiovascular risk factors). Confirm “No” (Yes gives the at-risk rates)."
     ),
@@ -284,7 +284,8 @@ def test_unanswered_risk_question_gives_no_rate(page: Any, specs: dict[str, dict
         "No result yet: Answer: risk of renal failure or thrombosis? Yes or No (it sets the maximum rate)."
     )
     answer(calc, "renal_or_thrombotic_risk", "No")
-    assert messages(calc, "renal_or_thrombotic_risk") == []
+    # Answered: the prompt gives way to the one question the answer raises (BMI 33.2).
+    assert messages(calc, "renal_or_thrombotic_risk") == [OBESITY_NO]
     assert read_card(calc)["max_ml_per_h"] == REGISTRAR_CARD["max_ml_per_h"]
 
 

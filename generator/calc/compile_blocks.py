@@ -138,6 +138,7 @@ def _product(compiler: Compiler, product: Any, dose_unit: Any, indication: str |
                 found.max_rate,
                 found.max_rate_at_risk,
                 compiler.cite(found.cite),
+                found.label,
             )
     licensed = tuple(
         LicenceDef(lic.indication, lic.ages, lic.min_age_years, lic.max_age_years)

@@ -167,6 +167,7 @@ class ScheduleDef:
     max_rate: float
     max_rate_at_risk: float | None
     cite: tuple[str, ...]
+    label: str | None = None  # which label ("US label, ITP"), said by the maximum rate
 
 
 @dataclass(frozen=True)

@@ -280,6 +280,9 @@ class InfusionSchedule(Cited):
     """Maximum rate in mg/kg/min."""
     max_rate_at_risk: float | None = Field(default=None, gt=0, le=100)
     """Lower maximum rate (mg/kg/min) for patients at risk of renal failure or thrombosis."""
+    label: Text | None = None
+    """Which label the schedule comes from, as a reader should read it by the maximum rate,
+    e.g. "US label, ITP" (labels of one product differ between regions)."""
 
     @model_validator(mode="after")
     def _within_max(self) -> InfusionSchedule:

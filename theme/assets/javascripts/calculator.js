@@ -41,7 +41,7 @@
     basisNamed: "dosing weight ({name})", basisPlain: "dosing weight", exact: "calculated {exact}",
     less: "{percent}% less, to whole {presentations}", more: "{percent}% more, to whole {presentations}",
     strength: "{product}, {strength}", atRisk: "{rate} mg/kg/min: the lower maximum; {risk} Yes",
-    noRisk: "{rate} mg/kg/min: the label maximum; {risk} No", open: "Open: {title}",
+    noRisk: "{rate} mg/kg/min: the label maximum{which}; {risk} No", which: " ({label})", open: "Open: {title}",
     calculate: "Calculate the dose: {title}", cited: "Sources: ", forDays: "for {days}",
     barDose: "Dose", barStart: "Start", barShow: "Show result", barWait: "Result: complete the form", barMissing: "No result yet: {message}",
     // The engine's shortest time runs the whole volume at the maximum rate; the steps up
@@ -227,7 +227,9 @@
       var riskInput = program.inputs.filter(function (i) { return i.id === dd.risk_input; })[0];
       line(card, "start_ml_per_h", WORDS.start, present(num(first.ml_per_h, "mL/h") + " mL/h"),
         present("(" + num(first.mg_per_kg_min, "mg/kg/min") + " mg/kg/min)"), true);
-      var why = riskInput ? say(risk ? WORDS.atRisk : WORDS.noRisk, { rate: num(last.mg_per_kg_min, "mg/kg/min"), risk: "“" + riskInput.label + "”" })
+      // Which label the maximum is from ("US label, ITP"): labels differ between regions (review 3, W5).
+      var which = product.schedule && product.schedule.label ? say(WORDS.which, { label: product.schedule.label }) : "";
+      var why = riskInput ? say(risk ? WORDS.atRisk : WORDS.noRisk, { rate: num(last.mg_per_kg_min, "mg/kg/min"), risk: "“" + riskInput.label + "”", which: which })
         : num(last.mg_per_kg_min, "mg/kg/min") + " mg/kg/min";
       // The ceiling is not a rate to set: plain, smaller and worded as a limit, never in the
       // start rate's box (a nurse looking for "the rate in the box" must find only the start).
