@@ -112,16 +112,22 @@
     });
     add(box, h("label", { for: id }, present(inp.label)));
     add(box, sel);
+    if (Object.keys(regimens).length) {
+      var named = add(box, h("p", { class: "calc-help", "data-calc": "regimen-name" }));
+      var name = function () { named.textContent = regimens[sel.value] ? present(regimens[sel.value].name) : ""; };
+      sel.addEventListener("change", name);
+      name();
+    }
     return { node: box, control: sel, read: function () { return sel.value || null; } };
   }
 
-  // A regimen is chosen by its dose first, then its name, all from the content: "1 g/kg
-  // once (single high dose)" (second bedside look: "Single high dose" did not say 1 or 2 g/kg).
+  // A regimen is chosen by its dose and length, short enough for a 360 px select ("1 g/kg ×
+  // 1 day"; bedside review 3, M12: "1 g/kg once (single high d…" was cut); its name is said
+  // under the select. All from the content: dose, frequency, days, name.
   function regimenLabel(reg, program) {
-    var when = (FREQUENCY[reg.frequency] || reg.frequency) +
-      (reg.days > 1 ? " " + say(WORDS.forDays, { days: say(program.text.days_many, { days: reg.days }) }) : "");
-    var name = reg.name.charAt(0).toLowerCase() + reg.name.slice(1);
-    return reg.dose_text + " " + when + (reg.name.indexOf("(") >= 0 ? " \u2013 " + reg.name : " (" + name + ")");
+    var days = reg.days > 1 ? say(program.text.days_many, { days: reg.days }) : say(program.text.days_one, { days: 1 });
+    var often = reg.frequency === "once" ? "" : " " + (FREQUENCY[reg.frequency] || reg.frequency);
+    return reg.dose_text + often + " \u00d7 " + days;
   }
 
   function numberInput(row, id, inp, unitInputs, present, field) {
