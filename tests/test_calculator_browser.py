@@ -289,6 +289,21 @@ def test_unanswered_risk_question_gives_no_rate(page: Any, specs: dict[str, dict
     assert read_card(calc)["max_ml_per_h"] == REGISTRAR_CARD["max_ml_per_h"]
 
 
+def test_the_grader_defines_its_choices_and_chooses_none(page: Any, specs: dict[str, dict[str, Any]]) -> None:
+    """Bedside review 3, M10: the bleeding levels and "Child" were not defined, and Adult and
+    "Urgent procedure: No" looked chosen. Each choice shows its definition from the decision
+    table; nothing is ticked until the reader ticks it; the help no longer says 0 is graded."""
+    calc = calculator(page, "itp-grade")
+    assert calc.locator("input[type=radio]:checked").count() == 0
+    child = calc.locator("[data-input=age_group] label").filter(has_text="Child")
+    assert plain(child.locator(".calc-definition").text_content()) == "under 18 years; not newborns"
+    critical = calc.locator("[data-input=bleeding] label").filter(has_text="Life-threatening or critical")
+    assert plain(critical.locator(".calc-definition").text_content()).startswith("bleeding inside the skull")
+    assert calc.locator("[data-input=bleeding] label").filter(has_text="None").locator(".calc-definition").count() == 0
+    assert "A count of 0" not in (calc.locator("[data-input=platelet_count] .calc-help").text_content() or "")
+    assert label(specs["itp-grade"], "platelet_count") == "Platelet count"
+
+
 def test_regimens_are_offered_by_their_dose_first(page: Any) -> None:
     """Second bedside look, item 7: each regimen by its dose and frequency; bedside review 3,
     M12: short enough for the select at 360 px ("1 g/kg once (single high d…" was cut), the

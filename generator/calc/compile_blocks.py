@@ -270,7 +270,12 @@ def _dose_fields(spec: Any, dose_unit: Any, s: str) -> dict[str, Type]:
 
 def _axes(table: Any) -> list[AxisDef]:
     if hasattr(table, "conditions"):
-        return [AxisDef(c.id, c.name, tuple(Option(v.id, v.label) for v in c.values)) for c in table.conditions]
+        # Each value's definition goes with it: the grader shows what "critical" or "Child"
+        # means beside the choice (bedside review 3, M10).
+        return [
+            AxisDef(c.id, c.name, tuple(Option(v.id, v.label, None, v.definition) for v in c.values))
+            for c in table.conditions
+        ]
     # The single-condition shape before the decision-table revision: the axis is named after the condition.
     cond = table.condition
     return [

@@ -71,6 +71,7 @@ class Option:
     id: str
     label: str
     points: float | None = None
+    definition: str | None = None  # what the option means (a decision axis value's definition)
 
 
 @dataclass(frozen=True)

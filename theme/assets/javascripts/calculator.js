@@ -100,6 +100,8 @@
         var label = add(set, h("label", {}));
         add(label, h("input", { type: "radio", name: id, value: o.id }));
         label.appendChild(document.createTextNode(" " + present(o.label)));
+        // What the choice means, beside it ("Child: under 18 years"; bedside review 3, M10).
+        if (o.definition) add(label, h("span", { class: "calc-definition" }, present(o.definition)));
       });
       return { node: set, read: function () { var c = set.querySelector("input:checked"); return c ? c.value : null; } };
     }
