@@ -250,10 +250,14 @@ def test_renal_risk_caps_the_rates_at_the_lower_maximum(page: Any, specs: dict[s
     assert calc.locator("[data-calc=start_ml_per_h] .calc-rate").count() == 1
     assert calc.locator("[data-calc=max_ml_per_h] .calc-rate").count() == 0
     # 1, 2 mg/kg/min x 75.26 kg x 0.6 = 45.2, 90.3 mL/h; at-risk maximum 3.3 -> 149 mL/h.
-    assert read_steps(calc)[:3] == [
+    assert read_steps(calc) == [
         "45.2 mL/h (1 mg/kg/min) for 30 min.",
         "90.3 mL/h (2 mg/kg/min) for 30 min.",
         "Increase as tolerated up to 149 mL/h (3.3 mg/kg/min), the maximum.",
+        # Bedside review 3, M9: the label's timed steps are in the time, and it says so.
+        # 30 min at 45.16 mL/h (22.58 mL) + 30 min at 90.31 mL/h (45.16 mL), then the other
+        # 682.26 of 750 mL at 149.02 mL/h (274.7 min): 334.7 min = 5 h 35 min.
+        "At least 5 h 35 min: the label's timed steps, then the rest at the maximum rate; a slower step-up takes longer.",
     ]
 
 
@@ -321,8 +325,8 @@ def test_regimens_are_offered_by_their_dose_first(page: Any) -> None:
     assert named.text_content() == "Single high dose"
     select.select_option("neonatal-400mg-5d")
     assert named.text_content() == "Neonatal five-day schedule (historical)"
-    # The longest option fits the select's box at 360 px (a phone's narrowest common width).
-    page.set_viewport_size({"width": 360, "height": 800})
+    # The longest option fits the select's box at 320 px, the narrowest phone checked.
+    page.set_viewport_size({"width": 320, "height": 800})
     fits = select.evaluate(
         """s => { const c = document.createElement('canvas').getContext('2d'); c.font = getComputedStyle(s).font;
         const room = s.clientWidth - 40;  // the native arrow and padding

@@ -47,7 +47,10 @@
     // The engine's shortest time runs the whole volume at the maximum rate; the steps up
     // to it take longer, so the time is a lower bound and says so (engine numbers unchanged).
     atLeast: "At least {time}, if run at the maximum rate throughout; stepping up takes longer.",
-    barTime: "At least", barTimeNote: "at max rate throughout", barStatus: "Not yet approved"
+    // A label with timed steps (Octagam 10%: 30 min at each): the engine's time follows them,
+    // then runs the rest at the maximum (bedside review 3, M9); said as that assumption.
+    atLeastSteps: "At least {time}: the label's timed steps, then the rest at the maximum rate; a slower step-up takes longer.",
+    barTime: "At least", barTimeNote: "at max rate throughout", barTimeSteps: "label steps, then max rate", barStatus: "Not yet approved"
   };
   // The regimen frequencies of the content schema (generator/model/topic.py), as words.
   var FREQUENCY = { once: "once", daily: "daily", "twice-daily": "twice daily", weekly: "weekly" };
@@ -421,6 +424,7 @@
     var showBar = program.dose ? liveBar(el, form, result) : null;
 
     function render(out, given) {
+      var stepped = (out.infusion_steps || []).some(function (x) { return x.minutes; });
       var card = program.dose ? doseCard(result, program, out, given, present) : null;
       var box = !card && program.decision && out.summary.length ? decisionBox(result, program, out, present) : null;
       // The content's headline is the card or the box in one sentence: shown when neither is.
@@ -429,7 +433,7 @@
         var ol = add(result, h("ol", { class: "calc-steps" }));
         var timed = out.shortest_infusion_text ? say(T.step_time || "", { time: out.shortest_infusion_text }) : null;
         out.steps.forEach(function (s) {
-          var said = s === timed ? say(WORDS.atLeast, { time: out.shortest_infusion_text }) : s;
+          var said = s === timed ? say(stepped ? WORDS.atLeastSteps : WORDS.atLeast, { time: out.shortest_infusion_text }) : s;
           add(ol, h("li", { "data-calc": "step" }, present(said)));
         });
       }
@@ -452,7 +456,7 @@
         var start = card.querySelector("[data-calc=start_ml_per_h] .calc-value");
         showBar([[WORDS.barDose, card.querySelector(".calc-line--dose .calc-value").textContent, false]]
           .concat(start ? [[WORDS.barStart, start.textContent, true]] : [])
-          .concat(out.shortest_infusion_text ? [[WORDS.barTime, present(out.shortest_infusion_text), false, WORDS.barTimeNote]] : [])
+          .concat(out.shortest_infusion_text ? [[WORDS.barTime, present(out.shortest_infusion_text), false, stepped ? WORDS.barTimeSteps : WORDS.barTimeNote]] : [])
           .concat(reviewLabel ? [[WORDS.barStatus, "(" + reviewLabel + ")", false, null, "calc-bar-status"]] : []));
       } else if (showBar) showBar(null);
     }
