@@ -175,7 +175,7 @@ def test_unknown_unit_in_an_input_is_one_located_error(tmp_path: Path) -> None:
 
 def test_unknown_unit_in_a_decision_measure_is_one_located_error(tmp_path: Path) -> None:
     errors = errors_after(tmp_path, "calculators/itp-grade.yaml", "    unit: x10^9/L\n", "    unit: x10^9/LL\n")
-    assert errors == ["calculators/itp-grade.yaml:16:11: inputs[0].unit: unknown unit 'x10^9/LL'"]
+    assert errors == ["calculators/itp-grade.yaml:17:11: inputs[0].unit: unknown unit 'x10^9/LL'"]
 
 
 def test_squares_are_raised_in_shown_units_alike_in_both_engines() -> None:

@@ -74,7 +74,7 @@ def plain(text: str) -> str:
 # data attribute).
 GRADE_4_ACTIVE = {
     # Bedside review 3 (W4): the real CTCAE v5.0 boundary, no local split in the tag.
-    "grade": "Count grade 4, below 25 ×10⁹/L (CTCAE v5.0)",
+    "grade": "Count grade 4 (below 25 ×10⁹/L, CTCAE v5.0)",
     "evidence": "low",
     "citations": "Sources: Provan 2019; The Blood Project; Kessler 2020",
 }
@@ -436,7 +436,7 @@ def test_grade_and_pathway(page: Any, specs: dict[str, dict[str, Any]]) -> None:
     calc.get_by_label(label(spec, "platelet_count"), exact=True).fill("150000")
     choose_conditions(calc, "none/adult/urgent")
     assert plain(calc.locator("[data-calc=grade]").text_content()) == (
-        "Not decreased (at or above the LLN) (CTCAE v5.0)"
+        "Not decreased (at or above the LLN, CTCAE v5.0)"
     )
     assert calc.locator(".calc-msg").count() == 0
     assert calc.locator(".calc-decision--alert").count() == 0

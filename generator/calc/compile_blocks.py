@@ -355,7 +355,7 @@ def compile_decision(compiler: Compiler) -> tuple[DecisionDef | None, list[Input
     for cell in table.cells:
         compiler.cite(cell.cite or table.cite)
     # A local split of a published grade rides in the band's text: the engines say it in the working.
-    bands = tuple(BandDef(b.id, b.label, b.min, b.below, b.local, (), (), None) for b in table.bands)
+    bands = tuple(BandDef(b.id, b.label, b.min, b.below, b.local, (), (), None, b.boundary) for b in table.bands)
     dec = DecisionDef(
         table.id,
         table.title,

@@ -44,7 +44,9 @@ def decide(run: Run, dec: DecisionDef) -> None:
     run.working.append(run.say("w_band", values))
     if band.text:
         run.working.append(band.text)
-    run.show("grade", run.text["grade"], band.label + (f" ({dec.scale})" if dec.scale else ""))
+    # The grade tag: the band, its published limits, its scale (e.g. "Grade 4 (below 25, scale v5)").
+    said = ", ".join(x for x in (band.boundary, dec.scale) if x)
+    run.show("grade", run.text["grade"], band.label + (f" ({said})" if said else ""))
     run.show("recommendation", run.text["recommendation"], recommendation or "")
     if cell.guideline_grade:
         run.show("guideline_grade", run.text["guideline_grade"], cell.guideline_grade)

@@ -108,6 +108,7 @@ class BandDef:
     sets: tuple[tuple[str, Expr], ...]
     cite: tuple[str, ...]
     evidence: str | None
+    boundary: str | None = None  # a decision band's published limits, said in the grade tag
 
 
 @dataclass(frozen=True)
@@ -168,7 +169,7 @@ class ScheduleDef:
     max_rate: float
     max_rate_at_risk: float | None
     cite: tuple[str, ...]
-    label: str | None = None  # which label ("US label, ITP"), said by the maximum rate
+    label: str | None = None  # which label the schedule is from (region, indication), said by the maximum rate
 
 
 @dataclass(frozen=True)

@@ -218,6 +218,9 @@ class Band(Model):
     """Lower bound, inclusive. Empty for the lowest band (from zero)."""
     below: float | None = Field(default=None, gt=0)
     """Upper bound, exclusive. Empty for the highest band (no upper limit)."""
+    boundary: Text | None = None
+    """The published grade's own limits, said with its label in the calculator's grade tag,
+    e.g. "below 25 x10^9/L" (a band split locally keeps its grade's limits here)."""
     local: Text | None = None
     """A local split of a published grade, said in the calculator's working and never in
     the grade's label, e.g. "Local band: 25 to below 30 (ASH 2019's adult threshold)"."""

@@ -419,7 +419,8 @@
     o.citations = cell.cite.map(function (c) { var r = run.p.references[c]; return { id: r.id, label: r.label, text: r.text, url: r.url }; });
     run.working.push(run.say("w_band", { value: run.num(value, dec.unit), unit: dec.unit, band: band.label, scale: dec.scale || "" }));
     if (band.text) run.working.push(band.text);  // a local split of the grade (decision.py)
-    run.show("grade", run.text.grade, band.label + (dec.scale ? " (" + dec.scale + ")" : ""));
+    var said = [band.boundary, dec.scale].filter(function (x) { return x; }).join(", ");  // as decision.py
+    run.show("grade", run.text.grade, band.label + (said ? " (" + said + ")" : ""));
     run.show("recommendation", run.text.recommendation, rec || "");
     if (cell.guideline_grade) run.show("guideline_grade", run.text.guideline_grade, cell.guideline_grade);
     if (cell.evidence) run.show("evidence", run.text.evidence, cell.evidence);
