@@ -1,0 +1,52 @@
+"""What bedside review 3 asked of the content, as the rendered pages say it (the numbers
+are checked in tests/vectors and the browser tests): no editorial remark in reader-facing
+text, a local dose where no stored source states one, the risk factors the labels name."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from generator.render import build_pages
+from generator.validate import load_handbook
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def pages() -> dict[str, str]:
+    result = build_pages(load_handbook(ROOT / "content"))
+    return {name: data.decode() for name, data in result.files.items() if name.endswith(".md")}
+
+
+def test_the_editorial_remark_is_not_shown_to_readers(pages: dict[str, str]) -> None:
+    """W2: "the ICR names IV corticosteroids without a dose in the text available here" was
+    an editor's note on the emergency page; it lives on as a YAML comment only."""
+    assert not [name for name, text in pages.items() if "without a dose in the text available here" in text]
+
+
+def test_the_emergency_says_the_steroid_and_platelet_doses_are_local(pages: dict[str, str]) -> None:
+    """W2: no stored guideline states an emergency corticosteroid or platelet dose, so each
+    step says the local dose is agreed with haematology, in bold."""
+    emergency = pages["topics/life-threatening-bleeding-in-itp.md"]
+    assert "**Local dose: agreed with haematology.**" in emergency
+    assert "**Local drug and dose: agreed with haematology.**" in emergency
+    ivig = pages["topics/ivig-in-itp.md"]
+    assert "Transfuse platelets without delay (local dose: agreed with haematology)." in ivig
+    assert "Give an IV corticosteroid (local drug and dose: agreed with haematology)." in ivig
+
+
+def test_the_risk_question_names_the_factors_the_labels_name() -> None:
+    """D1: the help names the US boxed warning's thrombosis factors and the labels' age over
+    65, and says where obesity comes from (not the boxed warning)."""
+    program = load_handbook(ROOT / "content").programs["ivig-dose"]
+    risk = next(i for i in program.inputs if i.id == "renal_or_thrombotic_risk")
+    assert risk.help is not None
+    for factor in (
+        "Thrombosis (US labels' boxed warning): advanced age",
+        "hyperviscosity, cardiovascular risk factors",
+        "Kidneys (US labels): age over 65",
+        "Obesity (ASHP drug information)",
+    ):
+        assert factor in risk.help
