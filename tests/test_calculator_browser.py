@@ -555,7 +555,11 @@ DOSE_ON_SCREEN = """() => {
 
 
 # The live bar: dose, start rate, the honest shortest time and the page's review status.
-BAR = "Dose 75 gStart 22.6 mL/hAt least 4 h 10 min at max rate throughoutNot yet approved (Submitted)"
+# The registrar's BMI 33.2 against her "No": the bar says to check the answer (review 3, D1).
+BAR = (
+    "Dose 75 gStart 22.6 mL/hAt least 4 h 10 min at max rate throughout"
+    "Check the risk answer (see the maximum rate)Not yet approved (Submitted)"
+)
 
 
 @pytest.mark.parametrize("width", [320, 360, 390, 430])

@@ -50,7 +50,9 @@
     // A label with timed steps (Octagam 10%: 30 min at each): the engine's time follows them,
     // then runs the rest at the maximum (bedside review 3, M9); said as that assumption.
     atLeastSteps: "At least {time}: the label's timed steps, then the rest at the maximum rate; a slower step-up takes longer.",
-    barTime: "At least", barTimeNote: "at max rate throughout", barTimeSteps: "label steps, then max rate", barStatus: "Not yet approved"
+    barTime: "At least", barTimeNote: "at max rate throughout", barTimeSteps: "label steps, then max rate", barStatus: "Not yet approved",
+    // The maximum rate is questioned (age or BMI against a "No"): the bar says so too.
+    barCheck: "Check", barCheckRisk: "the risk answer (see the maximum rate)"
   };
   // The regimen frequencies of the content schema (generator/model/topic.py), as words.
   var FREQUENCY = { once: "once", daily: "daily", "twice-daily": "twice daily", weekly: "weekly" };
@@ -457,6 +459,7 @@
         showBar([[WORDS.barDose, card.querySelector(".calc-line--dose .calc-value").textContent, false]]
           .concat(start ? [[WORDS.barStart, start.textContent, true]] : [])
           .concat(out.shortest_infusion_text ? [[WORDS.barTime, present(out.shortest_infusion_text), false, stepped ? WORDS.barTimeSteps : WORDS.barTimeNote]] : [])
+          .concat(card.shownWarnings && card.shownWarnings.length ? [[WORDS.barCheck, WORDS.barCheckRisk, false, null, "calc-bar-check"]] : [])
           .concat(reviewLabel ? [[WORDS.barStatus, "(" + reviewLabel + ")", false, null, "calc-bar-status"]] : []));
       } else if (showBar) showBar(null);
     }
