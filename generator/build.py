@@ -260,6 +260,9 @@ def prepare(
     if cached is not None and docs_dir.is_dir():
         return cached
     started = time.perf_counter()
+    from .calc import units
+
+    units.use_cache(project_of(content_dir).cache_dir / "pint")
     with _gc_paused():
         handbook = load_handbook(content_dir, strict=strict, skip_unfinished_drafts=exclude_drafts)
     if exclude_drafts:
