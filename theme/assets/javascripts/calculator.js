@@ -515,6 +515,17 @@
       cell.setAttribute("data-js", ok ? "same" : "different");
     });
   }
+  // A calculator mounts when the reader comes within a screen of it (at once when it is
+  // on screen): building a form makes the browser lay the page out again, and while a
+  // long topic page loaded on a phone that was most of the work left.
+  var nearScreen = root.IntersectionObserver ? new root.IntersectionObserver(function (entries) {
+    entries.forEach(function (entry) {
+      if (!entry.isIntersecting) return;
+      nearScreen.unobserve(entry.target);
+      mount(entry.target);
+    });
+  }, { rootMargin: "100% 0px" }) : null;
+
   function mountAll() {
     // Bars of calculators that instant navigation took off the page go with them.
     if (!document.querySelector(".calc-form :focus")) document.documentElement.classList.remove("hb-calc-in-use");
@@ -522,7 +533,10 @@
       if (!document.contains(bar.calcOwner)) bar.parentNode.removeChild(bar);
     });
     var els = document.querySelectorAll("[data-md-component='calculator'][data-calculator]");
-    for (var i = 0; i < els.length; i++) mount(els[i]);
+    for (var i = 0; i < els.length; i++) {
+      if (nearScreen) nearScreen.observe(els[i]);
+      else mount(els[i]);
+    }
     var tables = document.querySelectorAll("table[data-calc-validation]");
     for (var j = 0; j < tables.length; j++) validate(tables[j]);
   }
