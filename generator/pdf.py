@@ -35,6 +35,7 @@ from pydantic import BaseModel
 
 from .model import Topic
 from .model.common import Cited, Figure, Statement
+from .model.handbook import Notation
 from .model.topic import NOT_COVERED_TEXT, ReviewStatus
 from .present import (
     fmt_band,
@@ -44,6 +45,7 @@ from .present import (
     fmt_quantity,
     fmt_unit,
     house_notation,
+    house_words_html,
     keep_together,
     template_environment,
 )
@@ -190,9 +192,9 @@ def load_print_config(path: Path = PRINT_THEME / "config.yaml") -> PrintConfig:
 # --------------------------------------------------------------------------- formatting
 
 
-def fmt_figure(figure: Figure) -> str:
-    """``time to response: median 2 day``-style text of a reported figure."""
-    return f"{figure.label}: {fmt_figure_value(figure)}"
+def fmt_figure(figure: Figure, notation: Notation | None = None) -> str:
+    """``time to response: median 2 days``-style text of a reported figure."""
+    return f"{figure.label}: {fmt_figure_value(figure, notation)}"
 
 
 _INLINE = (
@@ -743,15 +745,27 @@ def build_context(
 # --------------------------------------------------------------------------- render
 
 
+def _in_house_style(present: Callable[[Any, Any], str]) -> Callable[..., str]:
+    """A presenter as a filter that spells units in the handbook's notation
+    (content/handbook.yaml ``notation``, in the context as ``meta``), as the site's does."""
+
+    @jinja2.pass_context
+    def in_style(context: Any, value: Any) -> str:
+        meta = context.get("meta")
+        return present(value, meta.notation if meta is not None else None)
+
+    return in_style
+
+
 @cache
 def _environment() -> jinja2.Environment:
     env = template_environment(PRINT_THEME)
     env.filters.update(
         num=fmt_number,
         grouped=fmt_grouped,
-        quantity=fmt_quantity,
-        unit=fmt_unit,
-        figure=fmt_figure,
+        quantity=_in_house_style(fmt_quantity),
+        unit=_in_house_style(lambda unit, notation: fmt_unit(unit, notation=notation)),
+        figure=_in_house_style(fmt_figure),
         band=lambda band, factor=1: fmt_band(band, None, factor),
         md=inline_markdown,
         humanise=humanise,
@@ -780,8 +794,9 @@ def render_html(handbook: Handbook, **options: Any) -> str:
         terms.insert(0, IndexTerm("quick reference", None, fixed="quick-reference"))
     html, index = anchor_terms(html, terms, context["titles"])
     html = html.replace(INDEX_MARK, env.get_template("index.html.j2").render(index=index), 1)
-    # One pass over the whole document, so no number escapes it, whichever template wrote it.
-    return keep_together(html)
+    # One pass over the whole document, so no number escapes it, whichever template wrote it:
+    # micrograms in the house style (prose, regimens, table cells), then numbers kept with units.
+    return keep_together(house_words_html(html, handbook.meta.notation))
 
 
 def _fetcher() -> Any:

@@ -34,6 +34,8 @@ __all__ = [
     "fmt_quantity",
     "fmt_unit",
     "house_notation",
+    "house_words",
+    "house_words_html",
     "keep_together",
     "template_environment",
     "unit_notation",
@@ -65,6 +67,10 @@ UNIT_DISPLAY = {"x10^9/L": "×10⁹/L", "/uL": "/µL", "kg/m2": "kg/m²", "mg/m2
 _SPELT: dict[str, dict[NotationStyle, tuple[str, str]]] = {
     "microgram": {NotationStyle.bnf: ("microgram", "micrograms"), NotationStyle.ismp: ("mcg", "mcg")},
     "microgram/kg": {NotationStyle.bnf: ("microgram/kg", "micrograms/kg"), NotationStyle.ismp: ("mcg/kg", "mcg/kg")},
+    # The vocabulary's own spellings (model.common.Unit), so structured doses read as prose does.
+    "mcg": {NotationStyle.bnf: ("microgram", "micrograms"), NotationStyle.ismp: ("mcg", "mcg")},
+    "mcg/kg": {NotationStyle.bnf: ("microgram/kg", "micrograms/kg"), NotationStyle.ismp: ("mcg/kg", "mcg/kg")},
+    "mcg/mL": {NotationStyle.bnf: ("microgram/mL", "micrograms/mL"), NotationStyle.ismp: ("mcg/mL", "mcg/mL")},
     "unit": {NotationStyle.bnf: ("unit", "units"), NotationStyle.ismp: ("unit", "units")},
     "units/kg": {NotationStyle.bnf: ("unit/kg", "units/kg"), NotationStyle.ismp: ("unit/kg", "units/kg")},
     **{
@@ -259,3 +265,47 @@ def house_notation(text: str) -> str:
     for pattern, replacement in _HOUSE:
         text = pattern.sub(replacement, text)
     return text
+
+
+# --------------------------------------------------------------------------- words in free text
+
+# Micrograms as an author typed them in prose, a regimen or a table cell: "50 mcg/kg",
+# "25 to 60 mcg/kg", "1 mcg = 5 IU", "the dose in mcg". A misread "mcg" is "mg", a
+# 1000-fold error, so BNF spells it out (issue 15 item 5, print review 3 finding 11).
+# Word-bounded: an identifier ("dose_mcg") or an address keeps its letters.
+_MCG = re.compile(r"(?<![\w/.=&?-])mcg(?![\w-])")
+# ISMP writes "mcg" where a number is counted in micrograms ("2 micrograms/kg");
+# "micrograms and units" as words stay words.
+_MICROGRAMS = re.compile(r"(?<=\d)(\s|\xa0)micrograms?(?![\w-])")
+# "1 mcg" is one microgram; "0.1 mcg", "21 mcg" and "1–2 mcg" are several.
+_ONE_BEFORE = re.compile(r"(?<![\d.,–-])1(?:\s|\xa0)$")
+
+
+def house_words(text: str, notation: Notation | None = None) -> str:
+    """Free text with micrograms in the handbook's style (content/handbook.yaml
+    ``notation.style``): BNF "50 micrograms/kg", "1 microgram = 5 IU"; ISMP "50 mcg/kg".
+    The one rule for author text on the site (the ``text`` and ``prose`` filters) and
+    in the pocket guide (every text node of the printed document)."""
+    style = (notation or _DEFAULT).style
+    if style is NotationStyle.bnf:
+        return _MCG.sub(lambda m: "microgram" if _ONE_BEFORE.search(text, 0, m.start()) else "micrograms", text)
+    return _MICROGRAMS.sub(lambda m: f"{m.group(1)}mcg", text)
+
+
+def house_words_html(html: str, notation: Notation | None = None) -> str:
+    """:func:`house_words` on the text nodes of an HTML document (tags, attributes,
+    addresses and ``<style>`` untouched)."""
+    out: list[str] = []
+    skipping = None
+    for part in _TAG.split(html):
+        if part.startswith("<"):
+            opened = _SKIP.match(part)
+            if opened and skipping is None:
+                skipping = opened.group(1).lower()
+            elif skipping and part.lower().startswith(f"</{skipping}"):
+                skipping = None
+            out.append(part)
+        else:
+            spelt = not skipping and ("mcg" in part or "microgram" in part)
+            out.append(house_words(part, notation) if spelt else part)
+    return "".join(out)

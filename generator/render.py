@@ -36,7 +36,7 @@ from .model.common import Cited
 from .model.handbook import INDEX_PAGES
 from .model.topic import NOT_COVERED_TEXT, Regimen
 from .navigation import specialty_index_path, specialty_nav
-from .present import fmt_band, fmt_figure_value, fmt_number, fmt_quantity, fmt_unit, template_environment
+from .present import fmt_band, fmt_figure_value, fmt_number, fmt_quantity, fmt_unit, house_words, template_environment
 from .project import THEME_DIR
 from .validate import Handbook
 from .workers import map_in_order
@@ -243,8 +243,8 @@ def _new_environment() -> jinja2.Environment:
     # get_template call (a stat() per template per topic otherwise).
     env = template_environment(TEMPLATE_DIR, auto_reload=False)
     env.filters.update(
-        text=md_text,
-        prose=md_prose,
+        text=_in_house_words(md_text),
+        prose=_in_house_words(md_prose),
         attr=_attr,
         num=fmt_number,
         qty=_in_house_style(fmt_quantity),
@@ -281,6 +281,19 @@ def _in_house_style(present: Callable[..., str]) -> Callable[..., str]:
         if present is fmt_unit:
             return fmt_unit(value, *args, notation=notation)
         return present(value, notation)
+
+    return in_style
+
+
+def _in_house_words(escape_for_markdown: Callable[[Any], Markup]) -> Callable[..., Markup]:
+    """A text filter that first spells micrograms in the handbook's notation (present.house_words,
+    shared with the pocket guide), then escapes the author's words for Markdown."""
+
+    @jinja2.pass_context
+    def in_style(context: Any, value: Any) -> Markup:
+        handbook = context.get("handbook")
+        notation = handbook.meta.notation if handbook is not None else None
+        return escape_for_markdown(house_words(str(value), notation))
 
     return in_style
 

@@ -370,3 +370,13 @@ def test_an_exact_band_prints_its_rule_per_kg_and_every_rated_table_points_at_ri
     for number in rated:
         text = " ".join(pages[number - 1] + (pages[number - 2] if number > 1 else []))
         assert "Risk of renal failure or thrombosis: these maximum rates do not apply" in text, number
+
+
+def test_micrograms_are_spelt_in_full_under_the_bnf_style(guide: dict[str, Any]) -> None:
+    """content/handbook.yaml notation.style BNF: no "mcg" anywhere on paper (print review 3,
+    finding 11: "1 mcg/kg" read as "1 mg/kg" is a 1000-fold error), in prose, regimens and tables."""
+    assert guide["handbook"].meta.notation.style == "BNF"
+    pages = [" ".join(lines_of(page)) for page in guide["pdf"].pages]
+    assert [(n, m.group(0)) for n, text in enumerate(pages, 1) for m in re.finditer(r".{0,30}\bmcg\b", text)] == []
+    text = " ".join(pages)
+    assert "1 microgram/kg" in text and "50 micrograms/kg" in text

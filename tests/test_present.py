@@ -16,6 +16,8 @@ from generator.present import (
     fmt_number,
     fmt_quantity,
     fmt_unit,
+    house_words,
+    house_words_html,
     keep_together,
     unit_notation,
 )
@@ -144,3 +146,52 @@ def test_each_embedded_calculator_program_carries_the_spellings_that_differ() ->
 )
 def test_quantities_are_kept_on_one_line(html: str, kept: str) -> None:
     assert keep_together(html) == kept
+
+
+SAMPLE = "Anti-D 50 mcg/kg IV (25 to 60 mcg/kg); 1 mcg = 5 IU; 500 mcg/mL; the dose in mcg; dose_mcg"
+
+
+@pytest.mark.parametrize(
+    ("notation", "expected"),
+    [
+        (
+            BNF,
+            "Anti-D 50 micrograms/kg IV (25 to 60 micrograms/kg); 1 microgram = 5 IU; 500 micrograms/mL;"
+            " the dose in micrograms; dose_mcg",
+        ),
+        (ISMP, "Anti-D 50 mcg/kg IV (25 to 60 mcg/kg); 1 mcg = 5 IU; 500 mcg/mL; the dose in mcg; dose_mcg"),
+    ],
+)
+def test_free_text_spells_micrograms_in_the_house_style(notation: Notation, expected: str) -> None:
+    """Print review 3 finding 11, issue 15 item 5: "mcg" read as "mg" is a 1000-fold error."""
+    assert house_words(SAMPLE, notation) == expected
+    # Text already in the other style reads back in this one (ISMP leaves "the dose in
+    # micrograms" as words: only a counted "mcg" is its abbreviation).
+    if notation is BNF:
+        assert house_words(house_words(SAMPLE, ISMP), BNF) == expected
+    assert house_words("never mix up micrograms and units", ISMP) == "never mix up micrograms and units"
+
+
+def test_the_vocabulary_spellings_of_micrograms_follow_the_house_style() -> None:
+    assert fmt_quantity(Dose(amount=1, unit="mcg/kg"), BNF) == "1 microgram/kg"
+    assert fmt_quantity(Dose(amount=50, unit="mcg/kg"), BNF) == "50 micrograms/kg"
+    assert fmt_quantity(Dose(amount=50, unit="mcg/kg"), ISMP) == "50 mcg/kg"
+    assert unit_notation(BNF)["mcg/mL"] == ["microgram/mL", "micrograms/mL"]
+
+
+def test_the_site_text_filters_spell_micrograms_in_the_handbooks_style() -> None:
+    """The site's hook (render._in_house_words): the text and prose filters."""
+    from types import SimpleNamespace
+
+    from generator.render import _new_environment
+
+    env = _new_environment()
+    template = env.from_string("{{ words | prose }} / {{ words | text }}")
+    for notation, shown in ((BNF, "50 micrograms/kg"), (ISMP, "50 mcg/kg")):
+        handbook = SimpleNamespace(meta=SimpleNamespace(notation=notation))
+        assert template.render(words="50 mcg/kg", handbook=handbook) == f"{shown} / {shown}"
+
+
+def test_house_words_leave_tags_and_styles_alone() -> None:
+    html = '<style>.mcg{}</style><a href="/x?mcg=1">50 mcg/kg</a>'
+    assert house_words_html(html, BNF) == '<style>.mcg{}</style><a href="/x?mcg=1">50 micrograms/kg</a>'
