@@ -47,9 +47,10 @@ from .present import (
     house_notation,
     house_words_html,
     keep_together,
+    one_unit_per_drug,
     template_environment,
 )
-from .print_index import IndexTerm, anchor_terms, index_terms
+from .print_index import IndexChoices, IndexTerm, anchor_terms, index_terms
 from .print_tables import band_cells, dosing_weight_table
 from .project import THEME_DIR
 from .validate import Handbook, today
@@ -145,6 +146,9 @@ class PrintConfig:
     lookup_weights_kg: tuple[float, ...]
     font_family: str
     font_files: dict[str, Path] = field(default_factory=dict)
+    index: IndexChoices = field(default_factory=IndexChoices)
+    lookup_example: tuple[str, float, float] | None = None
+    """Sex, height (cm) and weight (kg) of the adult the look-up works through as its example."""
 
 
 def _first_existing(candidates: list[str]) -> Path | None:
@@ -186,6 +190,29 @@ def load_print_config(path: Path = PRINT_THEME / "config.yaml") -> PrintConfig:
         lookup_weights_kg=tuple(float(w) for w in data["dosing_weight_lookup"]["weights_kg"]),
         font_family=fonts["family"],
         font_files=files,
+        index=_index_choices(data.get("index") or {}),
+        lookup_example=_lookup_example(data["dosing_weight_lookup"].get("example")),
+    )
+
+
+def _lookup_example(data: dict[str, Any] | None) -> tuple[str, float, float] | None:
+    if data is None:
+        return None
+    return (str(data["sex"]), float(data["height_cm"]), float(data["weight_kg"]))
+
+
+def _index_choices(data: dict[str, Any]) -> IndexChoices:
+    """theme/print/config.yaml ``index``: the editor's merges, "see" lines, dropped terms and
+    further places (generator.print_index.IndexChoices)."""
+    known = {"merge", "see", "drop", "also", "add"}
+    if set(data) - known:
+        raise PrintError(f"config.yaml index: unknown keys {sorted(set(data) - known)} (expected {sorted(known)})")
+    return IndexChoices(
+        merge={str(k): str(v) for k, v in (data.get("merge") or {}).items()},
+        see={str(k): str(v) for k, v in (data.get("see") or {}).items()},
+        drop=frozenset(str(t).casefold() for t in data.get("drop") or []),
+        also={str(k): tuple(map(str, v)) for k, v in (data.get("also") or {}).items()},
+        add={str(k): tuple(map(str, v)) for k, v in (data.get("add") or {}).items()},
     )
 
 
@@ -306,16 +333,17 @@ def _row_groups(cells: list[dict[str, Any]], common: list[str]) -> list[dict[str
     return groups
 
 
-def _weight_band_table(program: Any, table: Any, neonatal: bool, step_kg: float) -> dict[str, Any]:
+def _weight_band_table(program: Any, table: Any, neonatal: bool, step_kg: float, dose_text: str) -> dict[str, Any]:
     """One regimen's weight-band table for the template: bands of weights that get the
     same dispensed course, computed by the engine (generator.calc.tables); this stage
     only formats the cells (print_tables) and lays them out. A neonatal table lists every
     weight of its range (no gaps a baby's weight could fall into) with the exact dose in
-    mg and mL, and no pump rates: the recorded rates are the label's, for adults."""
+    g and mL, and no pump rates: the recorded rates are the label's, for adults.
+    ``dose_text``: the regimen's dose as the topic prints it (present.one_unit_per_drug)."""
     from .calc.display import fmt
 
     show = program.display
-    cells = [band_cells(program, table, row, milligrams=neonatal) for row in table.rows]
+    cells = [band_cells(program, table, row) for row in table.rows]
     constants = dict(program.constants)
     lookup = not neonatal and "adjust_bmi_above" in constants
     bmi = fmt(constants["adjust_bmi_above"], show, None) if lookup else ""
@@ -357,15 +385,15 @@ def _weight_band_table(program: Any, table: Any, neonatal: bool, step_kg: float)
         "neonatal": neonatal,
         "calculator": table.calculator,
         "regimen_id": table.regimen,
-        "short_title": f"{table.regimen_name}, {table.dose_text}",
-        "title": f"{table.regimen_name}: {table.dose_text} {'once' if days == 1 else f'daily × {days} days'}"
+        "short_title": f"{table.regimen_name}, {dose_text}",
+        "title": f"{table.regimen_name}: {dose_text} {'once' if days == 1 else f'daily × {days} days'}"
         f" ({span}{', neonatal' if neonatal else ''})",
         # Obese adults are read off the dosing-weight look-up: said first, in bold (print review A4).
         "bmi": bmi,
         "note": " ".join(notes),
         "product": {"id": table.product, "name": table.product_name} if table.product else None,
         "days": days,
-        "unit": "mg" if neonatal and table.unit == "g" else table.unit,
+        "unit": table.unit,
         "groups": groups,
         "common_notes": _common_notes(cells),
         "rows": cells,
@@ -454,12 +482,16 @@ def calculator_tables(handbook: Handbook, topic: Topic, config: PrintConfig) -> 
         if program is None or program.dose is None:
             continue
         neonatal = neonatal_regimens(handbook, program.topic)
+        # Each regimen's dose as its topic prints it: "0.4 g/kg", not the author's "400 mg/kg".
+        owner = handbook.topics.get(program.topic)
+        shown = {r.id: fmt_quantity(r.dose) for r in one_unit_per_drug(owner).regimens} if owner else {}
         # The neonatal table lists every 0.1 kg, each row exact for its weight (print review A2).
         for table in weight_band_tables(
             program, ranges, range_for=dict.fromkeys(neonatal, "neonatal"), exact_rows_for=frozenset({"neonatal"})
         ):
             band = config.weight_bands["neonatal" if table.regimen in neonatal else "adult"]
-            tables.append(_weight_band_table(program, table, table.regimen in neonatal, band.step_kg))
+            dose_text = shown.get(table.regimen, table.dose_text)
+            tables.append(_weight_band_table(program, table, table.regimen in neonatal, band.step_kg, dose_text))
         adjusting = next((r.id for r in program.dose.regimens if r.id not in neonatal), None)
         if adjusting is not None:
             lookup = _dosing_weight_lookup(program, adjusting, config)
@@ -508,12 +540,44 @@ def _dosing_weight_lookup(program: Any, regimen: str, config: PrintConfig) -> di
         "Between columns or rows, read the lower actual weight and the lower height; the cell covers the weights "
         "up to the next column. A: dose on actual body weight. A cell of two lines, \u201cA\u2264N\u201d over "
         "D: actual body weight up to N kg, above N kg the dosing weight D. "
-        "Then read the dose table's row for this weight.",
+        "Then read the dose table's row for this weight. "
+        + _off_grid(program, regimen, config, factor),
         "tables": [
             {"sex": t.sex, "heights": [fmt(h, show, "cm") for h in t.heights_cm], "cells": t.cells} for t in parts
         ],
         "weights": [fmt(w, show, "kg") for w in weights],
     }
+
+
+def _off_grid(program: Any, regimen: str, config: PrintConfig, factor: float | None) -> str:
+    """What the look-up says for patients off its grid: the engine's warning for the heights
+    where it does not adjust, and the formula worked through for one heavier patient (the
+    engine's IBW and dosing weight, never typed: print review 3, finding 5)."""
+    from .calc.display import fmt
+    from .print_tables import dosing_weight_example, height_warning
+
+    show, adult = program.display, dict(program.constants)["adult_age"]
+    heights, weights = config.lookup_heights_cm, config.lookup_weights_kg
+    text = ""
+    for sex in ("female", "male"):
+        short = [h for h in heights if height_warning(program, regimen, adult, sex, h, weights[-1])]
+        if short:
+            message = height_warning(program, regimen, adult, sex, short[0], weights[-1])
+            rows = " and ".join(fmt(h, show, "cm") for h in short)
+            text += f"Rows {rows} cm, and anyone shorter: {message} "
+            break
+    if config.lookup_example is None or factor is None:
+        return text
+    ex = dosing_weight_example(program, regimen, adult, *config.lookup_example)
+    if ex is None:
+        return text
+    ibw, weight = fmt(ex.ibw_kg, show, "kg"), fmt(ex.weight_kg, show, "kg")
+    return text + (
+        f"Above {fmt(weights[-1], show, 'kg')} kg, or a height between the rows when the exact weight matters: "
+        f"work it out. Example, {ex.sex}, {fmt(ex.height_cm, show, 'cm')} cm, {weight} kg: IBW {ibw} kg; "
+        f"{ibw} + {fmt(factor, show, None)} × ({weight} − {ibw}) = {fmt(ex.dosing_weight_kg, show, 'kg')} kg; "
+        f"read the dose table at {fmt(ex.read_at_kg, show, 'kg')} kg."
+    )
 
 
 def decision_units(handbook: Handbook) -> dict[str, list[tuple[str, float]]]:
@@ -706,7 +770,7 @@ def build_context(
         tables = calculator_tables(handbook, topic, config)
         printed.append(
             {
-                "topic": topic,
+                "topic": one_unit_per_drug(topic),
                 "pending": _pending(topic),
                 "new_page": True,
                 "new_specialty": new_specialty,
@@ -789,10 +853,11 @@ def render_html(handbook: Handbook, **options: Any) -> str:
     env = _environment()
     html = env.get_template("handbook.html.j2").render(**context)
     # The index is written after its terms are anchored where they are printed (print_index).
-    terms = index_terms(handbook, context["topics"], table_anchor, anchor)
+    choices = (options.get("config") or load_print_config()).index
+    terms = index_terms(handbook, context["topics"], table_anchor, anchor, choices)
     if context["quick"]["emergency"] or context["quick"]["grades"] or context["quick"]["dose"]:
         terms.insert(0, IndexTerm("quick reference", None, fixed="quick-reference"))
-    html, index = anchor_terms(html, terms, context["titles"])
+    html, index = anchor_terms(html, terms, context["titles"], choices)
     html = html.replace(INDEX_MARK, env.get_template("index.html.j2").render(index=index), 1)
     # One pass over the whole document, so no number escapes it, whichever template wrote it:
     # micrograms in the house style (prose, regimens, table cells), then numbers kept with units.

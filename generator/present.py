@@ -16,6 +16,7 @@ Both outputs also set up their Jinja templates the same way (:func:`template_env
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +38,7 @@ __all__ = [
     "house_words",
     "house_words_html",
     "keep_together",
+    "one_unit_per_drug",
     "template_environment",
     "unit_notation",
 ]
@@ -221,6 +223,54 @@ def keep_together(html: str) -> str:
             else:
                 out.append(_MINUS.sub(lambda m: f'<span class="nobr">{m.group(0)}</span>', part))
     return "".join(out)
+
+
+# --------------------------------------------------------------------------- one unit per drug
+
+# Per-kg dose units, smallest first, each 1000 of the one before. Whole doses keep the
+# author's unit: the BNF writes "500 mg", not "0.5 g", beside a 1 g dose.
+_LADDERS = (("mcg/kg", "mg/kg", "g/kg"),)
+
+
+def _larger_unit(units: set[str]) -> dict[str, tuple[str, int]]:
+    """unit -> (the largest unit of its ladder among ``units``, how many of it make one)."""
+    out = {}
+    for ladder in _LADDERS:
+        present = [u for u in ladder if u in units]
+        if len(present) > 1:
+            top = ladder.index(present[-1])
+            out.update({u: (present[-1], 1000 ** (top - ladder.index(u))) for u in present[:-1]})
+    return out
+
+
+def _in_unit(quantity: Any, field: str, unit: str, per: int) -> Any:
+    # Decimal: 400 mg/kg is 0.4 g/kg exactly, never 0.39999999999999997.
+    value = float(Decimal(str(getattr(quantity, field))) / per)
+    return quantity.model_copy(update={field: value, "unit": unit})
+
+
+def one_unit_per_drug(topic: Any) -> Any:
+    """The topic as readers see it: each drug's doses and maxima in one unit, the largest
+    its regimens use, so "0.4 g/kg" and "400 mg/kg" of IVIG never stand on one page (print
+    review 3, finding 10). Only the unit changes, by an exact power of 1000: 400 mg/kg is
+    shown as 0.4 g/kg. The content and the engine keep the author's numbers."""
+    units: dict[str, set[str]] = {}
+    for regimen in topic.regimens:
+        units.setdefault(regimen.drug, set()).add(getattr(regimen.dose.unit, "value", regimen.dose.unit))
+    larger = {drug: _larger_unit(found) for drug, found in units.items()}
+    regimens = []
+    for regimen in topic.regimens:
+        to = larger[regimen.drug]
+        changes = {}
+        for field, number in (("dose", "amount"), ("max_per_dose", "value"), ("max_per_course", "value")):
+            quantity = getattr(regimen, field)
+            unit = getattr(getattr(quantity, "unit", None), "value", None)
+            if unit in to:
+                changes[field] = _in_unit(quantity, number, *to[unit])
+        regimens.append(regimen.model_copy(update=changes) if changes else regimen)
+    if all(a is b for a, b in zip(regimens, topic.regimens, strict=True)):
+        return topic
+    return topic.model_copy(update={"regimens": regimens})
 
 
 def neonatal_regimens(handbook: Any, topic_id: str) -> frozenset[str]:

@@ -36,7 +36,16 @@ from .model.common import Cited
 from .model.handbook import INDEX_PAGES
 from .model.topic import NOT_COVERED_TEXT, Regimen
 from .navigation import specialty_index_path, specialty_nav
-from .present import fmt_band, fmt_figure_value, fmt_number, fmt_quantity, fmt_unit, house_words, template_environment
+from .present import (
+    fmt_band,
+    fmt_figure_value,
+    fmt_number,
+    fmt_quantity,
+    fmt_unit,
+    house_words,
+    one_unit_per_drug,
+    template_environment,
+)
 from .project import THEME_DIR
 from .validate import Handbook
 from .workers import map_in_order
@@ -422,6 +431,7 @@ def render_topic(
     once per build by :func:`build_pages`)."""
     citations = Citations(handbook.references)
     calculators = _calculator_views(handbook, topic, options)
+    topic = one_unit_per_drug(topic)  # as the pocket guide prints it: 0.4 g/kg, never 400 mg/kg beside it
     body = env.get_template("topic.md.j2").render(
         topic=topic,
         handbook=handbook,

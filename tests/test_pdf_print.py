@@ -174,25 +174,23 @@ def test_no_dose_table_row_dispenses_more_than_its_maximum(guide: dict[str, Any]
     """Read off the paper: under each weight-band table's caption, every row's daily dose
     and course (grams) against the regimen's maxima at the band's lightest weight."""
     maxima = _maxima(guide["handbook"])
-    checked, current, grams_per_printed = 0, None, 1.0
+    checked, current = 0, None
     for page in guide["pdf"].pages:
         for line in lines_of(page):
             named = next((name for name in maxima if line.startswith(f"{name}: ")), None)
             if named is not None:
                 current = named
-                # A table dosed in mg/kg (the neonatal one) prints its doses in mg.
-                grams_per_printed = 0.001 if " mg/kg" in line else 1.0
                 continue
             if line.startswith(("Dosing weight", "Infusion rates", "Height cm")):
                 current = None
-            if "Give mg" in line:
-                current = None  # a neonatal table, in mg: its own test reads it from the HTML
+            if "Give g/day" in line:
+                current = None  # the neonatal table, two columns a line: its own test reads it from the HTML
             match = ROW.match(line)
             if current is None or match is None:
                 continue
             days, caps = maxima[current]
-            lightest, daily = float(match.group(1)), float(match.group(3)) * grams_per_printed
-            course = float(match.group(5)) * grams_per_printed if days > 1 else daily
+            lightest, daily = float(match.group(1)), float(match.group(3))
+            course = float(match.group(5)) if days > 1 else daily
             for cap in caps:
                 given = course if cap.scope == "course" else daily
                 assert given <= cap.amount * (lightest if cap.per == "kg" else 1) + 1e-9, (current, line)
@@ -273,8 +271,8 @@ def test_a_daily_course_prints_each_days_vials_and_the_course_apart(guide: dict[
             named = next((name for name in maxima if line.startswith(f"{name}: ")), None)
             if named is not None:
                 current = named if maxima[named][0] > 1 else None
-            if "Give mg/day" in line:
-                current = None  # the neonatal table: mg and mL a day, no vials and no course
+            if "Give g/day" in line:
+                current = None  # the neonatal table: g and mL a day, no vials and no course
             if current is None:
                 continue
             if line.startswith("Weight kg"):
@@ -347,7 +345,7 @@ def test_no_template_label_editorial_note_or_web_pointer_is_printed(guide: dict[
 
 def test_the_neonatal_table_says_nothing_of_pump_rates_or_vials_it_does_not_print(guide: dict[str, Any]) -> None:
     pages = [" ".join(lines_of(page)) for page in guide["pdf"].pages]
-    page = next(p for p in pages if "Give mg/day" in p)
+    page = next(p for p in pages if "Give g/day" in p)
     caption = page[page.index("Neonatal") : page.index("Weight kg")]
     assert "mL/h" not in caption and "vials" not in caption, caption
     assert "every 0.1 kg" in caption
@@ -380,3 +378,50 @@ def test_micrograms_are_spelt_in_full_under_the_bnf_style(guide: dict[str, Any])
     assert [(n, m.group(0)) for n, text in enumerate(pages, 1) for m in re.finditer(r".{0,30}\bmcg\b", text)] == []
     text = " ".join(pages)
     assert "1 microgram/kg" in text and "50 micrograms/kg" in text
+
+
+def test_ivig_doses_and_maxima_are_printed_in_g_per_kg(guide: dict[str, Any]) -> None:
+    """Print review 3, finding 10: "0.4 g/kg" on one page and "400 mg/kg", "2000 mg/kg" and
+    a neonatal table in mg/day two pages on read as different doses. Every IVIG regimen,
+    its maximum, the table captions and the contents print g/kg; the neonatal table g/day."""
+    pages = [lines_of(page) for page in guide["pdf"].pages]
+    lines = [line for page in pages for line in page]
+    regimen = [n for n, line in enumerate(lines) if line.startswith("Intravenous immunoglobulin (IVIG) IV: ")]
+    assert len(regimen) == 5
+    for n in regimen:
+        assert re.match(r"^Intravenous immunoglobulin \(IVIG\) IV: (1|0\.4) g/kg\b", lines[n]), lines[n]
+        assert re.match(r"^maximum per course (2|1\.2) g/kg$", lines[n + 1]), lines[n + 1]
+    neonatal = [line for line in lines if line.startswith("Neonatal five-day schedule (historical):")]
+    assert neonatal and all("0.4 g/kg" in line and "mg" not in line for line in neonatal), neonatal
+    contents = " ".join(pages[2])  # the contents page lists the dose tables with their doses
+    assert "schedule (historical), 0.4 g/kg" in contents and "400 mg/kg" not in contents
+    assert any(line.startswith("Weight kg Give g/day mL/day") for line in lines)
+    assert not any("Give mg" in line for line in lines)
+
+
+def test_the_look_up_covers_short_adults_and_works_the_formula_for_anyone_off_its_grid(
+    guide: dict[str, Any],
+) -> None:
+    """Print review 3, finding 5: no row below 155 cm and nothing above 160 kg. Rows for 145
+    and 150 cm carry the engine's own rule (no adjustment below 60 in), and the formula is
+    worked through with the engine's IBW and dosing weight for the configured patient."""
+    from generator.calc.display import fmt
+    from generator.print_tables import dosing_weight_example, height_warning
+
+    assert {145.0, 150.0} <= set(CONFIG.lookup_heights_cm)
+    program = guide["handbook"].programs["ivig-dose"]
+    adult = dict(program.constants)["adult_age"]
+    regimen = program.dose.regimens[0].id
+    example = dosing_weight_example(program, regimen, adult, *CONFIG.lookup_example)
+    assert example is not None and example.weight_kg > CONFIG.lookup_weights_kg[-1]
+    show = program.display
+    ibw, weight = fmt(example.ibw_kg, show, "kg"), fmt(example.weight_kg, show, "kg")
+    text = " ".join(" ".join(lines_of(page)) for page in guide["pdf"].pages)
+    worked = (
+        f"IBW {ibw} kg; {ibw} + 0.4 × ({weight} − {ibw}) = {fmt(example.dosing_weight_kg, show, 'kg')} kg; "
+        f"read the dose table at {fmt(example.read_at_kg, show, 'kg')} kg."
+    )
+    assert worked in text
+    assert example.read_at_kg <= example.dosing_weight_kg < example.read_at_kg + 0.5
+    warning = height_warning(program, regimen, adult, "female", 150, 160)
+    assert warning.startswith("Height below") and f"Rows 145 and 150 cm, and anyone shorter: {warning}" in text

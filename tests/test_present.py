@@ -19,6 +19,7 @@ from generator.present import (
     house_words,
     house_words_html,
     keep_together,
+    one_unit_per_drug,
     unit_notation,
 )
 
@@ -136,7 +137,10 @@ def test_each_embedded_calculator_program_carries_the_spellings_that_differ() ->
         ("0.4 × (actual weight − IBW)", '0.4 × (actual <span class="nobr">weight − IBW)</span>'),
         ("10% and 1991", "10% and 1991"),
         # A compound quantity is one: "40 mg/0." | "4 mL" read as two doses.
-        ("40 mg/0.4 mL and 100 mg/1 mL", '<span class="nobr">40 mg/0.4 mL</span> and <span class="nobr">100 mg/1 mL</span>'),
+        (
+            "40 mg/0.4 mL and 100 mg/1 mL",
+            '<span class="nobr">40 mg/0.4 mL</span> and <span class="nobr">100 mg/1 mL</span>',
+        ),
         ('<a href="#t-x-2 g">2 g</a>', '<a href="#t-x-2 g"><span class="nobr">2 g</span></a>'),
         (
             "<head><title>2 g</title></head><p>3 days</p>",
@@ -195,3 +199,53 @@ def test_the_site_text_filters_spell_micrograms_in_the_handbooks_style() -> None
 def test_house_words_leave_tags_and_styles_alone() -> None:
     html = '<style>.mcg{}</style><a href="/x?mcg=1">50 mcg/kg</a>'
     assert house_words_html(html, BNF) == '<style>.mcg{}</style><a href="/x?mcg=1">50 micrograms/kg</a>'
+
+
+def test_one_unit_per_drug_shows_every_dose_of_a_drug_in_its_largest_per_kg_unit() -> None:
+    """Print review 3, finding 10: IVIG "0.4 g/kg" beside "400 mg/kg" and "2000 mg/kg"."""
+    from generator.model.topic import Regimen
+
+    def regimen(rid: str, drug: str, amount: float, unit: str, course: float | None = None) -> Regimen:
+        cap = {"max_per_course": {"value": course, "unit": unit}} if course else {}
+        return Regimen.model_validate(
+            {
+                "id": rid,
+                "name": rid,
+                "drug": drug,
+                "population": "Adults",
+                "route": "IV",
+                "frequency": "daily",
+                "days": 5,
+                "dose": {"amount": amount, "unit": unit},
+                "cite": ["x"],
+                **cap,
+            }
+        )
+
+    from types import SimpleNamespace
+
+    from pydantic import BaseModel
+
+    class Shown(BaseModel):
+        regimens: list[Regimen]
+
+    topic = Shown(
+        regimens=[
+            regimen("a", "IVIG", 1, "g/kg", 2),
+            regimen("b", "IVIG", 400, "mg/kg", 2000),
+            regimen("c", "IVIG", 400, "mg/kg", 1200),
+            regimen("d", "Prednisolone", 1, "mg/kg"),
+            regimen("e", "Enoxaparin", 40, "mg"),
+        ]
+    )
+    shown = one_unit_per_drug(topic)
+    assert [(fmt_quantity(r.dose), fmt_quantity(r.max_per_course)) for r in shown.regimens] == [
+        ("1 g/kg", "2 g/kg"),
+        ("0.4 g/kg", "2 g/kg"),
+        ("0.4 g/kg", "1.2 g/kg"),
+        ("1 mg/kg", ""),
+        ("40 mg", ""),
+    ]
+    # The content keeps the author's numbers; a topic with nothing to change is itself.
+    assert topic.regimens[1].dose.amount == 400
+    assert one_unit_per_drug(SimpleNamespace(regimens=topic.regimens[3:])).regimens == topic.regimens[3:]
