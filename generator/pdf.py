@@ -51,7 +51,7 @@ from .present import (
     template_environment,
 )
 from .print_index import IndexChoices, IndexTerm, anchor_terms, index_terms
-from .print_tables import band_cells, dosing_weight_table
+from .print_tables import band_cells, dosing_weight_table, engine_message
 from .project import THEME_DIR
 from .validate import Handbook, today
 
@@ -333,7 +333,9 @@ def _row_groups(cells: list[dict[str, Any]], common: list[str]) -> list[dict[str
     return groups
 
 
-def _weight_band_table(program: Any, table: Any, neonatal: bool, step_kg: float, dose_text: str) -> dict[str, Any]:
+def _weight_band_table(
+    program: Any, table: Any, neonatal: bool, step_kg: float, dose_text: str, licence: str = ""
+) -> dict[str, Any]:
     """One regimen's weight-band table for the template: bands of weights that get the
     same dispensed course, computed by the engine (generator.calc.tables); this stage
     only formats the cells (print_tables) and lays them out. A neonatal table lists every
@@ -344,6 +346,12 @@ def _weight_band_table(program: Any, table: Any, neonatal: bool, step_kg: float,
 
     show = program.display
     cells = [band_cells(program, table, row) for row in table.rows]
+    if licence:
+        # The engine's "not licensed at this age (15 years and older)" reads as if no licence
+        # anywhere covered the patient; paper says which licence that is (print review 3, finding 6).
+        unlicensed = engine_message(program, "unlicensed")
+        for cell in cells:
+            cell["warnings"] = [licence if unlicensed.match(w) else w for w in cell["warnings"]]
     constants = dict(program.constants)
     lookup = not neonatal and "adjust_bmi_above" in constants
     bmi = fmt(constants["adjust_bmi_above"], show, None) if lookup else ""
@@ -401,6 +409,18 @@ def _weight_band_table(program: Any, table: Any, neonatal: bool, step_kg: float,
         "repeat": bool(repeat),
         "vials": any(c["vials"] for c in cells),
     }
+
+
+def licence_note(product: Any) -> str:
+    """Which licences of the product the handbook records, as a table prints them beside a
+    row the engine calls unlicensed: "Licence recorded here: US (FDA prescribing
+    information), chronic ITP, 15 years and older. Check the label of the product in your
+    hand." Only what content/products.yaml records, each licence by its region."""
+    if product is None or not product.licensed:
+        return ""
+    recorded = "; ".join(f"{use.region}, {use.indication}, {use.ages}" for use in product.licensed)
+    plural = "s" if len(product.licensed) > 1 else ""
+    return f"{product.name} licence{plural} recorded here: {recorded}. Check the label of the product in your hand."
 
 
 def _infusion_note(risk: bool, schedule: Any, maximum: str) -> str:
@@ -491,7 +511,10 @@ def calculator_tables(handbook: Handbook, topic: Topic, config: PrintConfig) -> 
         ):
             band = config.weight_bands["neonatal" if table.regimen in neonatal else "adult"]
             dose_text = shown.get(table.regimen, table.dose_text)
-            tables.append(_weight_band_table(program, table, table.regimen in neonatal, band.step_kg, dose_text))
+            licence = licence_note(handbook.products.get(table.product)) if table.product else ""
+            tables.append(
+                _weight_band_table(program, table, table.regimen in neonatal, band.step_kg, dose_text, licence)
+            )
         adjusting = next((r.id for r in program.dose.regimens if r.id not in neonatal), None)
         if adjusting is not None:
             lookup = _dosing_weight_lookup(program, adjusting, config)

@@ -425,3 +425,18 @@ def test_the_look_up_covers_short_adults_and_works_the_formula_for_anyone_off_it
     assert example.read_at_kg <= example.dosing_weight_kg < example.read_at_kg + 0.5
     warning = height_warning(program, regimen, adult, "female", 150, 160)
     assert warning.startswith("Height below") and f"Rows 145 and 150 cm, and anyone shorter: {warning}" in text
+
+
+def test_a_row_outside_the_recorded_licence_says_whose_licence_that_is(guide: dict[str, Any]) -> None:
+    """Print review 3, finding 6: "Privigen is not licensed for ITP at this age (chronic ITP:
+    15 years and older)" is the US label only. The guide names the licence it has recorded
+    (content/products.yaml) and sends the reader to the label in hand; the EU SmPC's ages are
+    printed only once they are recorded from the SmPC itself."""
+    text = " ".join(" ".join(lines_of(page)) for page in guide["pdf"].pages)
+    assert "not licensed for ITP at this age" not in text
+    privigen = next(p for p in guide["handbook"].products.values() if p.name == "Privigen")
+    assert [u.region for u in privigen.licensed] == ["US (FDA prescribing information)"]
+    assert (
+        "Every row: Privigen licence recorded here: US (FDA prescribing information), chronic ITP, "
+        "15 years and older. Check the label of the product in your hand." in text
+    )
