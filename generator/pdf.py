@@ -147,6 +147,8 @@ class PrintConfig:
     font_family: str
     font_files: dict[str, Path] = field(default_factory=dict)
     index: IndexChoices = field(default_factory=IndexChoices)
+    local_pages: dict[str, Any] = field(default_factory=dict)
+    """What the padding pages print (config.yaml ``local_pages``): title, intro, lines, notes."""
     lookup_example: tuple[str, float, float] | None = None
     """Sex, height (cm) and weight (kg) of the adult the look-up works through as its example."""
 
@@ -192,6 +194,7 @@ def load_print_config(path: Path = PRINT_THEME / "config.yaml") -> PrintConfig:
         font_files=files,
         index=_index_choices(data.get("index") or {}),
         lookup_example=_lookup_example(data["dosing_weight_lookup"].get("example")),
+        local_pages=dict(data.get("local_pages") or {}),
     )
 
 
@@ -232,7 +235,8 @@ _INLINE = (
     (re.compile(r"`([^`]+)`"), r"<code>\1</code>"),
 )
 _LINK = re.compile(r"\[([^\]]+)\]\(([^)\s]+)\)")
-_HYPHENATED = re.compile(r"(?<![\w-])(?:[A-Z]{1,4}-[A-Za-z]+|[a-z]+-[A-Z]{1,4})(?![\w-])")
+# "anti-HBc" too: a capital part may end in small letters ("HBc", "IgG").
+_HYPHENATED = re.compile(r"(?<![\w-])(?:[A-Z]{1,4}-[A-Za-z]+|[a-z]+-[A-Z][A-Za-z]{0,3})(?![\w-])")
 
 
 def inline_markdown(text: str) -> Markup:
@@ -258,6 +262,27 @@ def inline_markdown(text: str) -> Markup:
     return Markup(
         "".join(p if p.startswith("<") else _HYPHENATED.sub(r'<span class="nobr">\g<0></span>', p) for p in parts)
     )
+
+
+def sentence(title: str) -> str:
+    """A title as a sentence of a reference: one full stop, none after a title that ends in
+    its own mark ("... immune thrombocytopenia (ITP)?" not "(ITP)?.")."""
+    title = house_notation(title)
+    return title if title.rstrip().endswith((".", "?", "!")) else f"{title}."
+
+
+def printed_url(url: Any) -> str:
+    """An address as paper prints it: a web-service query (openFDA's
+    ``api.fda.gov/drug/label.json?search=set_id%3A%22...``) is no address a reader types, so
+    its host and path stand for it; the reference's title names the label (print review 3,
+    finding 18). Other addresses are printed whole."""
+    from urllib.parse import urlsplit
+
+    text = str(url)
+    parts = urlsplit(text)
+    if parts.query and parts.netloc == "api.fda.gov":
+        return f"openFDA, {parts.netloc}{parts.path}"
+    return text
 
 
 RUNNING_TITLE_CHARS = 40
@@ -855,6 +880,8 @@ def _environment() -> jinja2.Environment:
         figure=_in_house_style(fmt_figure),
         band=lambda band, factor=1: fmt_band(band, None, factor),
         md=inline_markdown,
+        sentence=sentence,
+        printed_url=printed_url,
         humanise=humanise,
         running_title=running_title,
         cite_numbers=lambda cite, refnum: sorted({refnum[ref_id] for ref_id in cite}),
@@ -973,14 +1000,56 @@ def _collector_paused() -> Iterator[None]:
 
 
 def render_document(handbook: Handbook, **options: Any) -> Any:
-    """The laid-out WeasyPrint document (pages known, nothing written yet)."""
+    """The laid-out WeasyPrint document (pages known, nothing written yet): the whole guide
+    padded to a multiple of four pages (:func:`padded`); a single topic as it falls."""
     import weasyprint
 
     html = render_html(handbook, **options)
     with _collector_paused():
-        return weasyprint.HTML(string=html, base_url=str(PRINT_THEME) + "/", url_fetcher=_fetcher()).render(
+        document = weasyprint.HTML(string=html, base_url=str(PRINT_THEME) + "/", url_fetcher=_fetcher()).render(
             pdf_variant=PDF_VARIANT
         )
+        if options.get("topic_id") is None:
+            document = padded(document, handbook, **options)
+    return document
+
+
+def padded(document: Any, handbook: Handbook, **options: Any) -> Any:
+    """The guide with pages added to reach a multiple of four (a saddle-stitched booklet
+    folds four pages to a sheet): a "Local doses and contacts" page to fill in, then ruled
+    note pages, never blank ones (print review 3, finding 17). They are laid out on their
+    own after the guide, numbered on from its last page, so the guide is laid out once."""
+    import weasyprint
+
+    missing = -len(document.pages) % 4
+    config = options.get("config") or load_print_config()
+    local = config.local_pages
+    if missing == 0 or not local:
+        return document
+    first = len(document.pages) + 1
+    notes = {"title": local["notes_title"], "lines": [""] * int(local["notes_lines"])}
+    first_page = {"title": local["title"], "intro": local["intro"], "lines": local["lines"]}
+    # What the stylesheet needs, not the guide's whole context (its tables cost seconds).
+    context = {
+        "meta": handbook.meta,
+        "size": config.sizes[options.get("size") or "a6"],
+        "fonts": config.font_files,
+        "font_family": config.font_family,
+        "marks": bool(options.get("marks")),
+    }
+    left_first = first % 2 == 0
+    html = _environment().get_template("local.html.j2").render(
+        # An even page is a left-hand page: the extra pages then start on the left (after a
+        # page that is dropped), so the mirrored margins and the outer folios stay right.
+        **context,
+        pages=[first_page] + [notes] * (missing - 1),
+        first_folio=first - left_first,
+        left_first=left_first,
+    )
+    extra = weasyprint.HTML(string=html, base_url=str(PRINT_THEME) + "/", url_fetcher=_fetcher()).render(
+        pdf_variant=PDF_VARIANT
+    )
+    return document.copy(document.pages + extra.pages[int(left_first) :])
 
 
 @contextlib.contextmanager

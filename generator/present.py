@@ -188,6 +188,10 @@ _QUANTITY = re.compile(
 _MINUS = re.compile(r"(?<=\s)[−-]\s[\w(][^\s<]*")
 # ... and with the word before it, so no line starts with the minus ("- IBW)" read as a dash).
 _MINUS_WITH_LEFT = re.compile(r"[\w)]+\s[−]\s[\w(][^\s<]*")
+# A formula's operator chain stays on one line: "(140 − age) × weight ÷ (72 × creatinine)"
+# broken after "×" reads as two statements (print review 3, finding 14).
+_OPERAND = r"(?:\([^()<>]{1,40}\)|[\w.]+)"
+_FORMULA = re.compile(rf"{_OPERAND}(?: [×÷] {_OPERAND})+")
 _TAG = re.compile(r"(<[^>]*>)")
 _SKIP = re.compile(r"<(style|script|title|head)\b", re.IGNORECASE)
 
@@ -217,12 +221,18 @@ def keep_together(html: str) -> str:
         elif skipping or not part.strip():
             out.append(part)
         else:
-            part = _QUANTITY.sub(_join, part)
-            if _MINUS_WITH_LEFT.search(part):
-                out.append(_MINUS_WITH_LEFT.sub(lambda m: f'<span class="nobr">{m.group(0)}</span>', part))
-            else:
-                out.append(_MINUS.sub(lambda m: f'<span class="nobr">{m.group(0)}</span>', part))
+            # A formula is kept whole; the text around it has its quantities and minuses bound.
+            pieces = _FORMULA.split(part)
+            formulas = [f'<span class="nobr">{m.group(0)}</span>' for m in _FORMULA.finditer(part)]
+            out.append("".join(_bind(p) + (formulas[i] if i < len(formulas) else "") for i, p in enumerate(pieces)))
     return "".join(out)
+
+
+def _bind(text: str) -> str:
+    text = _QUANTITY.sub(_join, text)
+    if _MINUS_WITH_LEFT.search(text):
+        return _MINUS_WITH_LEFT.sub(lambda m: f'<span class="nobr">{m.group(0)}</span>', text)
+    return _MINUS.sub(lambda m: f'<span class="nobr">{m.group(0)}</span>', text)
 
 
 # --------------------------------------------------------------------------- one unit per drug
@@ -292,6 +302,9 @@ _HOUSE = (
     ),
     (re.compile(r"(?<=[\d\s(/])uL\b"), lambda m: "µL"),
     (re.compile(r"(?<![\w/])umol/L\b"), lambda m: "µmol/L"),
+    # A concentration's volume is a capital L, as in every unit of the vocabulary: "100 mg/ml"
+    # in a product's registered name reads "100 mg/mL" (print review 3, finding 18).
+    (re.compile(r"(?<=\d )(mg|g|micrograms?|mcg|IU)/ml\b"), lambda m: f"{m.group(1)}/mL"),
     (re.compile(r"(?<![\w/])(kg|mg)/m2\b"), lambda m: f"{m.group(1)}/m²"),
     # Body surface area: "mL/min/1.73 m2" (an eGFR), "1.8 m2".
     (re.compile(r"(?<=\d )m2\b"), lambda m: "m²"),

@@ -143,7 +143,11 @@ def test_no_page_is_more_than_half_blank_unless_the_next_block_could_not_fit(gui
     pages = guide["pdf"].pages
     forced = _forced_breaks(guide)
     blank = []
-    for index, page in enumerate(pages[1:-1], 1):  # the cover and the last page are exempt
+    # The pages that bring the guide to a multiple of four are ruled to write on, and the
+    # guide's own last page (before them) ends where the guide ends.
+    local = CONFIG.local_pages["title"]
+    guide_end = next((n for n, p in enumerate(pages) if (p.extract_text() or "").startswith(local)), len(pages))
+    for index, page in enumerate(pages[1 : guide_end - 1], 1):  # the cover and the last page are exempt
         top, bottom = _zones(page)
         body = [c for c in page.chars if top - 0.5 <= c["top"] and c["bottom"] <= bottom + 0.5]
         lowest = max(c["bottom"] for c in body)
@@ -440,3 +444,60 @@ def test_a_row_outside_the_recorded_licence_says_whose_licence_that_is(guide: di
         "Every row: Privigen licence recorded here: US (FDA prescribing information), chronic ITP, "
         "15 years and older. Check the label of the product in your hand." in text
     )
+
+
+# Notes by the editors to themselves (print review 3, finding 12): kept as YAML comments,
+# never printed. The one left is in life-threatening-bleeding-in-itp.yaml, which this
+# session may not edit (the emergency topic's owner rewrites it with its doses, finding 4).
+EDITORIAL = re.compile(
+    r"not retrieved|not verified|no source read|earlier edition|has not been checked|label text read"
+    r"|in the text available here|its dose tables and calculator"
+)
+EDITORIAL_LEFT = {"no source read", "in the text available here"}
+
+
+def test_editorial_remarks_are_not_printed(guide: dict[str, Any]) -> None:
+    found = set()
+    for page in guide["pdf"].pages:
+        found |= {m.group(0) for m in EDITORIAL.finditer(" ".join(lines_of(page)))}
+    assert found <= EDITORIAL_LEFT, found
+    assert EDITORIAL.search("the doses at hand were not verified")
+
+
+def test_the_running_header_stands_clear_of_the_review_band(guide: dict[str, Any]) -> None:
+    """Print review 3, finding 19: the running header ended 1 mm from the PENDING band (pp.
+    61-68) and read as one run with it. At least 2 mm on every page that has the band."""
+    gaps = []
+    for number, page in enumerate(guide["pdf"].pages, 1):
+        top = _zones(page)[0]
+        bands = [r for r in page.rects if r["top"] < top and r["width"] > 20 * MM and r["non_stroking_color"] in BLACK]
+        if not bands:
+            continue
+        band = min(bands, key=lambda r: r["x0"])
+        header = [c for c in page.chars if c["top"] < top and c["x1"] <= band["x0"] + 0.1 and c["text"].strip()]
+        if header:
+            gaps.append((number, (band["x0"] - max(c["x1"] for c in header)) / MM))
+    assert len(gaps) > 50
+    assert [(n, round(gap, 2)) for n, gap in gaps if gap < 2] == []
+
+
+def test_the_guide_is_padded_to_a_multiple_of_four_with_pages_to_write_on(guide: dict[str, Any]) -> None:
+    """Print review 3, finding 17: 77 pages, and a saddle-stitched booklet needs a multiple of
+    four. The guide ends with "Local doses and contacts" (labels and ruled lines, no number)
+    and ruled note pages, numbered on, with the folio on the outer edge; never a blank page."""
+    pages = guide["pdf"].pages
+    assert len(pages) % 4 == 0
+    texts = [page.extract_text() or "" for page in pages]
+    local = CONFIG.local_pages
+    start = next(n for n, text in enumerate(texts) if text.startswith(local["title"]))
+    assert 1 <= len(pages) - start <= 3
+    assert all(label in texts[start] for label in local["lines"])
+    body = texts[start].replace(guide["handbook"].meta.edition.name, "").replace(str(start + 1), "")
+    assert not re.search(r"\d", body), body  # no invented number: labels only
+    for number in range(start, len(pages)):
+        page = pages[number]
+        assert page.lines or page.rects, number + 1  # ruled, not blank
+        folio = [w for w in page.extract_words() if w["text"] == str(number + 1) and w["top"] > page.height - 12 * MM]
+        assert folio, number + 1
+        # Odd pages are right-hand pages: the folio on the right edge; even, on the left.
+        assert (folio[0]["x0"] > page.width / 2) == ((number + 1) % 2 == 1), number + 1

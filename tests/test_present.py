@@ -134,7 +134,12 @@ def test_each_embedded_calculator_program_carries_the_spellings_that_differ() ->
         ("1 to 2 mg/kg/day", '<span class="nobr">1 to 2 mg/kg/day</span>'),
         ("(actual weight - IBW)", '(actual weight <span class="nobr">- IBW)</span>'),
         # A minus sign keeps the word before it too: no line starts with it.
-        ("0.4 × (actual weight − IBW)", '0.4 × (actual <span class="nobr">weight − IBW)</span>'),
+        # A formula's operator chain is one unit (print review 3, finding 14).
+        ("0.4 × (actual weight − IBW)", '<span class="nobr">0.4 × (actual weight − IBW)</span>'),
+        (
+            "CrCl = (140 − age) × weight ÷ (72 × creatinine), for",
+            'CrCl = <span class="nobr">(140 − age) × weight ÷ (72 × creatinine)</span>, for',
+        ),
         ("10% and 1991", "10% and 1991"),
         # A compound quantity is one: "40 mg/0." | "4 mL" read as two doses.
         (
