@@ -840,6 +840,7 @@ def build_context(
         "topics": printed,
         "titles": {t.id: t.title for t in handbook.topics.values()},
         "printed_ids": {t.id for t in topics},
+        "print_order": {t.id: number for number, t in enumerate(topics)},
         "pending_count": len(pending),
         # The edition is due for review when its first topic is: the cover says so.
         "next_review_due": min((t.review.next_review_due for t in topics), default=None),

@@ -184,3 +184,24 @@ def test_entries_send_the_reader_to_where_the_term_is_the_subject(guide: dict[st
     for term in ("dosing weight", "adjusted body weight"):
         assert {look_up, rule} <= set(pages[term]), (term, pages[term])
     assert _page_of(guide, "Thrombosis. A boxed warning", ivig) in pages["thrombosis"]
+
+
+def test_related_topics_printed_earlier_carry_their_page(guide: dict[str, Any]) -> None:
+    """Print review 3, finding 13: no Related topics line had a page number. A topic printed
+    before this one gets its page (a target-counter pointing back costs no second layout);
+    one printed after is named only (pointing forward would lay out the book again)."""
+    html = guide["html"]
+    all_text = _squeeze(" ".join(guide["texts"]))
+    checked = 0
+    for block in re.finditer(r'<ul class="related">(.*?)</ul>', html, re.S):
+        for item in re.findall(r"<li>(.*?)</li>", block.group(1), re.S):
+            target = re.search(r'<a href="#([^"]+)">(.*?)</a>', item)
+            if target is None:
+                continue
+            backward = html.index(f'id="{target.group(1)}"') < block.start()
+            assert ('class="see"' in item) == backward, item
+            if backward:
+                page = guide["pages"][target.group(1)] + 1
+                assert _squeeze(f"{_text(target.group(2))} p. {page}") in all_text, (item, page)
+                checked += 1
+    assert checked >= 5
