@@ -288,9 +288,10 @@ def test_a_daily_course_prints_each_days_vials_and_the_course_apart(guide: dict[
             if match is None or match.group("vials") == "exact":
                 continue
             vials = match.group("vials")
-            # Vials wrapped to the next line ("1×40 + 1×20 +" | "1×10") belong to the row.
-            following = lines[number + 1] if number + 1 < len(lines) else ""
-            if re.fullmatch(r"\+? ?\d+×\d+(?: \+ \d+×\d+)*", following):
+            # Vials wrapped to the next line ("1×40 + 1×20" | "+ 1×10") belong to the row.
+            for following in lines[number + 1 :]:
+                if not re.fullmatch(r"\+ ?\d+×\d+(?: ?\+ ?\d+×\d+)*", following):
+                    break
                 vials += " " + following
             hung = sum(int(n) * float(size) for n, size in VIALS.findall(vials))
             give, course = float(match.group("give")), float(match.group("course"))
