@@ -449,7 +449,7 @@ def render_topic(
     keywords = list(dict.fromkeys(str(_attr(k)) for k in (*topic.aliases, *topic.drugs, *topic.tags)))
     meta = _front_matter(
         title=str(_attr(topic.title)),
-        description=str(_attr(topic.summary)),
+        description=str(_attr(house_words(topic.summary, handbook.meta.notation))),
         tags=keywords or None,
         hb_kind="topic",
         hb_status=topic.review.status.value,
