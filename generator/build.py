@@ -209,6 +209,8 @@ URL, the entries as rendered and as shaped: a preview rebuild reshapes only the 
 it re-rendered (at 2,000 topics shaping every page took seconds)."""
 
 _active: BuildContext | None = None
+_hooked: tuple[Any, BuildContext] | None = None
+"""The MkDocs config of the run in progress (plain ``mkdocs``/preview) and its context."""
 _memo: dict[tuple[Any, ...], BuildContext] = {}
 
 
@@ -258,6 +260,9 @@ def prepare(
     if cached is not None and docs_dir.is_dir():
         return cached
     started = time.perf_counter()
+    from .calc import units
+
+    units.use_cache(project_of(content_dir).cache_dir / "pint")
     with _gc_paused():
         handbook = load_handbook(content_dir, strict=strict, skip_unfinished_drafts=exclude_drafts)
     if exclude_drafts:
@@ -543,12 +548,17 @@ def hook_context(config: Any) -> BuildContext:
     PluginError listing every located problem."""
     from mkdocs.exceptions import PluginError
 
+    global _hooked
     if _active is not None:
         return _active
+    if _hooked is not None and _hooked[0] is config:
+        return _hooked[1]  # the hooks of one MkDocs run ask several times: stamp the files once
     root = Path(config.config_file_path or "mkdocs.yml").resolve().parent
     content_dir = Path(os.environ.get("HANDBOOK_CONTENT", root / "content"))
     try:
-        return prepare(content_dir, Path(config.docs_dir))
+        context = prepare(content_dir, Path(config.docs_dir))
+        _hooked = (config, context)
+        return context
     except ContentError as exc:
         from .guide import guide_link
         from .messages import report_lines

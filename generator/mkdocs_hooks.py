@@ -192,7 +192,7 @@ def _keep_search_entries(config: Any) -> None:
     kept.update(rendered)
     for url in set(kept) - set(_page_urls):
         del kept[url]
-    index.entries = [entry for url in _page_urls for entry in kept.get(url, [])]
+    # The complete index, in page order, is written by _shape_search_entries (next).
     search.search_index_prev = None  # complete already: nothing for Material to merge
 
 

@@ -200,3 +200,26 @@ def test_pooling_single_use_vials_over_a_course_is_refused(tmp_path: Path) -> No
     assert errors == [
         "calculators/ivig-dose.yaml:244:10: dose.rounding.per: unknown value (expected one of 'dose'; got 'course')"
     ]
+
+
+def test_pint_keeps_its_parsed_definitions_in_the_project_cache(tmp_path):
+    """generator.calc.units: the build points pint at the project's cache; a cache that
+    cannot be made (a file in its place) leaves units working, parsed afresh."""
+    from generator.calc import units
+
+    saved = units._cache_folder
+    try:
+        units.use_cache(tmp_path / "pint")
+        units.registry.cache_clear()
+        units.parse.cache_clear()  # its units belong to the registry they were parsed by
+        assert units.factor(units.parse("g"), units.parse("mg")) == 1000
+        assert any((tmp_path / "pint").iterdir())
+        (tmp_path / "blocked").write_text("not a folder")
+        units.use_cache(tmp_path / "blocked" / "pint")
+        units.registry.cache_clear()
+        units.parse.cache_clear()
+        assert units.factor(units.parse("g"), units.parse("mg")) == 1000
+    finally:
+        units.use_cache(saved)
+        units.registry.cache_clear()
+        units.parse.cache_clear()

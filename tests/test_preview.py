@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -166,3 +167,35 @@ def test_the_error_page_in_a_browser_reloads_itself_when_the_file_is_fixed(tmp_p
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+def test_the_preview_lists_the_theme_files_once_until_its_theme_changes(tmp_path: Path, monkeypatch) -> None:
+    """generator.preview.theme_files_remembered: the second build lists no theme folder
+    (MkDocs walks Material's 14,000 files otherwise) and copies the same files."""
+    import jinja2
+    from mkdocs.commands.build import build as mkdocs_build
+    from mkdocs.config import load_config
+
+    from generator import preview
+
+    content = tmp_path / "content"
+    shutil.copytree(ROOT / "tests" / "fixtures" / "mini", content)
+    monkeypatch.setenv("HANDBOOK_CONTENT", str(content))
+    monkeypatch.setenv("NO_MKDOCS_2_WARNING", "1")
+    (tmp_path / "docs").mkdir()
+    listings = []
+    list_templates = jinja2.Environment.list_templates
+
+    def counted(self, *args, **kwargs):
+        listings.append(1)
+        return list_templates(self, *args, **kwargs)
+
+    monkeypatch.setattr(jinja2.Environment, "list_templates", counted)
+    sites = []
+    with preview.theme_files_remembered():
+        for n in range(2):
+            site = tmp_path / f"site{n}"
+            mkdocs_build(load_config("mkdocs.yml", docs_dir=str(tmp_path / "docs"), site_dir=str(site)), dirty=True)
+            sites.append(sorted(p.relative_to(site).as_posix() for p in site.rglob("*") if p.is_file()))
+    assert len(listings) == 1
+    assert sites[0] == sites[1] and "assets/javascripts/handbook.js" in sites[1]

@@ -146,7 +146,7 @@ def test_the_site_works_with_zero_violations_under_its_own_policy(hostile_site: 
         page.keyboard.press("Escape")
         # The palette toggle switches the scheme.
         scheme = page.locator("body").get_attribute("data-md-color-scheme")
-        page.locator('form[data-md-component="palette"] label:visible').first.click()
+        page.locator('form[data-hb-palette] label:visible').first.click()
         page.wait_for_function(f"document.body.getAttribute('data-md-color-scheme') !== '{scheme}'")
         # The audience toggle shows the patient text.
         page.locator('[data-hb-audience-set="toggle"]').first.click()

@@ -293,7 +293,7 @@ def test_axe_finds_no_wcag_aa_violation(site: tuple[Path, str], browser: Any, co
 def test_dark_mode_toggle_exists(site: tuple[Path, str], page: Any) -> None:
     _, base = site
     page.goto(base)
-    assert page.locator('form[data-md-component="palette"] input[type=radio]').count() == 2
+    assert page.locator('form[data-hb-palette] input[type=radio]').count() == 2
 
 
 # --------------------------------------------------------------------------- offline

@@ -338,3 +338,32 @@ def test_report_problem_and_reference_urls_are_web_addresses_located(mini):
     assert code == 1
     assert "handbook.yaml:12:17: report_problem: report_problem must be a mailto:, https:// or http://" in output
     assert "references.yaml:12:10: references[0].url: expected a web address, got 'file:///etc/passwd'" in output
+
+
+def test_a_preview_rereads_a_file_once_written_and_checks_it_again(mini, tmp_path):
+    """The read cache of a preview (generator.limits) serves unchanged files from memory;
+    a same-size rewrite is read again, and a file replaced by a link outside is refused."""
+    from generator import limits
+    from generator.diagnostics import Report
+
+    topic = mini / "topics" / "alpha.yaml"
+    first = topic.read_text()
+    assert limits.read_content_file(topic, "alpha.yaml", Report(), root=mini) == first
+    reads = []
+    checked = limits._read_checked
+    limits._read_checked = lambda *a, **k: reads.append(a[0]) or checked(*a, **k)
+    try:
+        assert limits.read_content_file(topic, "alpha.yaml", Report(), root=mini) == first
+        assert reads == []  # unchanged: not opened again
+        topic.write_text(first.replace("alpha", "alpHa", 1))  # same size
+        assert limits.read_content_file(topic, "alpha.yaml", Report(), root=mini) == first.replace("alpha", "alpHa", 1)
+        assert reads == [topic]
+        outside = tmp_path / "elsewhere.yaml"
+        outside.write_text(first)
+        topic.unlink()
+        topic.symlink_to(outside)
+        report = Report()
+        assert limits.read_content_file(topic, "alpha.yaml", report, root=mini) is None
+        assert "outside the content folder" in report.diagnostics[0].message
+    finally:
+        limits._read_checked = checked

@@ -519,8 +519,15 @@ def _coverage_problems(table: DecisionTable) -> list[tuple[tuple[str | int, ...]
     """Every combination is covered by exactly one cell: a gap or an overlap names it."""
     problems: list[tuple[tuple[str | int, ...], str]] = []
     gaps: list[str] = []
+    # What each cell names on each axis, worked out once (as table.matches does per
+    # call): every content check and every build crosses all combinations with all cells.
+    named = [[cell.values(axis) for axis, _ in table.axes] for cell in table.cells]
     for combo in table.combinations():
-        covering = [i for i, cell in enumerate(table.cells) if table.matches(cell, combo)]
+        covering = [
+            i
+            for i, values in enumerate(named)
+            if all(chosen is None or value in chosen for chosen, value in zip(values, combo, strict=True))
+        ]
         if not covering:
             gaps.append(table.describe(combo))
         elif len(covering) > 1:

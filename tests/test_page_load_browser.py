@@ -1,0 +1,87 @@
+"""What a phone does while a page of the sample handbook loads, in real Chromium:
+how often the whole page is re-styled (the main-thread work Lighthouse counts), and
+the light/dark choice, which is applied as the header is parsed (no flash, no re-style
+by Material's bundle)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from browser_support import PHONE, serve
+
+from generator.build import build_site
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+ROOT = Path(__file__).resolve().parent.parent
+TOPIC = "topics/ivig-in-itp/"
+# The scheme a page has when its article is parsed: before any deferred script runs, so
+# before the first paint of the content.
+SCHEME_AT_PARSE = """new MutationObserver(function (changes, observer) {
+  if (!document.querySelector("article")) return;
+  window.__schemeAtParse = document.body.getAttribute("data-md-color-scheme");
+  observer.disconnect();
+}).observe(document, {childList: true, subtree: true});"""
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    root = tmp_path_factory.mktemp("served")
+    build_site(ROOT / "content", root / "handbook", docs_dir=root / "docs", pdf=False)
+    yield from serve(root)
+
+
+def test_the_topic_page_is_styled_whole_once_while_it_loads(site: str, browser: Any) -> None:
+    """Each re-style of the whole page costs a phone about 0.3 s on the IVIG page; Material's
+    palette component caused four while the page loaded (it set and cleared an attribute
+    every element's style depends on, and read styles back in between)."""
+    context = browser.new_context(**PHONE)
+    page = context.new_page()
+    browser.start_tracing(page=page, categories=["devtools.timeline", "disabled-by-default-devtools.timeline"])
+    page.goto(site + TOPIC, wait_until="load")
+    page.locator("[data-calculator-mounted]").first.wait_for()
+    page.wait_for_timeout(1500)  # the calculators and the offline app settle
+    events = json.loads(browser.stop_tracing())["traceEvents"]
+    elements = page.evaluate("document.getElementsByTagName('*').length")
+    context.close()
+    styled = [
+        e["args"]["elementCount"]
+        for e in events
+        if e.get("name") == "UpdateLayoutTree" and "elementCount" in e.get("args", {})
+    ]
+    assert sum(styled) >= elements  # the trace saw the page being styled at all
+    whole = [count for count in styled if count >= 0.8 * elements]
+    assert len(whole) <= 1, (whole, elements)
+
+
+def test_the_dark_mode_choice_lasts_from_page_to_page_from_the_first_paint(site: str, browser: Any) -> None:
+    context = browser.new_context(**PHONE, color_scheme="light")
+    context.add_init_script(SCHEME_AT_PARSE)
+    page = context.new_page()
+    page.goto(site)
+    form = page.locator("form[data-hb-palette]")
+    assert page.evaluate("window.__schemeAtParse") == "default"
+    assert form.locator("label:visible").get_attribute("title") == "Switch to dark mode"
+    form.locator("label:visible").click()
+    assert page.locator("body").get_attribute("data-md-color-scheme") == "slate"
+    assert form.locator("label:visible").get_attribute("title") == "Switch to light mode"
+    assert page.locator('meta[name="theme-color"]').get_attribute("content") != "#4051b5"
+    page.goto(site + TOPIC)
+    assert page.evaluate("window.__schemeAtParse") == "slate"
+    assert form.locator("label:visible").get_attribute("title") == "Switch to light mode"
+    assert page.locator("[data-md-component=palette]").count() == 0  # Material's bundle leaves it alone
+    form.locator("label:visible").click()
+    page.goto(site + "calculators/")
+    assert page.evaluate("window.__schemeAtParse") == "default"
+    context.close()
+    # With no choice stored, the phone's own preference: dark from the first paint.
+    dark = browser.new_context(**PHONE, color_scheme="dark")
+    dark.add_init_script(SCHEME_AT_PARSE)
+    page = dark.new_page()
+    page.goto(site + TOPIC)
+    assert page.evaluate("window.__schemeAtParse") == "slate"
+    dark.close()
