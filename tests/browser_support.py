@@ -12,7 +12,7 @@ from typing import Any
 
 import benchmarks.run as benchmark
 
-__all__ = ["CHROMIUM", "CHROMIUM_ARGS", "PHONE", "QuietHandler", "serve"]
+__all__ = ["CHROMIUM", "CHROMIUM_ARGS", "PHONE", "QuietHandler", "serve", "show_calculators"]
 
 # One Chromium set-up for the browser tests and the benchmark's Lighthouse runs.
 CHROMIUM = Path(benchmark.CHROMIUM)
@@ -36,3 +36,13 @@ def serve(root: Path) -> Iterator[str]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+def show_calculators(page: Any) -> None:
+    """Bring each calculator of the page on screen, as a reader scrolling would, until
+    its form is built (calculator.js mounts a calculator when it comes within a screen),
+    then go back to the top of the page."""
+    for calculator in page.locator("[data-md-component=calculator]:visible").all():
+        calculator.scroll_into_view_if_needed()
+        calculator.locator("form").wait_for()
+    page.evaluate("window.scrollTo(0, 0)")

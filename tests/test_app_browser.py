@@ -152,6 +152,7 @@ def footer_edition(page: Any) -> str:
 def compute_dose(page: Any) -> str:
     """The dose per day for a 60 kg, 170 cm woman (no obesity adjustment): 60 g at 1 g/kg."""
     calc = page.locator("[data-md-component=calculator]").first
+    calc.scroll_into_view_if_needed()  # it mounts when it comes within a screen
     calc.locator("form").wait_for()
     calc.get_by_label("Weight", exact=True).fill("60")
     calc.get_by_label("Height", exact=True).fill("170")

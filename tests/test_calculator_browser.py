@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from browser_support import PHONE, serve
+from browser_support import PHONE, serve, show_calculators
 
 from generator.build import build_site
 from generator.render import program_asset
@@ -120,6 +120,7 @@ def _open(browser: Any, url: str, width: int = 390) -> tuple[Any, Any, list[str]
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.goto(url)
     page.wait_for_load_state("load")
+    show_calculators(page)
     return context, page, errors
 
 
@@ -134,6 +135,7 @@ def page(browser: Any, site_url: str) -> Iterator[Any]:
 def calculator(page: Any, calculator_id: str) -> Any:
     """The mounted calculator of this id."""
     calc = page.locator(f"[data-md-component=calculator][data-calculator='{calculator_id}']")
+    calc.scroll_into_view_if_needed()  # it mounts when it comes within a screen
     calc.locator("form").wait_for()
     return calc
 

@@ -156,6 +156,7 @@ def test_the_site_works_with_zero_violations_under_its_own_policy(hostile_site: 
         ).first.click()
         # The calculators mount and answer a weight.
         calculator = page.locator('[data-md-component="calculator"]').first
+        calculator.scroll_into_view_if_needed()  # it mounts when it comes within a screen
         calculator.locator("form").wait_for()
         before = calculator.inner_text()
         fields = calculator.locator("input:not([type=radio]):not([type=checkbox]):visible")

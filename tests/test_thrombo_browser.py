@@ -51,6 +51,7 @@ def read(locator: Any) -> str:
 
 def calculator(page: Any, calculator_id: str) -> Any:
     calc = page.locator(f"[data-md-component=calculator][data-calculator='{calculator_id}']")
+    calc.scroll_into_view_if_needed()  # it mounts when it comes within a screen
     calc.locator("form").wait_for()
     return calc
 

@@ -1,6 +1,6 @@
 /* The calculator form: mounts every [data-md-component=calculator] from its compiled
    program (self.HB_CALCULATORS[data-calculator], set by the program's own script) and
-   renders the engine's result (calc-engine.js, loaded first). Numbers come from the engine's result fields, formatted by the engine's own
+   renders the engine's result (calc-engine.js, fetched with the program when needed). Numbers come from the engine's result fields, formatted by the engine's own
    rules (HandbookCalc.fmt with the program's display rules); sentences from the engine
    or, for the words around the result card, from WORDS below (no clinical number there).
    Units are spelt as on the pages (program.notation, from generator/present.py).
@@ -35,6 +35,9 @@
 (function (root) {
   "use strict";
   var engine = root.HandbookCalc, counter = 0;
+  // The engine's file beside this one: loaded, with a calculator's program, when the
+  // calculator is first needed (see need() below).
+  var ENGINE_SRC = document.currentScript ? document.currentScript.src.replace(/calculator\.js(\?.*)?$/, "calc-engine.js") : null;
   var WORDS = {
     dose: "Dose", volume: "Volume", start: "Start rate", max: "Do not exceed", how: "How this was calculated",
     aDay: " a day", inAll: "{course} in all, {days}", basis: "{dose_text} × {weight} kg {basis}",
@@ -491,6 +494,50 @@
       cell.setAttribute("data-js", ok ? "same" : "different");
     });
   }
+  // The engine and a calculator's program are fetched when the calculator is first
+  // needed, not with the page: they were most of a topic page's script bytes. The page
+  // lists its programs' addresses (script#hb-programs, theme/overrides/main.html); one
+  // already on the page (a script tag) is used as it is.
+  var scripts = {};
+  function load(src, done) {
+    var state = scripts[src];
+    if (state === true) return done();
+    if (state) return state.push(done);
+    scripts[src] = [done];
+    var tag = document.createElement("script");
+    tag.src = src;
+    tag.onload = tag.onerror = function () {  // a failed program says so where the form would be
+      var waiting = scripts[src];
+      scripts[src] = true;
+      waiting.forEach(function (callback) { callback(); });
+    };
+    document.head.appendChild(tag);
+  }
+  function programSrc(id) {
+    var listed = document.getElementById("hb-programs"), srcs = listed ? JSON.parse(listed.textContent) : [];
+    return srcs.filter(function (src) { return src.split("/").pop().split(".")[0] === id; })[0] || null;
+  }
+  function need(id, then) {
+    var parts = [], left;
+    if (!root.HandbookCalc && ENGINE_SRC) parts.push(ENGINE_SRC);
+    if (!programOf(id) && programSrc(id)) parts.push(programSrc(id));
+    left = parts.length;
+    var ready = function () { engine = root.HandbookCalc; then(); };
+    if (!left) return ready();
+    parts.forEach(function (src) { load(src, function () { if (--left === 0) ready(); }); });
+  }
+
+  // A calculator mounts when the reader comes within a screen of it (at once when it is
+  // on screen): building a form makes the browser lay the page out again, and while a
+  // long topic page loaded on a phone that was most of the work left.
+  var nearScreen = root.IntersectionObserver ? new root.IntersectionObserver(function (entries) {
+    entries.forEach(function (entry) {
+      if (!entry.isIntersecting) return;
+      nearScreen.unobserve(entry.target);
+      need(entry.target.getAttribute("data-calculator"), function () { mount(entry.target); });
+    });
+  }, { rootMargin: "100% 0px" }) : null;
+
   function mountAll() {
     // Bars of calculators that instant navigation took off the page go with them.
     if (!document.querySelector(".calc-form :focus")) document.documentElement.classList.remove("hb-calc-in-use");
@@ -498,9 +545,13 @@
       if (!document.contains(bar.calcOwner)) bar.parentNode.removeChild(bar);
     });
     var els = document.querySelectorAll("[data-md-component='calculator'][data-calculator]");
-    for (var i = 0; i < els.length; i++) mount(els[i]);
-    var tables = document.querySelectorAll("table[data-calc-validation]");
-    for (var j = 0; j < tables.length; j++) validate(tables[j]);
+    Array.prototype.forEach.call(els, function (el) {
+      if (nearScreen) nearScreen.observe(el);
+      else need(el.getAttribute("data-calculator"), function () { mount(el); });
+    });
+    document.querySelectorAll("table[data-calc-validation]").forEach(function (table) {
+      need(table.getAttribute("data-calc-validation"), function () { validate(table); });
+    });
   }
 
   root.HandbookCalculator = { mount: mount, mountAll: mountAll };
