@@ -35,6 +35,7 @@ from pydantic import BaseModel
 
 from .model import Topic
 from .model.common import Cited, Figure, Statement
+from .model.handbook import Notation
 from .model.topic import NOT_COVERED_TEXT, ReviewStatus
 from .present import (
     fmt_band,
@@ -44,11 +45,13 @@ from .present import (
     fmt_quantity,
     fmt_unit,
     house_notation,
+    house_words_html,
     keep_together,
+    one_unit_per_drug,
     template_environment,
 )
-from .print_index import IndexTerm, anchor_terms, index_terms
-from .print_tables import band_cells, dosing_weight_table
+from .print_index import IndexChoices, IndexTerm, anchor_terms, index_terms
+from .print_tables import band_cells, dosing_weight_table, engine_message
 from .project import THEME_DIR
 from .validate import Handbook, today
 
@@ -143,6 +146,11 @@ class PrintConfig:
     lookup_weights_kg: tuple[float, ...]
     font_family: str
     font_files: dict[str, Path] = field(default_factory=dict)
+    index: IndexChoices = field(default_factory=IndexChoices)
+    local_pages: dict[str, Any] = field(default_factory=dict)
+    """What the padding pages print (config.yaml ``local_pages``): title, intro, lines, notes."""
+    lookup_example: tuple[str, float, float] | None = None
+    """Sex, height (cm) and weight (kg) of the adult the look-up works through as its example."""
 
 
 def _first_existing(candidates: list[str]) -> Path | None:
@@ -184,15 +192,39 @@ def load_print_config(path: Path = PRINT_THEME / "config.yaml") -> PrintConfig:
         lookup_weights_kg=tuple(float(w) for w in data["dosing_weight_lookup"]["weights_kg"]),
         font_family=fonts["family"],
         font_files=files,
+        index=_index_choices(data.get("index") or {}),
+        lookup_example=_lookup_example(data["dosing_weight_lookup"].get("example")),
+        local_pages=dict(data.get("local_pages") or {}),
+    )
+
+
+def _lookup_example(data: dict[str, Any] | None) -> tuple[str, float, float] | None:
+    if data is None:
+        return None
+    return (str(data["sex"]), float(data["height_cm"]), float(data["weight_kg"]))
+
+
+def _index_choices(data: dict[str, Any]) -> IndexChoices:
+    """theme/print/config.yaml ``index``: the editor's merges, "see" lines, dropped terms and
+    further places (generator.print_index.IndexChoices)."""
+    known = {"merge", "see", "drop", "also", "add"}
+    if set(data) - known:
+        raise PrintError(f"config.yaml index: unknown keys {sorted(set(data) - known)} (expected {sorted(known)})")
+    return IndexChoices(
+        merge={str(k): str(v) for k, v in (data.get("merge") or {}).items()},
+        see={str(k): str(v) for k, v in (data.get("see") or {}).items()},
+        drop=frozenset(str(t).casefold() for t in data.get("drop") or []),
+        also={str(k): tuple(map(str, v)) for k, v in (data.get("also") or {}).items()},
+        add={str(k): tuple(map(str, v)) for k, v in (data.get("add") or {}).items()},
     )
 
 
 # --------------------------------------------------------------------------- formatting
 
 
-def fmt_figure(figure: Figure) -> str:
-    """``time to response: median 2 day``-style text of a reported figure."""
-    return f"{figure.label}: {fmt_figure_value(figure)}"
+def fmt_figure(figure: Figure, notation: Notation | None = None) -> str:
+    """``time to response: median 2 days``-style text of a reported figure."""
+    return f"{figure.label}: {fmt_figure_value(figure, notation)}"
 
 
 _INLINE = (
@@ -203,7 +235,8 @@ _INLINE = (
     (re.compile(r"`([^`]+)`"), r"<code>\1</code>"),
 )
 _LINK = re.compile(r"\[([^\]]+)\]\(([^)\s]+)\)")
-_HYPHENATED = re.compile(r"(?<![\w-])(?:[A-Z]{1,4}-[A-Za-z]+|[a-z]+-[A-Z]{1,4})(?![\w-])")
+# "anti-HBc" too: a capital part may end in small letters ("HBc", "IgG").
+_HYPHENATED = re.compile(r"(?<![\w-])(?:[A-Z]{1,4}-[A-Za-z]+|[a-z]+-[A-Z][A-Za-z]{0,3})(?![\w-])")
 
 
 def inline_markdown(text: str) -> Markup:
@@ -229,6 +262,27 @@ def inline_markdown(text: str) -> Markup:
     return Markup(
         "".join(p if p.startswith("<") else _HYPHENATED.sub(r'<span class="nobr">\g<0></span>', p) for p in parts)
     )
+
+
+def sentence(title: str) -> str:
+    """A title as a sentence of a reference: one full stop, none after a title that ends in
+    its own mark ("... immune thrombocytopenia (ITP)?" not "(ITP)?.")."""
+    title = house_notation(title)
+    return title if title.rstrip().endswith((".", "?", "!")) else f"{title}."
+
+
+def printed_url(url: Any) -> str:
+    """An address as paper prints it: a web-service query (openFDA's
+    ``api.fda.gov/drug/label.json?search=set_id%3A%22...``) is no address a reader types, so
+    its host and path stand for it; the reference's title names the label (print review 3,
+    finding 18). Other addresses are printed whole."""
+    from urllib.parse import urlsplit
+
+    text = str(url)
+    parts = urlsplit(text)
+    if parts.query and parts.netloc == "api.fda.gov":
+        return f"openFDA, {parts.netloc}{parts.path}"
+    return text
 
 
 RUNNING_TITLE_CHARS = 40
@@ -304,16 +358,25 @@ def _row_groups(cells: list[dict[str, Any]], common: list[str]) -> list[dict[str
     return groups
 
 
-def _weight_band_table(program: Any, table: Any, neonatal: bool, step_kg: float) -> dict[str, Any]:
+def _weight_band_table(
+    program: Any, table: Any, neonatal: bool, step_kg: float, dose_text: str, licence: str = ""
+) -> dict[str, Any]:
     """One regimen's weight-band table for the template: bands of weights that get the
     same dispensed course, computed by the engine (generator.calc.tables); this stage
     only formats the cells (print_tables) and lays them out. A neonatal table lists every
     weight of its range (no gaps a baby's weight could fall into) with the exact dose in
-    mg and mL, and no pump rates: the recorded rates are the label's, for adults."""
+    g and mL, and no pump rates: the recorded rates are the label's, for adults.
+    ``dose_text``: the regimen's dose as the topic prints it (present.one_unit_per_drug)."""
     from .calc.display import fmt
 
     show = program.display
-    cells = [band_cells(program, table, row, milligrams=neonatal) for row in table.rows]
+    cells = [band_cells(program, table, row) for row in table.rows]
+    if licence:
+        # The engine's "not licensed at this age (15 years and older)" reads as if no licence
+        # anywhere covered the patient; paper says which licence that is (print review 3, finding 6).
+        unlicensed = engine_message(program, "unlicensed")
+        for cell in cells:
+            cell["warnings"] = [licence if unlicensed.match(w) else w for w in cell["warnings"]]
     constants = dict(program.constants)
     lookup = not neonatal and "adjust_bmi_above" in constants
     bmi = fmt(constants["adjust_bmi_above"], show, None) if lookup else ""
@@ -355,15 +418,15 @@ def _weight_band_table(program: Any, table: Any, neonatal: bool, step_kg: float)
         "neonatal": neonatal,
         "calculator": table.calculator,
         "regimen_id": table.regimen,
-        "short_title": f"{table.regimen_name}, {table.dose_text}",
-        "title": f"{table.regimen_name}: {table.dose_text} {'once' if days == 1 else f'daily × {days} days'}"
+        "short_title": f"{table.regimen_name}, {dose_text}",
+        "title": f"{table.regimen_name}: {dose_text} {'once' if days == 1 else f'daily × {days} days'}"
         f" ({span}{', neonatal' if neonatal else ''})",
         # Obese adults are read off the dosing-weight look-up: said first, in bold (print review A4).
         "bmi": bmi,
         "note": " ".join(notes),
         "product": {"id": table.product, "name": table.product_name} if table.product else None,
         "days": days,
-        "unit": "mg" if neonatal and table.unit == "g" else table.unit,
+        "unit": table.unit,
         "groups": groups,
         "common_notes": _common_notes(cells),
         "rows": cells,
@@ -371,6 +434,18 @@ def _weight_band_table(program: Any, table: Any, neonatal: bool, step_kg: float)
         "repeat": bool(repeat),
         "vials": any(c["vials"] for c in cells),
     }
+
+
+def licence_note(product: Any) -> str:
+    """Which licences of the product the handbook records, as a table prints them beside a
+    row the engine calls unlicensed: "Licence recorded here: US (FDA prescribing
+    information), chronic ITP, 15 years and older. Check the label of the product in your
+    hand." Only what content/products.yaml records, each licence by its region."""
+    if product is None or not product.licensed:
+        return ""
+    recorded = "; ".join(f"{use.region}, {use.indication}, {use.ages}" for use in product.licensed)
+    plural = "s" if len(product.licensed) > 1 else ""
+    return f"{product.name} licence{plural} recorded here: {recorded}. Check the label of the product in your hand."
 
 
 def _infusion_note(risk: bool, schedule: Any, maximum: str) -> str:
@@ -452,12 +527,19 @@ def calculator_tables(handbook: Handbook, topic: Topic, config: PrintConfig) -> 
         if program is None or program.dose is None:
             continue
         neonatal = neonatal_regimens(handbook, program.topic)
+        # Each regimen's dose as its topic prints it: "0.4 g/kg", not the author's "400 mg/kg".
+        owner = handbook.topics.get(program.topic)
+        shown = {r.id: fmt_quantity(r.dose) for r in one_unit_per_drug(owner).regimens} if owner else {}
         # The neonatal table lists every 0.1 kg, each row exact for its weight (print review A2).
         for table in weight_band_tables(
             program, ranges, range_for=dict.fromkeys(neonatal, "neonatal"), exact_rows_for=frozenset({"neonatal"})
         ):
             band = config.weight_bands["neonatal" if table.regimen in neonatal else "adult"]
-            tables.append(_weight_band_table(program, table, table.regimen in neonatal, band.step_kg))
+            dose_text = shown.get(table.regimen, table.dose_text)
+            licence = licence_note(handbook.products.get(table.product)) if table.product else ""
+            tables.append(
+                _weight_band_table(program, table, table.regimen in neonatal, band.step_kg, dose_text, licence)
+            )
         adjusting = next((r.id for r in program.dose.regimens if r.id not in neonatal), None)
         if adjusting is not None:
             lookup = _dosing_weight_lookup(program, adjusting, config)
@@ -506,12 +588,44 @@ def _dosing_weight_lookup(program: Any, regimen: str, config: PrintConfig) -> di
         "Between columns or rows, read the lower actual weight and the lower height; the cell covers the weights "
         "up to the next column. A: dose on actual body weight. A cell of two lines, \u201cA\u2264N\u201d over "
         "D: actual body weight up to N kg, above N kg the dosing weight D. "
-        "Then read the dose table's row for this weight.",
+        "Then read the dose table's row for this weight. "
+        + _off_grid(program, regimen, config, factor),
         "tables": [
             {"sex": t.sex, "heights": [fmt(h, show, "cm") for h in t.heights_cm], "cells": t.cells} for t in parts
         ],
         "weights": [fmt(w, show, "kg") for w in weights],
     }
+
+
+def _off_grid(program: Any, regimen: str, config: PrintConfig, factor: float | None) -> str:
+    """What the look-up says for patients off its grid: the engine's warning for the heights
+    where it does not adjust, and the formula worked through for one heavier patient (the
+    engine's IBW and dosing weight, never typed: print review 3, finding 5)."""
+    from .calc.display import fmt
+    from .print_tables import dosing_weight_example, height_warning
+
+    show, adult = program.display, dict(program.constants)["adult_age"]
+    heights, weights = config.lookup_heights_cm, config.lookup_weights_kg
+    text = ""
+    for sex in ("female", "male"):
+        short = [h for h in heights if height_warning(program, regimen, adult, sex, h, weights[-1])]
+        if short:
+            message = height_warning(program, regimen, adult, sex, short[0], weights[-1])
+            rows = " and ".join(fmt(h, show, "cm") for h in short)
+            text += f"Rows {rows} cm, and anyone shorter: {message} "
+            break
+    if config.lookup_example is None or factor is None:
+        return text
+    ex = dosing_weight_example(program, regimen, adult, *config.lookup_example)
+    if ex is None:
+        return text
+    ibw, weight = fmt(ex.ibw_kg, show, "kg"), fmt(ex.weight_kg, show, "kg")
+    return text + (
+        f"Above {fmt(weights[-1], show, 'kg')} kg, or a height between the rows when the exact weight matters: "
+        f"work it out. Example, {ex.sex}, {fmt(ex.height_cm, show, 'cm')} cm, {weight} kg: IBW {ibw} kg; "
+        f"{ibw} + {fmt(factor, show, None)} × ({weight} − {ibw}) = {fmt(ex.dosing_weight_kg, show, 'kg')} kg; "
+        f"read the dose table at {fmt(ex.read_at_kg, show, 'kg')} kg."
+    )
 
 
 def decision_units(handbook: Handbook) -> dict[str, list[tuple[str, float]]]:
@@ -704,7 +818,7 @@ def build_context(
         tables = calculator_tables(handbook, topic, config)
         printed.append(
             {
-                "topic": topic,
+                "topic": one_unit_per_drug(topic),
                 "pending": _pending(topic),
                 "new_page": True,
                 "new_specialty": new_specialty,
@@ -726,6 +840,7 @@ def build_context(
         "topics": printed,
         "titles": {t.id: t.title for t in handbook.topics.values()},
         "printed_ids": {t.id for t in topics},
+        "print_order": {t.id: number for number, t in enumerate(topics)},
         "pending_count": len(pending),
         # The edition is due for review when its first topic is: the cover says so.
         "next_review_due": min((t.review.next_review_due for t in topics), default=None),
@@ -743,17 +858,31 @@ def build_context(
 # --------------------------------------------------------------------------- render
 
 
+def _in_house_style(present: Callable[[Any, Any], str]) -> Callable[..., str]:
+    """A presenter as a filter that spells units in the handbook's notation
+    (content/handbook.yaml ``notation``, in the context as ``meta``), as the site's does."""
+
+    @jinja2.pass_context
+    def in_style(context: Any, value: Any) -> str:
+        meta = context.get("meta")
+        return present(value, meta.notation if meta is not None else None)
+
+    return in_style
+
+
 @cache
 def _environment() -> jinja2.Environment:
     env = template_environment(PRINT_THEME)
     env.filters.update(
         num=fmt_number,
         grouped=fmt_grouped,
-        quantity=fmt_quantity,
-        unit=fmt_unit,
-        figure=fmt_figure,
+        quantity=_in_house_style(fmt_quantity),
+        unit=_in_house_style(lambda unit, notation: fmt_unit(unit, notation=notation)),
+        figure=_in_house_style(fmt_figure),
         band=lambda band, factor=1: fmt_band(band, None, factor),
         md=inline_markdown,
+        sentence=sentence,
+        printed_url=printed_url,
         humanise=humanise,
         running_title=running_title,
         cite_numbers=lambda cite, refnum: sorted({refnum[ref_id] for ref_id in cite}),
@@ -775,13 +904,15 @@ def render_html(handbook: Handbook, **options: Any) -> str:
     env = _environment()
     html = env.get_template("handbook.html.j2").render(**context)
     # The index is written after its terms are anchored where they are printed (print_index).
-    terms = index_terms(handbook, context["topics"], table_anchor, anchor)
+    choices = (options.get("config") or load_print_config()).index
+    terms = index_terms(handbook, context["topics"], table_anchor, anchor, choices)
     if context["quick"]["emergency"] or context["quick"]["grades"] or context["quick"]["dose"]:
         terms.insert(0, IndexTerm("quick reference", None, fixed="quick-reference"))
-    html, index = anchor_terms(html, terms, context["titles"])
+    html, index = anchor_terms(html, terms, context["titles"], choices)
     html = html.replace(INDEX_MARK, env.get_template("index.html.j2").render(index=index), 1)
-    # One pass over the whole document, so no number escapes it, whichever template wrote it.
-    return keep_together(html)
+    # One pass over the whole document, so no number escapes it, whichever template wrote it:
+    # micrograms in the house style (prose, regimens, table cells), then numbers kept with units.
+    return keep_together(house_words_html(html, handbook.meta.notation))
 
 
 def _fetcher() -> Any:
@@ -870,14 +1001,56 @@ def _collector_paused() -> Iterator[None]:
 
 
 def render_document(handbook: Handbook, **options: Any) -> Any:
-    """The laid-out WeasyPrint document (pages known, nothing written yet)."""
+    """The laid-out WeasyPrint document (pages known, nothing written yet): the whole guide
+    padded to a multiple of four pages (:func:`padded`); a single topic as it falls."""
     import weasyprint
 
     html = render_html(handbook, **options)
     with _collector_paused():
-        return weasyprint.HTML(string=html, base_url=str(PRINT_THEME) + "/", url_fetcher=_fetcher()).render(
+        document = weasyprint.HTML(string=html, base_url=str(PRINT_THEME) + "/", url_fetcher=_fetcher()).render(
             pdf_variant=PDF_VARIANT
         )
+        if options.get("topic_id") is None:
+            document = padded(document, handbook, **options)
+    return document
+
+
+def padded(document: Any, handbook: Handbook, **options: Any) -> Any:
+    """The guide with pages added to reach a multiple of four (a saddle-stitched booklet
+    folds four pages to a sheet): a "Local doses and contacts" page to fill in, then ruled
+    note pages, never blank ones (print review 3, finding 17). They are laid out on their
+    own after the guide, numbered on from its last page, so the guide is laid out once."""
+    import weasyprint
+
+    missing = -len(document.pages) % 4
+    config = options.get("config") or load_print_config()
+    local = config.local_pages
+    if missing == 0 or not local:
+        return document
+    first = len(document.pages) + 1
+    notes = {"title": local["notes_title"], "lines": [""] * int(local["notes_lines"])}
+    first_page = {"title": local["title"], "intro": local["intro"], "lines": local["lines"]}
+    # What the stylesheet needs, not the guide's whole context (its tables cost seconds).
+    context = {
+        "meta": handbook.meta,
+        "size": config.sizes[options.get("size") or "a6"],
+        "fonts": config.font_files,
+        "font_family": config.font_family,
+        "marks": bool(options.get("marks")),
+    }
+    left_first = first % 2 == 0
+    html = _environment().get_template("local.html.j2").render(
+        # An even page is a left-hand page: the extra pages then start on the left (after a
+        # page that is dropped), so the mirrored margins and the outer folios stay right.
+        **context,
+        pages=[first_page] + [notes] * (missing - 1),
+        first_folio=first - left_first,
+        left_first=left_first,
+    )
+    extra = weasyprint.HTML(string=html, base_url=str(PRINT_THEME) + "/", url_fetcher=_fetcher()).render(
+        pdf_variant=PDF_VARIANT
+    )
+    return document.copy(document.pages + extra.pages[int(left_first) :])
 
 
 @contextlib.contextmanager

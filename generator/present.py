@@ -16,6 +16,7 @@ Both outputs also set up their Jinja templates the same way (:func:`template_env
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +35,10 @@ __all__ = [
     "fmt_quantity",
     "fmt_unit",
     "house_notation",
+    "house_words",
+    "house_words_html",
     "keep_together",
+    "one_unit_per_drug",
     "template_environment",
     "unit_notation",
 ]
@@ -65,6 +69,10 @@ UNIT_DISPLAY = {"x10^9/L": "×10⁹/L", "/uL": "/µL", "kg/m2": "kg/m²", "mg/m2
 _SPELT: dict[str, dict[NotationStyle, tuple[str, str]]] = {
     "microgram": {NotationStyle.bnf: ("microgram", "micrograms"), NotationStyle.ismp: ("mcg", "mcg")},
     "microgram/kg": {NotationStyle.bnf: ("microgram/kg", "micrograms/kg"), NotationStyle.ismp: ("mcg/kg", "mcg/kg")},
+    # The vocabulary's own spellings (model.common.Unit), so structured doses read as prose does.
+    "mcg": {NotationStyle.bnf: ("microgram", "micrograms"), NotationStyle.ismp: ("mcg", "mcg")},
+    "mcg/kg": {NotationStyle.bnf: ("microgram/kg", "micrograms/kg"), NotationStyle.ismp: ("mcg/kg", "mcg/kg")},
+    "mcg/mL": {NotationStyle.bnf: ("microgram/mL", "micrograms/mL"), NotationStyle.ismp: ("mcg/mL", "mcg/mL")},
     "unit": {NotationStyle.bnf: ("unit", "units"), NotationStyle.ismp: ("unit", "units")},
     "units/kg": {NotationStyle.bnf: ("unit/kg", "units/kg"), NotationStyle.ismp: ("unit/kg", "units/kg")},
     **{
@@ -180,6 +188,10 @@ _QUANTITY = re.compile(
 _MINUS = re.compile(r"(?<=\s)[−-]\s[\w(][^\s<]*")
 # ... and with the word before it, so no line starts with the minus ("- IBW)" read as a dash).
 _MINUS_WITH_LEFT = re.compile(r"[\w)]+\s[−]\s[\w(][^\s<]*")
+# A formula's operator chain stays on one line: "(140 − age) × weight ÷ (72 × creatinine)"
+# broken after "×" reads as two statements (print review 3, finding 14).
+_OPERAND = r"(?:\([^()<>]{1,40}\)|[\w.]+)"
+_FORMULA = re.compile(rf"{_OPERAND}(?: [×÷] {_OPERAND})+")
 _TAG = re.compile(r"(<[^>]*>)")
 _SKIP = re.compile(r"<(style|script|title|head)\b", re.IGNORECASE)
 
@@ -209,12 +221,66 @@ def keep_together(html: str) -> str:
         elif skipping or not part.strip():
             out.append(part)
         else:
-            part = _QUANTITY.sub(_join, part)
-            if _MINUS_WITH_LEFT.search(part):
-                out.append(_MINUS_WITH_LEFT.sub(lambda m: f'<span class="nobr">{m.group(0)}</span>', part))
-            else:
-                out.append(_MINUS.sub(lambda m: f'<span class="nobr">{m.group(0)}</span>', part))
+            # A formula is kept whole; the text around it has its quantities and minuses bound.
+            pieces = _FORMULA.split(part)
+            formulas = [f'<span class="nobr">{m.group(0)}</span>' for m in _FORMULA.finditer(part)]
+            out.append("".join(_bind(p) + (formulas[i] if i < len(formulas) else "") for i, p in enumerate(pieces)))
     return "".join(out)
+
+
+def _bind(text: str) -> str:
+    text = _QUANTITY.sub(_join, text)
+    if _MINUS_WITH_LEFT.search(text):
+        return _MINUS_WITH_LEFT.sub(lambda m: f'<span class="nobr">{m.group(0)}</span>', text)
+    return _MINUS.sub(lambda m: f'<span class="nobr">{m.group(0)}</span>', text)
+
+
+# --------------------------------------------------------------------------- one unit per drug
+
+# Per-kg dose units, smallest first, each 1000 of the one before. Whole doses keep the
+# author's unit: the BNF writes "500 mg", not "0.5 g", beside a 1 g dose.
+_LADDERS = (("mcg/kg", "mg/kg", "g/kg"),)
+
+
+def _larger_unit(units: set[str]) -> dict[str, tuple[str, int]]:
+    """unit -> (the largest unit of its ladder among ``units``, how many of it make one)."""
+    out = {}
+    for ladder in _LADDERS:
+        present = [u for u in ladder if u in units]
+        if len(present) > 1:
+            top = ladder.index(present[-1])
+            out.update({u: (present[-1], 1000 ** (top - ladder.index(u))) for u in present[:-1]})
+    return out
+
+
+def _in_unit(quantity: Any, field: str, unit: str, per: int) -> Any:
+    # Decimal: 400 mg/kg is 0.4 g/kg exactly, never 0.39999999999999997.
+    value = float(Decimal(str(getattr(quantity, field))) / per)
+    return quantity.model_copy(update={field: value, "unit": unit})
+
+
+def one_unit_per_drug(topic: Any) -> Any:
+    """The topic as readers see it: each drug's doses and maxima in one unit, the largest
+    its regimens use, so "0.4 g/kg" and "400 mg/kg" of IVIG never stand on one page (print
+    review 3, finding 10). Only the unit changes, by an exact power of 1000: 400 mg/kg is
+    shown as 0.4 g/kg. The content and the engine keep the author's numbers."""
+    units: dict[str, set[str]] = {}
+    for regimen in topic.regimens:
+        units.setdefault(regimen.drug, set()).add(getattr(regimen.dose.unit, "value", regimen.dose.unit))
+    larger = {drug: _larger_unit(found) for drug, found in units.items()}
+    regimens = []
+    for regimen in topic.regimens:
+        to = larger[regimen.drug]
+        changes = {}
+        for field, number in (("dose", "amount"), ("max_per_dose", "value"), ("max_per_course", "value")):
+            quantity = getattr(regimen, field)
+            unit = getattr(getattr(quantity, "unit", None), "value", None)
+            if unit in to:
+                changes[field] = _in_unit(quantity, number, *to[unit])
+        regimens.append(regimen.model_copy(update=changes) if changes else regimen)
+    if all(a is b for a, b in zip(regimens, topic.regimens, strict=True)):
+        return topic
+    return topic.model_copy(update={"regimens": regimens})
 
 
 def neonatal_regimens(handbook: Any, topic_id: str) -> frozenset[str]:
@@ -236,6 +302,9 @@ _HOUSE = (
     ),
     (re.compile(r"(?<=[\d\s(/])uL\b"), lambda m: "µL"),
     (re.compile(r"(?<![\w/])umol/L\b"), lambda m: "µmol/L"),
+    # A concentration's volume is a capital L, as in every unit of the vocabulary: "100 mg/ml"
+    # in a product's registered name reads "100 mg/mL" (print review 3, finding 18).
+    (re.compile(r"(?<=\d )(mg|g|micrograms?|mcg|IU)/ml\b"), lambda m: f"{m.group(1)}/mL"),
     (re.compile(r"(?<![\w/])(kg|mg)/m2\b"), lambda m: f"{m.group(1)}/m²"),
     # Body surface area: "mL/min/1.73 m2" (an eGFR), "1.8 m2".
     (re.compile(r"(?<=\d )m2\b"), lambda m: "m²"),
@@ -259,3 +328,47 @@ def house_notation(text: str) -> str:
     for pattern, replacement in _HOUSE:
         text = pattern.sub(replacement, text)
     return text
+
+
+# --------------------------------------------------------------------------- words in free text
+
+# Micrograms as an author typed them in prose, a regimen or a table cell: "50 mcg/kg",
+# "25 to 60 mcg/kg", "1 mcg = 5 IU", "the dose in mcg". A misread "mcg" is "mg", a
+# 1000-fold error, so BNF spells it out (issue 15 item 5, print review 3 finding 11).
+# Word-bounded: an identifier ("dose_mcg") or an address keeps its letters.
+_MCG = re.compile(r"(?<![\w/.=&?-])mcg(?![\w-])")
+# ISMP writes "mcg" where a number is counted in micrograms ("2 micrograms/kg");
+# "micrograms and units" as words stay words.
+_MICROGRAMS = re.compile(r"(?<=\d)(\s|\xa0)micrograms?(?![\w-])")
+# "1 mcg" is one microgram; "0.1 mcg", "21 mcg" and "1–2 mcg" are several.
+_ONE_BEFORE = re.compile(r"(?<![\d.,–-])1(?:\s|\xa0)$")
+
+
+def house_words(text: str, notation: Notation | None = None) -> str:
+    """Free text with micrograms in the handbook's style (content/handbook.yaml
+    ``notation.style``): BNF "50 micrograms/kg", "1 microgram = 5 IU"; ISMP "50 mcg/kg".
+    The one rule for author text on the site (the ``text`` and ``prose`` filters) and
+    in the pocket guide (every text node of the printed document)."""
+    style = (notation or _DEFAULT).style
+    if style is NotationStyle.bnf:
+        return _MCG.sub(lambda m: "microgram" if _ONE_BEFORE.search(text, 0, m.start()) else "micrograms", text)
+    return _MICROGRAMS.sub(lambda m: f"{m.group(1)}mcg", text)
+
+
+def house_words_html(html: str, notation: Notation | None = None) -> str:
+    """:func:`house_words` on the text nodes of an HTML document (tags, attributes,
+    addresses and ``<style>`` untouched)."""
+    out: list[str] = []
+    skipping = None
+    for part in _TAG.split(html):
+        if part.startswith("<"):
+            opened = _SKIP.match(part)
+            if opened and skipping is None:
+                skipping = opened.group(1).lower()
+            elif skipping and part.lower().startswith(f"</{skipping}"):
+                skipping = None
+            out.append(part)
+        else:
+            spelt = not skipping and ("mcg" in part or "microgram" in part)
+            out.append(house_words(part, notation) if spelt else part)
+    return "".join(out)

@@ -22,7 +22,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["IndexEntry", "IndexTerm", "anchor_terms", "headword", "index_terms", "variant_key"]
+__all__ = ["IndexChoices", "IndexEntry", "IndexTerm", "anchor_terms", "headword", "index_terms", "variant_key"]
 
 _TAG = re.compile(r"(<[^>]*>)")
 _ARTICLE = re.compile(r'<article class="topic[^"]*">.*?</article>', re.S)
@@ -42,6 +42,9 @@ class IndexTerm:
     """Text to search for when it differs from the label (the label is lower-cased)."""
     body_only: bool = False
     """Glossary abbreviations: only where the topic's sections use them, not its keyword line."""
+    extra: bool = False
+    """A further place the print config gives (index.also): listed beside the term's own
+    place in the same topic, not instead of it."""
 
 
 @dataclass
@@ -52,6 +55,25 @@ class IndexEntry:
     note: str = ""
     targets: list[tuple[str, str]] = field(default_factory=list)
     """(anchor, topic title) pairs in print order."""
+    see: str = ""
+    """For a line that only sends the reader on ("four Ts, see 4Ts"): the headword to look up."""
+
+
+@dataclass(frozen=True)
+class IndexChoices:
+    """The editor's choices for the index (theme/print/config.yaml ``index``); none clinical."""
+
+    merge: dict[str, str] = field(default_factory=dict)
+    """A term -> the headword it is printed under (its pages join the headword's)."""
+    see: dict[str, str] = field(default_factory=dict)
+    """A line that sends the reader to a headword ("four Ts" -> "4Ts")."""
+    drop: frozenset[str] = frozenset()
+    """Terms of no use to a reader of this guide (lower case)."""
+    also: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """A headword -> further places: "quick-reference", "topic:ID", "section:ID#section",
+    "table:ID#regimen or kind", "text:ID#words" (the words' first place in that topic)."""
+    add: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """Terms no field of the content names, indexed where a topic prints them: term -> topic ids."""
 
 
 def headword(label: str, keep: set[str] | frozenset[str] = frozenset()) -> str:
@@ -88,8 +110,55 @@ def _preferred(one: str, other: str) -> str:
     return min(one, other, key=rank)
 
 
-def index_terms(handbook: Any, printed: list[dict[str, Any]], table_anchor: Any, anchor: Any) -> list[IndexTerm]:
-    """Every term the index lists, topic by topic in print order (see the module docstring)."""
+def index_terms(
+    handbook: Any,
+    printed: list[dict[str, Any]],
+    table_anchor: Any,
+    anchor: Any,
+    choices: IndexChoices | None = None,
+) -> list[IndexTerm]:
+    """Every term the index lists, topic by topic in print order (see the module docstring),
+    less the terms ``choices`` drops, plus the places and terms it adds."""
+    choices = choices or IndexChoices()
+    terms = _content_terms(handbook, printed, table_anchor, anchor)
+    for term, topics in choices.add.items():
+        terms += [IndexTerm(term, tid, search=term) for tid in topics if any(p["topic"].id == tid for p in printed)]
+    terms += _places(choices, printed, table_anchor, anchor)
+    return [t for t in terms if t.label.casefold() not in choices.drop]
+
+
+def _places(
+    choices: IndexChoices, printed: list[dict[str, Any]], table_anchor: Any, anchor: Any
+) -> list[IndexTerm]:
+    """The further places of ``choices.also`` as terms; a place in a topic not printed is skipped."""
+    topics = {p["topic"].id: p for p in printed}
+    out = []
+    for label, places in choices.also.items():
+        for place in places:
+            kind, _, where = place.partition(":")
+            tid, _, part = where.partition("#")
+            if kind == "quick-reference":
+                out.append(IndexTerm(label, None, fixed="quick-reference", extra=True))
+            elif tid not in topics:
+                continue
+            elif kind == "topic":
+                out.append(IndexTerm(label, tid, fixed=anchor(tid), extra=True))
+            elif kind == "section":
+                out.append(IndexTerm(label, tid, fixed=anchor(tid, part) + "-h", extra=True))
+            elif kind == "table":
+                for table in topics[tid]["tables"]:
+                    if part in (table.get("regimen_id"), table["kind"]):
+                        out.append(IndexTerm(label, tid, fixed=table_anchor(tid, table), extra=True))
+                        break
+            elif kind == "text":
+                out.append(IndexTerm(label, tid, search=part, extra=True))
+            else:
+                raise ValueError(f"index.also: unknown place '{place}' (expected quick-reference, topic:, ...)")
+    return out
+
+
+def _content_terms(handbook: Any, printed: list[dict[str, Any]], table_anchor: Any, anchor: Any) -> list[IndexTerm]:
+    """The terms the content names: titles, aliases, drugs, tags, headings, tables, abbreviations."""
     names = {p.name for p in handbook.products.values()}
     terms: list[IndexTerm] = []
     for item in printed:
@@ -148,8 +217,28 @@ def _find(article: str, pattern: re.Pattern[str], lo: int, hi: int) -> tuple[int
     return None
 
 
+# Where a term is the subject of what follows: a section or population heading, the bold
+# lead-in of a caution or a rule ("**Adjusted body weight**: ..."), a definition term; then
+# a table's title (not its notes). An index entry points there before any passing mention:
+# "thrombosis" at the IVIG cautions, not in a rate table's caption (print review 3, finding 9).
+_HEADINGS = (
+    re.compile(r"<(h2|h3|dt)\b[^>]*>.*?</\1>|<(?:li|p)\b[^>]*>\s*<strong>.*?</strong>", re.S),
+    re.compile(r"<caption\b[^>]*>.*?(?=<span class=\"caption-note|</caption>)", re.S),
+)
+
+
+def _find_heading(article: str, pattern: re.Pattern[str], lo: int, hi: int) -> tuple[int, int] | None:
+    """The first heading (of the first kind that has one) in article[lo:hi] naming the term."""
+    for kind in _HEADINGS:
+        for heading in kind.finditer(article, lo, hi):
+            where = _find(article, pattern, heading.start(), heading.end())
+            if where is not None:
+                return where
+    return None
+
+
 def _anchor_article(article: str, terms: list[IndexTerm], next_id: Any) -> tuple[str, dict[int, str]]:
-    """The article with a span id around the first occurrence of each term; term number -> anchor."""
+    """The article with a span id around the place of each term; term number -> anchor."""
     body, end = _regions(article)
     spans: list[tuple[int, int, str]] = []  # accepted, never overlapping
     placed: dict[int, str] = {}
@@ -159,8 +248,10 @@ def _anchor_article(article: str, terms: list[IndexTerm], next_id: Any) -> tuple
             continue
         pattern = _pattern(term.search or term.label)
         # A term in the topic's title: the topic is about it, the title is its place.
-        # Otherwise the sections, then (not for abbreviations) the keyword line.
+        # Otherwise a heading naming it, its first mention in the sections, then (not for
+        # abbreviations) the keyword line.
         where = _find(article, pattern, 0, max(article.find("</h1>"), 0))
+        where = where or _find_heading(article, pattern, body, end)
         where = where or _find(article, pattern, body, end)
         if where is None and not term.body_only:
             where = _find(article, pattern, 0, body)
@@ -186,22 +277,31 @@ def _anchor_article(article: str, terms: list[IndexTerm], next_id: Any) -> tuple
 
 
 def anchor_terms(
-    html: str, terms: list[IndexTerm], titles: dict[str, str]
+    html: str, terms: list[IndexTerm], titles: dict[str, str], choices: IndexChoices | None = None
 ) -> tuple[str, list[tuple[str, list[IndexEntry]]]]:
     """The document with the index anchors in place, and the index grouped by initial letter."""
+    choices = choices or IndexChoices()
     by_topic: dict[str | None, list[IndexTerm]] = {}
     for term in terms:
         by_topic.setdefault(term.topic_id, []).append(term)
     entries: dict[str, IndexEntry] = {}
     counter = iter(range(1_000_000_000))
 
+    merge = {variant_key(variant): head for variant, head in choices.merge.items()}
+
     def add(term: IndexTerm, anchor_id: str) -> None:
-        entry = entries.setdefault(variant_key(term.label), IndexEntry(term.label, term.note))
-        entry.label = _preferred(entry.label, term.label)
-        entry.note = entry.note or term.note
+        label = merge.get(variant_key(term.label), term.label)
+        merged = label != term.label  # the headword's own note, not the merged term's
+        entry = entries.setdefault(variant_key(label), IndexEntry(label))
+        if label not in choices.merge.values():
+            entry.label = _preferred(entry.label, label)
+        entry.note = entry.note or ("" if merged else term.note)
         title = titles.get(term.topic_id or "", "")
-        # One page reference per topic and entry: the term's first place in that topic.
-        if all(t != anchor_id and (not title or other != title) for t, other in entry.targets):
+        # One page reference per topic and entry (the term's place in that topic), and the
+        # further places the print config gives.
+        if any(t == anchor_id for t, _ in entry.targets):
+            return
+        if term.extra or not title or all(other != title for _, other in entry.targets):
             entry.targets.append((anchor_id, title))
 
     for term in by_topic.get(None, []):
@@ -218,9 +318,18 @@ def anchor_terms(
         for number, anchor_id in placed.items():
             add(own[number], anchor_id)
     out.append(html[last:])
+    document = "".join(out)
+    # Page lists in print order: the further places may stand before a term's own.
+    for entry in entries.values():
+        entry.targets.sort(key=lambda target: document.find(f'id="{target[0]}"'))
+    headwords = {e.label for e in entries.values() if e.targets}
+    for label, headword in choices.see.items():
+        own = entries.get(variant_key(label))
+        if headword in headwords and (own is None or not own.targets):
+            entries[variant_key(label)] = IndexEntry(label, see=headword)
     ordered = sorted(entries.values(), key=lambda e: (e.label.casefold(), e.note.casefold()))
     groups: dict[str, list[IndexEntry]] = {}
     for item in ordered:
         initial = item.label[:1].upper()
         groups.setdefault(initial if initial.isalpha() else "#", []).append(item)
-    return "".join(out), sorted(groups.items(), key=lambda kv: (kv[0] == "#", kv[0]))
+    return document, sorted(groups.items(), key=lambda kv: (kv[0] == "#", kv[0]))

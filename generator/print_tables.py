@@ -15,7 +15,16 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["DosingWeightTable", "band_cells", "dosing_weight_table", "engine_message", "repeat_limit"]
+__all__ = [
+    "DosingWeightExample",
+    "DosingWeightTable",
+    "band_cells",
+    "dosing_weight_example",
+    "dosing_weight_table",
+    "engine_message",
+    "height_warning",
+    "repeat_limit",
+]
 
 # Row warnings a table says once, in its caption, instead of under every row: a weight
 # outside the calculator's usual range ("Weight is below 2 kg: check the value" reads as a
@@ -50,14 +59,15 @@ def repeat_limit(program: Any, table: Any, row: Any) -> str:
     return fmt(amount, program.display, table.unit) if kind == "amount" and amount is not None else ""
 
 
-def band_cells(program: Any, table: Any, row: Any, *, milligrams: bool) -> dict[str, Any]:
-    """The printed cells of one engine row, formatted by the engine's display rules;
-    neonatal tables in mg (``milligrams``), never "0.2 g". The course is what is
-    dispensed (the dispensed course), or the exact course where nothing is rounded."""
+def band_cells(program: Any, table: Any, row: Any) -> dict[str, Any]:
+    """The printed cells of one engine row, in the engine's unit and display rules (a
+    neonatal IVIG dose in g, "0.32 g", as the adult tables and the g/kg heading: print
+    review 3, finding 10). The course is what is dispensed (the dispensed course), or the
+    exact course where nothing is rounded."""
     from .calc.display import fmt
 
     show, unit = program.display, table.unit
-    scale, shown_unit = (1000, "mg") if milligrams and unit == "g" else (1, unit)
+    scale, shown_unit = 1, unit
     exact = row.dispensed_dose is None
     dose = row.dose if exact else row.dispensed_dose
     course = row.course if exact or row.dispensed_course is None else row.dispensed_course
@@ -123,18 +133,57 @@ class DosingWeightTable:
 ACTUAL = "A"  # actual body weight; the caption says so (an A6 column holds "100.5", no more)
 
 
-def _dosing(program: Any, regimen_id: str, adult_age: float, height: float, sex: str, weight: float) -> float | None:
-    """The engine's dosing weight, rounded down to 0.5 kg (the dose tables' step; down, so
-    the dose read is never above it); None where it is the actual weight."""
+def _adult(program: Any, regimen_id: str, adult_age: float, height: float, sex: str, weight: float) -> dict[str, Any]:
+    """The engine's result for an adult of this height, sex and weight on the regimen."""
     from .calc.engine import compute
 
     inputs = {"weight_kg": weight, "height_cm": height, "sex": sex, "age_years": adult_age}
     if program.dose.risk_input:  # the engine requires an answer; the dosing weight does not depend on it
         inputs[program.dose.risk_input] = False
-    result = compute(program, inputs | {program.dose.regimen_input: regimen_id})
+    return compute(program, inputs | {program.dose.regimen_input: regimen_id})
+
+
+def _dosing(program: Any, regimen_id: str, adult_age: float, height: float, sex: str, weight: float) -> float | None:
+    """The engine's dosing weight, rounded down to 0.5 kg (the dose tables' step; down, so
+    the dose read is never above it); None where it is the actual weight."""
+    result = _adult(program, regimen_id, adult_age, height, sex, weight)
     if not (result["ok"] and result.get("dosing_weight_basis") == "adjusted"):
         return None
     return math.floor(result["dosing_weight_kg"] * 2 + 1e-6) / 2
+
+
+@dataclass(frozen=True)
+class DosingWeightExample:
+    """One adult worked through the adjusted-weight formula by the engine: the fall-back
+    printed for patients off the look-up's grid (print review 3, finding 5)."""
+
+    sex: str
+    height_cm: float
+    weight_kg: float
+    ibw_kg: float
+    dosing_weight_kg: float
+    read_at_kg: float
+    """The dosing weight as the look-up gives it (rounded down to 0.5 kg): the dose table's row."""
+
+
+def dosing_weight_example(
+    program: Any, regimen_id: str, adult_age: float, sex: str, height: float, weight: float
+) -> DosingWeightExample | None:
+    """The engine's IBW and adjusted dosing weight for this adult; None when the engine
+    does not adjust for them (then the example would show nothing of the formula)."""
+    result = _adult(program, regimen_id, adult_age, height, sex, weight)
+    if not (result["ok"] and result.get("dosing_weight_basis") == "adjusted" and result.get("ibw_kg")):
+        return None
+    read_at = _dosing(program, regimen_id, adult_age, height, sex, weight)
+    assert read_at is not None  # the same engine call said "adjusted"
+    return DosingWeightExample(sex, height, weight, result["ibw_kg"], result["dosing_weight_kg"], read_at)
+
+
+def height_warning(program: Any, regimen_id: str, adult_age: float, sex: str, height: float, weight: float) -> str:
+    """The engine's warning on the height for this adult ("" when none): below the height
+    where the Devine formula starts, the engine does not adjust and says so."""
+    result = _adult(program, regimen_id, adult_age, height, sex, weight)
+    return next((w["message"] for w in result.get("warnings", []) if w.get("field") == "height_cm"), "")
 
 
 def _cell(program: Any, dosing: Any, low: float, high: float) -> tuple[str, ...]:

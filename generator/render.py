@@ -36,7 +36,16 @@ from .model.common import Cited
 from .model.handbook import INDEX_PAGES
 from .model.topic import NOT_COVERED_TEXT, Regimen
 from .navigation import specialty_index_path, specialty_nav
-from .present import fmt_band, fmt_figure_value, fmt_number, fmt_quantity, fmt_unit, template_environment
+from .present import (
+    fmt_band,
+    fmt_figure_value,
+    fmt_number,
+    fmt_quantity,
+    fmt_unit,
+    house_words,
+    one_unit_per_drug,
+    template_environment,
+)
 from .project import THEME_DIR
 from .validate import Handbook
 from .workers import map_in_order
@@ -243,8 +252,8 @@ def _new_environment() -> jinja2.Environment:
     # get_template call (a stat() per template per topic otherwise).
     env = template_environment(TEMPLATE_DIR, auto_reload=False)
     env.filters.update(
-        text=md_text,
-        prose=md_prose,
+        text=_in_house_words(md_text),
+        prose=_in_house_words(md_prose),
         attr=_attr,
         num=fmt_number,
         qty=_in_house_style(fmt_quantity),
@@ -281,6 +290,19 @@ def _in_house_style(present: Callable[..., str]) -> Callable[..., str]:
         if present is fmt_unit:
             return fmt_unit(value, *args, notation=notation)
         return present(value, notation)
+
+    return in_style
+
+
+def _in_house_words(escape_for_markdown: Callable[[Any], Markup]) -> Callable[..., Markup]:
+    """A text filter that first spells micrograms in the handbook's notation (present.house_words,
+    shared with the pocket guide), then escapes the author's words for Markdown."""
+
+    @jinja2.pass_context
+    def in_style(context: Any, value: Any) -> Markup:
+        handbook = context.get("handbook")
+        notation = handbook.meta.notation if handbook is not None else None
+        return escape_for_markdown(house_words(str(value), notation))
 
     return in_style
 
@@ -409,6 +431,7 @@ def render_topic(
     once per build by :func:`build_pages`)."""
     citations = Citations(handbook.references)
     calculators = _calculator_views(handbook, topic, options)
+    topic = one_unit_per_drug(topic)  # as the pocket guide prints it: 0.4 g/kg, never 400 mg/kg beside it
     body = env.get_template("topic.md.j2").render(
         topic=topic,
         handbook=handbook,
@@ -426,7 +449,7 @@ def render_topic(
     keywords = list(dict.fromkeys(str(_attr(k)) for k in (*topic.aliases, *topic.drugs, *topic.tags)))
     meta = _front_matter(
         title=str(_attr(topic.title)),
-        description=str(_attr(topic.summary)),
+        description=str(_attr(house_words(topic.summary, handbook.meta.notation))),
         tags=keywords or None,
         hb_kind="topic",
         hb_status=topic.review.status.value,

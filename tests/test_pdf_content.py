@@ -77,7 +77,8 @@ def test_contents_page_numbers_are_where_the_headings_are(guide: dict[str, Any])
 
 def test_every_weight_band_row_equals_the_engine(guide: dict[str, Any]) -> None:
     """Every printed band is a row of generator.calc.tables (the engine), in order: its
-    weights, the dispensed dose (mg in the neonatal table) and whether a maximum bound it."""
+    weights, the dispensed dose (in g, the neonatal table too: print review 3, finding 10) and
+    whether a maximum bound it."""
     handbook = guide["handbook"]
     printed = weight_band_tables(pdf_stage.render_html(handbook))
     ranges = {n: (r.from_kg, r.to_kg, r.step_kg) for n, r in pdf_stage.load_print_config().weight_bands.items()}
@@ -87,16 +88,15 @@ def test_every_weight_band_row_equals_the_engine(guide: dict[str, Any]) -> None:
         # As the guide asks: the neonatal table one exact row per listed weight.
         for table in engine_tables(program, ranges, range_for=neonatal, exact_rows_for=frozenset({"neonatal"})):
             rows = printed[table.regimen]
-            scale = 1000 if table.regimen in neonatal else 1
             assert len(rows) == len(table.rows), table.regimen
             for shown, row in zip(rows, table.rows, strict=True):
                 given = row.dose if row.dispensed_dose is None else row.dispensed_dose
                 assert (shown["low"], shown["high"]) == (row.low_kg, row.high_kg)
-                printed_dose = fmt_plain(given * scale)
+                printed_dose = fmt_plain(given)
                 if row.dispensed_dose is None and row.per_kg is not None:  # an exact band: its rule per kg
-                    printed_dose = fmt_plain(row.per_kg[0] * scale)
+                    printed_dose = fmt_plain(row.per_kg[0])
                 elif row.dispensed_dose is None and row.dose_high is not None:  # not proportional: its range
-                    printed_dose += "–" + fmt_plain(row.dose_high * scale)
+                    printed_dose += "–" + fmt_plain(row.dose_high)
                 assert shown["cells"][0].split(" ")[0] == printed_dose, (table.regimen, shown)
                 assert shown["capped"] == row.capped
                 checked += 1

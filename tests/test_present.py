@@ -16,7 +16,10 @@ from generator.present import (
     fmt_number,
     fmt_quantity,
     fmt_unit,
+    house_words,
+    house_words_html,
     keep_together,
+    one_unit_per_drug,
     unit_notation,
 )
 
@@ -131,10 +134,18 @@ def test_each_embedded_calculator_program_carries_the_spellings_that_differ() ->
         ("1 to 2 mg/kg/day", '<span class="nobr">1 to 2 mg/kg/day</span>'),
         ("(actual weight - IBW)", '(actual weight <span class="nobr">- IBW)</span>'),
         # A minus sign keeps the word before it too: no line starts with it.
-        ("0.4 × (actual weight − IBW)", '0.4 × (actual <span class="nobr">weight − IBW)</span>'),
+        # A formula's operator chain is one unit (print review 3, finding 14).
+        ("0.4 × (actual weight − IBW)", '<span class="nobr">0.4 × (actual weight − IBW)</span>'),
+        (
+            "CrCl = (140 − age) × weight ÷ (72 × creatinine), for",
+            'CrCl = <span class="nobr">(140 − age) × weight ÷ (72 × creatinine)</span>, for',
+        ),
         ("10% and 1991", "10% and 1991"),
         # A compound quantity is one: "40 mg/0." | "4 mL" read as two doses.
-        ("40 mg/0.4 mL and 100 mg/1 mL", '<span class="nobr">40 mg/0.4 mL</span> and <span class="nobr">100 mg/1 mL</span>'),
+        (
+            "40 mg/0.4 mL and 100 mg/1 mL",
+            '<span class="nobr">40 mg/0.4 mL</span> and <span class="nobr">100 mg/1 mL</span>',
+        ),
         ('<a href="#t-x-2 g">2 g</a>', '<a href="#t-x-2 g"><span class="nobr">2 g</span></a>'),
         (
             "<head><title>2 g</title></head><p>3 days</p>",
@@ -144,3 +155,102 @@ def test_each_embedded_calculator_program_carries_the_spellings_that_differ() ->
 )
 def test_quantities_are_kept_on_one_line(html: str, kept: str) -> None:
     assert keep_together(html) == kept
+
+
+SAMPLE = "Anti-D 50 mcg/kg IV (25 to 60 mcg/kg); 1 mcg = 5 IU; 500 mcg/mL; the dose in mcg; dose_mcg"
+
+
+@pytest.mark.parametrize(
+    ("notation", "expected"),
+    [
+        (
+            BNF,
+            "Anti-D 50 micrograms/kg IV (25 to 60 micrograms/kg); 1 microgram = 5 IU; 500 micrograms/mL;"
+            " the dose in micrograms; dose_mcg",
+        ),
+        (ISMP, "Anti-D 50 mcg/kg IV (25 to 60 mcg/kg); 1 mcg = 5 IU; 500 mcg/mL; the dose in mcg; dose_mcg"),
+    ],
+)
+def test_free_text_spells_micrograms_in_the_house_style(notation: Notation, expected: str) -> None:
+    """Print review 3 finding 11, issue 15 item 5: "mcg" read as "mg" is a 1000-fold error."""
+    assert house_words(SAMPLE, notation) == expected
+    # Text already in the other style reads back in this one (ISMP leaves "the dose in
+    # micrograms" as words: only a counted "mcg" is its abbreviation).
+    if notation is BNF:
+        assert house_words(house_words(SAMPLE, ISMP), BNF) == expected
+    assert house_words("never mix up micrograms and units", ISMP) == "never mix up micrograms and units"
+
+
+def test_the_vocabulary_spellings_of_micrograms_follow_the_house_style() -> None:
+    assert fmt_quantity(Dose(amount=1, unit="mcg/kg"), BNF) == "1 microgram/kg"
+    assert fmt_quantity(Dose(amount=50, unit="mcg/kg"), BNF) == "50 micrograms/kg"
+    assert fmt_quantity(Dose(amount=50, unit="mcg/kg"), ISMP) == "50 mcg/kg"
+    assert unit_notation(BNF)["mcg/mL"] == ["microgram/mL", "micrograms/mL"]
+
+
+def test_the_site_text_filters_spell_micrograms_in_the_handbooks_style() -> None:
+    """The site's hook (render._in_house_words): the text and prose filters."""
+    from types import SimpleNamespace
+
+    from generator.render import _new_environment
+
+    env = _new_environment()
+    template = env.from_string("{{ words | prose }} / {{ words | text }}")
+    for notation, shown in ((BNF, "50 micrograms/kg"), (ISMP, "50 mcg/kg")):
+        handbook = SimpleNamespace(meta=SimpleNamespace(notation=notation))
+        assert template.render(words="50 mcg/kg", handbook=handbook) == f"{shown} / {shown}"
+
+
+def test_house_words_leave_tags_and_styles_alone() -> None:
+    html = '<style>.mcg{}</style><a href="/x?mcg=1">50 mcg/kg</a>'
+    assert house_words_html(html, BNF) == '<style>.mcg{}</style><a href="/x?mcg=1">50 micrograms/kg</a>'
+
+
+def test_one_unit_per_drug_shows_every_dose_of_a_drug_in_its_largest_per_kg_unit() -> None:
+    """Print review 3, finding 10: IVIG "0.4 g/kg" beside "400 mg/kg" and "2000 mg/kg"."""
+    from generator.model.topic import Regimen
+
+    def regimen(rid: str, drug: str, amount: float, unit: str, course: float | None = None) -> Regimen:
+        cap = {"max_per_course": {"value": course, "unit": unit}} if course else {}
+        return Regimen.model_validate(
+            {
+                "id": rid,
+                "name": rid,
+                "drug": drug,
+                "population": "Adults",
+                "route": "IV",
+                "frequency": "daily",
+                "days": 5,
+                "dose": {"amount": amount, "unit": unit},
+                "cite": ["x"],
+                **cap,
+            }
+        )
+
+    from types import SimpleNamespace
+
+    from pydantic import BaseModel
+
+    class Shown(BaseModel):
+        regimens: list[Regimen]
+
+    topic = Shown(
+        regimens=[
+            regimen("a", "IVIG", 1, "g/kg", 2),
+            regimen("b", "IVIG", 400, "mg/kg", 2000),
+            regimen("c", "IVIG", 400, "mg/kg", 1200),
+            regimen("d", "Prednisolone", 1, "mg/kg"),
+            regimen("e", "Enoxaparin", 40, "mg"),
+        ]
+    )
+    shown = one_unit_per_drug(topic)
+    assert [(fmt_quantity(r.dose), fmt_quantity(r.max_per_course)) for r in shown.regimens] == [
+        ("1 g/kg", "2 g/kg"),
+        ("0.4 g/kg", "2 g/kg"),
+        ("0.4 g/kg", "1.2 g/kg"),
+        ("1 mg/kg", ""),
+        ("40 mg", ""),
+    ]
+    # The content keeps the author's numbers; a topic with nothing to change is itself.
+    assert topic.regimens[1].dose.amount == 400
+    assert one_unit_per_drug(SimpleNamespace(regimens=topic.regimens[3:])).regimens == topic.regimens[3:]
