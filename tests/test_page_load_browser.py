@@ -94,3 +94,19 @@ def test_the_dark_mode_choice_lasts_from_page_to_page_from_the_first_paint(site:
     page.goto(site + TOPIC)
     assert page.evaluate("window.__schemeAtParse") == "slate"
     dark.close()
+
+
+def test_a_calculator_whose_engine_cannot_be_fetched_says_so(site: str, browser: Any) -> None:
+    """The engine and programs are fetched when a calculator is needed: a connection lost
+    since the page came (no offline app yet) leaves a sentence, not an empty space."""
+    context = browser.new_context(**PHONE)
+    page = context.new_page()
+    page.route("**/calc-engine.js", lambda route: route.abort())
+    page.goto(site + TOPIC)
+    grade = page.locator("[data-calculator=itp-grade]")
+    grade.scroll_into_view_if_needed()
+    page.wait_for_function("document.querySelector('[data-calculator=itp-grade]').textContent.includes('unavailable')")
+    assert grade.inner_text() == (
+        "Calculator unavailable: its program did not load. Reload the page; if this persists, use the dose tables."
+    )
+    context.close()

@@ -385,10 +385,11 @@
 
   // ---------------------------------------------------------------- mount
   function mount(el) {
-    if (el.getAttribute("data-calculator-mounted") || !engine) return;
+    if (el.getAttribute("data-calculator-mounted")) return;
     el.setAttribute("data-calculator-mounted", "1");
     var program = programOf(el.getAttribute("data-calculator"));
-    if (!program) {
+    // Fetched when needed (need()): a connection lost since the page came must say so.
+    if (!program || !engine) {
       el.textContent = "Calculator unavailable: its program did not load. Reload the page; if this persists, use the dose tables.";
       return;
     }
@@ -542,9 +543,9 @@
     return srcs.filter(function (src) { return src.split("/").pop().split(".")[0] === id; })[0] || null;
   }
   function need(id, then) {
-    var parts = [], left;
+    var parts = [], left, src = programSrc(id);
     if (!root.HandbookCalc && ENGINE_SRC) parts.push(ENGINE_SRC);
-    if (!programOf(id) && programSrc(id)) parts.push(programSrc(id));
+    if (!programOf(id) && src) parts.push(src);
     left = parts.length;
     var ready = function () { engine = root.HandbookCalc; then(); };
     if (!left) return ready();
