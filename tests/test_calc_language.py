@@ -214,6 +214,14 @@ def test_pint_keeps_its_parsed_definitions_in_the_project_cache(tmp_path):
         units.parse.cache_clear()  # its units belong to the registry they were parsed by
         assert units.factor(units.parse("g"), units.parse("mg")) == 1000
         assert any((tmp_path / "pint").iterdir())
+        # A cache file cut short (a build interrupted while writing it): parsed afresh, not a crash.
+        pickles = list((tmp_path / "pint").glob("*.pickle"))
+        assert pickles
+        for pickled in pickles:
+            pickled.write_bytes(pickled.read_bytes()[:20])
+        units.registry.cache_clear()
+        units.parse.cache_clear()
+        assert units.factor(units.parse("g"), units.parse("mg")) == 1000
         (tmp_path / "blocked").write_text("not a folder")
         units.use_cache(tmp_path / "blocked" / "pint")
         units.registry.cache_clear()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
+import shutil
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -54,8 +55,9 @@ def registry() -> Any:
         try:
             _cache_folder.mkdir(parents=True, exist_ok=True)
             reg = pint.UnitRegistry(autoconvert_offset_to_baseunit=True, cache_folder=_cache_folder)
-        except OSError as exc:  # a read-only project: parse the definitions instead
-            log.debug("pint's cache in %s is not usable: %s", _cache_folder, exc)
+        except Exception as exc:  # a read-only project, or a file an interrupted build cut short
+            log.debug("pint's cache in %s is not usable (%s): parsing the definitions", _cache_folder, exc)
+            shutil.rmtree(_cache_folder, ignore_errors=True)  # ours (the project's cache): made again next time
     if reg is None:
         reg = pint.UnitRegistry(autoconvert_offset_to_baseunit=True)
     reg.define("mcg = microgram")
