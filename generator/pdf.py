@@ -1017,16 +1017,18 @@ def render_document(handbook: Handbook, **options: Any) -> Any:
 
 def padded(document: Any, handbook: Handbook, **options: Any) -> Any:
     """The guide with pages added to reach a multiple of four (a saddle-stitched booklet
-    folds four pages to a sheet): a "Local doses and contacts" page to fill in, then ruled
-    note pages, never blank ones (print review 3, finding 17). They are laid out on their
+    folds four pages to a sheet): a "Local doses and contacts" page to fill in, always, then
+    ruled note pages, never blank ones (print review 3, finding 17). They are laid out on their
     own after the guide, numbered on from its last page, so the guide is laid out once."""
     import weasyprint
 
-    missing = -len(document.pages) % 4
     config = options.get("config") or load_print_config()
     local = config.local_pages
-    if missing == 0 or not local:
+    if not local:
         return document
+    # The local page always (a guide that happens to fill its last sheet still needs it),
+    # then note pages to the next multiple of four.
+    missing = 1 + -(len(document.pages) + 1) % 4
     first = len(document.pages) + 1
     notes = {"title": local["notes_title"], "lines": [""] * int(local["notes_lines"])}
     first_page = {"title": local["title"], "intro": local["intro"], "lines": local["lines"]}

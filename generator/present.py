@@ -16,6 +16,7 @@ Both outputs also set up their Jinja templates the same way (:func:`template_env
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -203,11 +204,10 @@ def _join(match: re.Match[str]) -> str:
     return f'<span class="nobr">{text}</span>'
 
 
-def keep_together(html: str) -> str:
-    """Bind numbers to their units, ranges to their ends and a minus to its operand in
-    an HTML fragment (text nodes only; tags, attributes and ``<head>`` untouched) by
-    wrapping each in ``<span class="nobr">`` (the stylesheet gives it ``white-space: nowrap``).
-    The printed text is unchanged, so text extraction and search read the same words."""
+def _on_text_nodes(html: str, change: Callable[[str], str]) -> str:
+    """``html`` with ``change`` applied to each text node that has more than white space
+    (tags, attributes and the contents of ``<head>``, ``<title>``, ``<style>`` and
+    ``<script>`` untouched)."""
     out: list[str] = []
     skipping = None
     for part in _TAG.split(html):
@@ -218,14 +218,24 @@ def keep_together(html: str) -> str:
             elif skipping and part.lower().startswith(f"</{skipping}"):
                 skipping = None
             out.append(part)
-        elif skipping or not part.strip():
-            out.append(part)
         else:
-            # A formula is kept whole; the text around it has its quantities and minuses bound.
-            pieces = _FORMULA.split(part)
-            formulas = [f'<span class="nobr">{m.group(0)}</span>' for m in _FORMULA.finditer(part)]
-            out.append("".join(_bind(p) + (formulas[i] if i < len(formulas) else "") for i, p in enumerate(pieces)))
+            out.append(part if skipping or not part.strip() else change(part))
     return "".join(out)
+
+
+def keep_together(html: str) -> str:
+    """Bind numbers to their units, ranges to their ends and a minus to its operand in
+    an HTML fragment (text nodes only; tags, attributes and ``<head>`` untouched) by
+    wrapping each in ``<span class="nobr">`` (the stylesheet gives it ``white-space: nowrap``).
+    The printed text is unchanged, so text extraction and search read the same words."""
+
+    def bind(text: str) -> str:
+        # A formula is kept whole; the text around it has its quantities and minuses bound.
+        pieces = _FORMULA.split(text)
+        formulas = [f'<span class="nobr">{m.group(0)}</span>' for m in _FORMULA.finditer(text)]
+        return "".join(_bind(p) + (formulas[i] if i < len(formulas) else "") for i, p in enumerate(pieces))
+
+    return _on_text_nodes(html, bind)
 
 
 def _bind(text: str) -> str:
@@ -358,17 +368,6 @@ def house_words(text: str, notation: Notation | None = None) -> str:
 def house_words_html(html: str, notation: Notation | None = None) -> str:
     """:func:`house_words` on the text nodes of an HTML document (tags, attributes,
     addresses and ``<style>`` untouched)."""
-    out: list[str] = []
-    skipping = None
-    for part in _TAG.split(html):
-        if part.startswith("<"):
-            opened = _SKIP.match(part)
-            if opened and skipping is None:
-                skipping = opened.group(1).lower()
-            elif skipping and part.lower().startswith(f"</{skipping}"):
-                skipping = None
-            out.append(part)
-        else:
-            spelt = not skipping and ("mcg" in part or "microgram" in part)
-            out.append(house_words(part, notation) if spelt else part)
-    return "".join(out)
+    return _on_text_nodes(
+        html, lambda text: house_words(text, notation) if "mcg" in text or "microgram" in text else text
+    )

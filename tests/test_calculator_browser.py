@@ -45,7 +45,7 @@ REGISTRAR_CARD = {
     "max_ml_per_h": (
         "Do not exceed180.6 mL/h4 mg/kg/min: the label maximum (US label, ITP); “Risk of renal failure or thrombosis?” No"
         + "BMI 33.2: obesity is a risk factor for clots and kidney injury with IVIG (ASHP drug information;"
-        + " the US boxed warning lists cardiovascular risk factors). Confirm “No” (Yes gives the at-risk rates)."
+        + " the US boxed warning lists cardiovascular risk factors): answer Yes (the lower, at-risk rates) unless a senior has judged there is no risk."
     ),
 }
 # Bedside review 3, D1: the calculator finds BMI 33.2 (it adjusts the dose for it), so a
