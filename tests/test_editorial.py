@@ -119,6 +119,8 @@ TOPIC_VALUES: dict[str, Any] = {
     "decision_tables.bands.label": "Any count",
     "decision_tables.bands.min": None,
     "decision_tables.bands.below": None,
+    "decision_tables.bands.boundary": None,
+    "decision_tables.bands.local": None,
     "decision_tables.conditions.id": "bleeding",
     "decision_tables.conditions.name": "Bleeding",
     "decision_tables.conditions.values.id": "none",

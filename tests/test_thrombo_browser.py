@@ -79,12 +79,12 @@ def test_romiplostim_hold_above_400_gives_the_restart_dose(open_topic: Any) -> N
     # 401 > 400: no dose this week; restart at 3 - 1 = 2 mcg/kg once below 200.
     assert read(calc.locator("[data-calc=headline]")) == (
         "No romiplostim this week. Count weekly; once below 200 ×10⁹/L"
-        " restart at 2 mcg/kg (1 mcg/kg below the last dose given)."
+        " restart at 2 micrograms/kg (1 microgram/kg below the last dose given)."
     )
     calc.locator("[data-input=platelet_count] input").fill("49.9")
     calc.locator("[data-input=weeks_above_200] input").fill("0")
     # 49.9 < 50: 3 + 1 = 4 mcg/kg x 70 kg = 280 mcg = 0.56 mL of 500 mcg/mL.
-    assert read(calc.locator("[data-calc=dose_mcg]")) == "280 mcg"
+    assert read(calc.locator("[data-calc=dose_mcg]")) == "280 micrograms"  # the house style (BNF)
     assert read(calc.locator("[data-calc=volume_ml]")) == "0.56 mL"
 
 
@@ -121,7 +121,7 @@ def test_romiplostim_warns_where_the_eu_smpc_parts_from_the_us_label(open_topic:
     # 150 is not above the SmPC's 150: no warning; US label keeps 3 mcg/kg.
     assert calc.locator("[data-input=platelet_count] .calc-msg").all_text_contents() == []
     assert read(calc.locator("[data-calc=headline]")) == (
-        "Keep the dose: give 3 mcg/kg = 210 mcg SC = 0.42 mL of the 500 mcg/mL solution."
+        "Keep the dose: give 3 micrograms/kg = 210 micrograms SC = 0.42 mL of the 500 micrograms/mL solution."
     )
     calc.locator("[data-input=platelet_count] input").fill("151")
     (message,) = calc.locator("[data-input=platelet_count] .calc-msg").all_text_contents()

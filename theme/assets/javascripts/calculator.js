@@ -83,12 +83,18 @@
     var units = symbols.length ? new RegExp("(^|[^\\w/^])(" + symbols.map(function (u) {
       return u.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
     }).join("|") + ")(?![\\w/^²⁹])", "g") : null;
+    // A unit spelt in letters only ("mcg") is changed only after a number ("210 mcg"):
+    // elsewhere it may be a word.
+    var words = Object.keys(map).filter(function (u) { return !/[^A-Za-z]/.test(u) && map[u][1] !== u; });
+    var afterNumber = words.length ? new RegExp("(\\d[ \u00a0]?)(" + words.join("|") + ")(?![\\w/^²⁹])", "g") : null;
     function present(text) {
       var s = String(text);
       // After exactly 1 the singular ("1 microgram/kg"), else the plural spelling.
-      if (units) s = s.replace(units, function (_, before, unit, at, whole) {
-        return before + map[unit][/(^|[^\d.])1\s?$/.test(whole.slice(0, at + before.length)) ? 0 : 1];
-      });
+      var spell = function (_, before, unit, at, whole) {
+        return before + map[unit][/(^|[^\d.])1[\s\u00a0]?$/.test(whole.slice(0, at + before.length)) ? 0 : 1];
+      };
+      if (units) s = s.replace(units, spell);
+      if (afterNumber) s = s.replace(afterNumber, spell);
       return s.replace(/(^|[\s(=])-(?=\d)/g, "$1\u2212").replace(JOIN, "$1\u00a0").replace(/(\d\u00a0h) (?=\d)/g, "$1\u00a0");
     }
     present.unit = function (u) { return map[u] ? map[u][1] : present(u); };
