@@ -27,7 +27,7 @@ import json
 import logging
 import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -51,6 +51,7 @@ __all__ = [
     "build_date",
     "build_site",
     "config_file",
+    "file_stamps",
     "prepare",
     "theme_bytecode_cache",
     "write_manifest",
@@ -219,15 +220,20 @@ def active_context() -> BuildContext | None:
     return _active
 
 
-def _stamp(content_dir: Path, template_dir: Path) -> tuple[tuple[str, int, int], ...]:
-    """What the content files and templates are now; only the files the validator
-    reads count (a handbook's folder also holds its cache and site)."""
+def file_stamps(paths: Iterable[Path]) -> tuple[tuple[str, int, int], ...]:
+    """(path, modification time, size) of each of ``paths`` that is a file: what they are now."""
     stamps = []
-    for path in [*content_files(content_dir), *sorted(template_dir.rglob("*"))]:
+    for path in paths:
         if path.is_file():
             info = path.stat()
             stamps.append((str(path), info.st_mtime_ns, info.st_size))
     return tuple(stamps)
+
+
+def _stamp(content_dir: Path, template_dir: Path) -> tuple[tuple[str, int, int], ...]:
+    """What the content files and templates are now; only the files the validator
+    reads count (a handbook's folder also holds its cache and site)."""
+    return file_stamps([*content_files(content_dir), *sorted(template_dir.rglob("*"))])
 
 
 def prepare(

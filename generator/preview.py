@@ -160,10 +160,6 @@ def watched(content_dir: Path) -> list[tuple[Path, bool]]:
     return paths
 
 
-def _tree_stamp(folder: Path) -> tuple[tuple[str, int, int], ...]:
-    return tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in sorted(folder.rglob("*")) if p.is_file())
-
-
 @contextlib.contextmanager
 def theme_files_remembered() -> Iterator[None]:
     """While the preview runs, the theme's static files are listed once, not on every
@@ -172,11 +168,14 @@ def theme_files_remembered() -> Iterator[None]:
     folder changes (it is watched); the installed themes do not change while serving."""
     from mkdocs.structure.files import File, Files
 
+    from .build import file_stamps
+
     original = Files.add_files_from_theme
     listed: dict[tuple[Any, ...], list[tuple[str, str]]] = {}
 
     def add_files_from_theme(self: Files, env: Any, config: Any) -> None:
-        key = (tuple(config.theme.dirs), tuple(config.theme.static_templates), _tree_stamp(THEME_DIR))
+        theme = file_stamps(sorted(THEME_DIR.rglob("*")))
+        key = (tuple(config.theme.dirs), tuple(config.theme.static_templates), theme)
         if key not in listed:
             probe = Files([])
             original(probe, env, config)
