@@ -26,15 +26,26 @@ def test_the_editorial_remark_is_not_shown_to_readers(pages: dict[str, str]) -> 
     assert not [name for name, text in pages.items() if "without a dose in the text available here" in text]
 
 
-def test_the_emergency_says_the_steroid_and_platelet_doses_are_local(pages: dict[str, str]) -> None:
+def test_the_emergency_says_the_steroid_and_platelet_doses_are_not_in_the_handbook(pages: dict[str, str]) -> None:
     """W2: no stored guideline states an emergency corticosteroid or platelet dose, so each
-    step says the local dose is agreed with haematology, in bold."""
+    step sends the reader to haematology on the call, in bold. Bedside review 4 (W2): the
+    earlier "Local dose: agreed with haematology" read as if a dose existed somewhere."""
     emergency = pages["topics/life-threatening-bleeding-in-itp.md"]
-    assert "**Local dose: agreed with haematology.**" in emergency
-    assert "**Local drug and dose: agreed with haematology.**" in emergency
+    assert "**Dose: ask haematology on this call (it is not in this handbook).**" in emergency
+    assert "**Drug and dose: ask haematology on this call (not in this handbook).**" in emergency
     ivig = pages["topics/ivig-in-itp.md"]
-    assert "Transfuse platelets without delay (local dose: agreed with haematology)." in ivig
-    assert "Give an IV corticosteroid (local drug and dose: agreed with haematology)." in ivig
+    assert "Transfuse platelets without delay (dose: ask haematology on this call; it is not in this handbook)." in ivig
+    assert "Give an IV corticosteroid (drug and dose: ask haematology on this call; not in this handbook)." in ivig
+    assert not [name for name, text in pages.items() if "agreed with haematology" in text]
+
+
+def test_the_dose_line_says_which_weight(pages: dict[str, str]) -> None:
+    """Bedside review 4 (W3): "Give 1 g/kg IV" applied to the scale weight of an obese
+    patient gives 28% more than the calculator; the bottom line and the emergency step say
+    adjusted body weight above BMI 30."""
+    ivig = pages["topics/ivig-in-itp.md"]
+    assert "**Give 1 g/kg IV, on adjusted body weight if BMI is over 30 (the dose calculator works it out)," in ivig
+    assert "Give IVIG 1 g/kg IV, on adjusted body weight if BMI is over 30, repeated on day 2 if needed" in ivig
 
 
 def test_the_risk_question_names_the_factors_the_labels_name() -> None:

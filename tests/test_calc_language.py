@@ -103,7 +103,7 @@ def test_regimen_without_population_is_located(tmp_path: Path) -> None:
         '    - regimen: itp-400mg-5d\n      population:\n        when: "True"\n        refuse: This regimen is for patients with ITP.\n',
         "    - regimen: itp-400mg-5d\n",
     )
-    assert errors == ["calculators/ivig-dose.yaml:263:7: dose.regimens[2].population: required field is missing"]
+    assert errors == ["calculators/ivig-dose.yaml:265:7: dose.regimens[2].population: required field is missing"]
 
 
 def test_band_gap_is_located(tmp_path: Path) -> None:
@@ -198,7 +198,7 @@ def test_pooling_single_use_vials_over_a_course_is_refused(tmp_path: Path) -> No
     days; only per-dose rounding exists, and the old setting stops the build, located."""
     errors = errors_after(tmp_path, "calculators/ivig-dose.yaml", "    per: dose\n", "    per: course\n")
     assert errors == [
-        "calculators/ivig-dose.yaml:279:10: dose.rounding.per: unknown value (expected one of 'dose'; got 'course')"
+        "calculators/ivig-dose.yaml:281:10: dose.rounding.per: unknown value (expected one of 'dose'; got 'course')"
     ]
 
 
@@ -231,3 +231,19 @@ def test_pint_keeps_its_parsed_definitions_in_the_project_cache(tmp_path):
         units.use_cache(saved)
         units.registry.cache_clear()
         units.parse.cache_clear()
+
+
+def test_a_citation_label_names_a_person_by_surname_and_an_organisation_whole() -> None:
+    """An organisation as author was cut to its first word ("Transfusion", "National"),
+    a two-word surname too ("Samuelson" for Samuelson Bannow)."""
+    from generator.calc.compile_blocks import _surname
+
+    names = ["Provan D", "Samuelson Bannow BT", "Solberg L Jr", "Transfusion Ontario", "National Cancer Institute", "ASHP"]
+    assert [_surname(n) for n in names] == [
+        "Provan",
+        "Samuelson Bannow",
+        "Solberg",
+        "Transfusion Ontario",
+        "National Cancer Institute",
+        "ASHP",
+    ]

@@ -33,24 +33,31 @@ pytestmark = [pytest.mark.browser]
 # What the registrar reads, worked by hand (tests/vectors/ivig-dose.json, first case):
 # IBW 45.5 + 2.3 x (170 / 2.54 - 60) = 61.44 kg; BMI 33.2 > 30, so adjusted
 # 61.44 + 0.4 x (96 - 61.44) = 75.26 kg; 1 g/kg: 75.26 g, dispensed 75 g = 40 + 20 + 10 + 5
-# (-0.3%); Privigen 10%: 0.5 mg/kg/min = 22.6 mL/h, label maximum 4 mg/kg/min = 180.6 mL/h.
+# (-0.3%); Privigen 10%: 0.5 mg/kg/min = 22.6 mL/h. BMI 33.2 is itself a risk (bedside
+# review 4, D1), so her "No" does not bring the label maximum: Privigen records no at-risk
+# maximum, so the start rate only, and no number as a ceiling.
 # The card shows what is given, one value a line (no-break spaces keep number and unit,
 # and "1 × 40", together); the exact figures are under "How this was calculated".
 NBSP = "\u00a0"
+OBESITY_NO = (
+    "BMI 33.2: obesity is a risk factor for clots and kidney injury with IVIG (ASHP drug information;"
+    " the US boxed warning lists cardiovascular risk factors), so the rates for patients at risk are used"
+    " although the answer was No. A faster rate is a senior's decision, outside this calculator."
+)
+NO_RISK_MAXIMUM = (
+    "Risk of renal failure or thrombosis: the handbook records no lower maximum rate of Privigen for it,"
+    " so the label maximum is not shown. Give it at the lowest practicable rate, as the label asks, and"
+    " agree any increase with pharmacy or haematology."
+)
 REGISTRAR_CARD = {
     "give": "Dose75 g1 g/kg × 75.3 kg dosing weight (adjusted); 1 day; calculated 75.3 g; 0.3% less, to whole vials",
     "volume_ml": "Volume750 mLPrivigen, 100 mg/mL",
     "presentations": "Vials1 × 40 g, 1 × 20 g, 1 × 10 g, 1 × 5 g(4 vials)",
     "start_ml_per_h": "Start rate22.6 mL/h(0.5 mg/kg/min)",
     "max_ml_per_h": (
-        "Do not exceed180.6 mL/h4 mg/kg/min: the label maximum (US label, ITP); “Risk of renal failure or thrombosis?” No"
-        + "BMI 33.2: obesity is a risk factor for clots and kidney injury with IVIG (ASHP drug information;"
-        + " the US boxed warning lists cardiovascular risk factors): answer Yes (the lower, at-risk rates) unless a senior has judged there is no risk."
+        "IncreaseOnly as pharmacy or haematology agreeno maximum recorded for patients at risk" + OBESITY_NO + NO_RISK_MAXIMUM
     ),
 }
-# Bedside review 3, D1: the calculator finds BMI 33.2 (it adjusts the dose for it), so a
-# "No" to the risk question is questioned by the maximum rate it lets through.
-OBESITY_NO = REGISTRAR_CARD["max_ml_per_h"].split("No", 1)[1]
 REGISTRAR = {
     "dosing_weight_kg": "75.26 kg",
     "dose_per_day": "75.26 g",
@@ -58,8 +65,15 @@ REGISTRAR = {
 }
 REGISTRAR_STEPS = [
     "Start at 22.6 mL/h (0.5 mg/kg/min).",
-    "Increase as tolerated up to 180.6 mL/h (4 mg/kg/min), the maximum.",
-    # The engine's 4 h 10 min runs all 750 mL at 180.6 mL/h: a lower bound, said as one.
+    "Keep to the lowest practicable rate; increase only as pharmacy or haematology agree.",
+]
+# A lean man (70 kg, 175 cm, 45 years, BMI 22.9) answering No: the label maximum,
+# 4 mg/kg/min x 70 kg x 0.6 = 168 mL/h; 700 mL at 168 mL/h = 4 h 10 min.
+LEAN_NO_MAXIMUM = "Do not exceed168 mL/h4 mg/kg/min: the label maximum (US label, ITP); “Risk of renal failure or thrombosis?” No"
+LEAN_NO_STEPS = [
+    "Start at 21 mL/h (0.5 mg/kg/min).",
+    "Increase as tolerated up to 168 mL/h (4 mg/kg/min), the maximum.",
+    # The engine's 4 h 10 min runs all 700 mL at 168 mL/h: a lower bound, said as one.
     "At least 4 h 10 min, if run at the maximum rate throughout; stepping up takes longer.",
 ]
 
@@ -76,17 +90,18 @@ GRADE_4_ACTIVE = {
     # Bedside review 3 (W4): the real CTCAE v5.0 boundary, no local split in the tag.
     "grade": "Count grade 4 (below 25 ×10⁹/L, CTCAE v5.0)",
     "evidence": "low",
-    "citations": "Sources: Provan 2019; The Blood Project; Kessler 2020",
+    "citations": "Sources: Provan 2019; The Blood Project; Kessler 2020; Transfusion Ontario",
 }
 # The emergency: its first sentence heads the red box, then one numbered action a line; no
 # stored guideline states an emergency steroid or platelet dose, so each says it is local
 # (bedside review 3, W2).
 GRADE_4_HEAD = "Emergency: call haematology now."
 GRADE_4_ACTIONS = [
-    "Transfuse platelets without delay (local dose: agreed with haematology).",
-    "Give an IV corticosteroid (local drug and dose: agreed with haematology).",
-    "Give IVIG 1 g/kg IV, repeated on day 2 if needed (at most 2 g/kg a course).",
-    "Follow the emergency section.",
+    "Transfuse platelets without delay (dose: ask haematology on this call; it is not in this handbook).",
+    "Give an IV corticosteroid (drug and dose: ask haematology on this call; not in this handbook).",
+    "Give IVIG 1 g/kg IV, on adjusted body weight if BMI is over 30, repeated on day 2 if needed (at most 2 g/kg a course).",
+    # Bedside review 4 (W4): the last step is the link itself, not words and a button.
+    "Follow the emergency section (Life-threatening bleeding in ITP: the emergency bundle)",
 ]
 GRADE_4_ACTIVE_PATHWAY = "itp-emergency"
 CRITICAL_ADULT = "life-threatening/adult/none"
@@ -195,13 +210,13 @@ def test_registrar_reads_what_to_give_then_steps_then_working(page: Any, specs: 
     assert calc.locator("[data-calc=headline]").count() == 0
     assert read_steps(calc) == REGISTRAR_STEPS
     assert read_dose(calc) == REGISTRAR
-    # The one message is the obesity question, amber, by the maximum and under the question
-    # (not repeated in the cautions list under the steps).
+    # The messages are the risk found and what it means for Privigen, amber, by the rate
+    # and under the question (not repeated in the cautions list under the steps).
     warning = calc.locator(".calc-card [data-calc=max_ml_per_h] .calc-warning")
-    assert plain(warning.text_content()) == OBESITY_NO
-    assert messages(calc, "renal_or_thrombotic_risk") == [OBESITY_NO]
+    assert [plain(w) for w in warning.all_text_contents()] == [OBESITY_NO, NO_RISK_MAXIMUM]
+    assert messages(calc, "renal_or_thrombotic_risk") == [OBESITY_NO, NO_RISK_MAXIMUM]
     assert calc.locator(".calc-error, .calc-cautions").count() == 0
-    assert warning.evaluate("e => getComputedStyle(e).borderLeftColor") == "rgb(178, 106, 0)"
+    assert warning.first.evaluate("e => getComputedStyle(e).borderLeftColor") == "rgb(178, 106, 0)"
     # The page's review status is repeated inside the result (a reader may jump straight here).
     assert calc.locator(".calc-card .calc-review").text_content() == (
         "Not yet clinically approved (Submitted): check with a senior clinician or pharmacist."
@@ -217,9 +232,15 @@ def test_registrar_reads_what_to_give_then_steps_then_working(page: Any, specs: 
     assert working[2] == (
         "BMI 33.2 > 30 and weight above IBW: adjusted body weight = 61.44 + 0.4 × (96 − 61.44) = 75.26 kg."
     )
-    assert working[-1] == "4 mg/kg/min × 75.26 kg ÷ 0.1 g/mL = 180.6 mL/h"
+    assert working[-1] == "0.5 mg/kg/min × 75.26 kg ÷ 0.1 g/mL = 22.6 mL/h"
     calc.get_by_text("Male", exact=True).tap()
     assert plain(calc.locator("[data-calc=dosing_weight_kg]").text_content()) == "77.96 kg"
+    # A lean patient's "No" (no risk the calculator can see) keeps the label maximum.
+    calc.get_by_label(label(spec, "weight_kg"), exact=True).fill("70")
+    calc.get_by_label(label(spec, "height_cm"), exact=True).fill("175")
+    assert read_card(calc)["max_ml_per_h"] == LEAN_NO_MAXIMUM
+    assert read_steps(calc) == LEAN_NO_STEPS
+    assert messages(calc, "renal_or_thrombotic_risk") == []
 
 
 def test_blank_age_with_a_height_is_refused_not_assumed_adult(page: Any, specs: dict[str, dict[str, Any]]) -> None:
@@ -290,8 +311,8 @@ def test_unanswered_risk_question_gives_no_rate(page: Any, specs: dict[str, dict
         "No result yet: Answer: risk of renal failure or thrombosis? Yes or No (it sets the maximum rate)."
     )
     answer(calc, "renal_or_thrombotic_risk", "No")
-    # Answered: the prompt gives way to the one question the answer raises (BMI 33.2).
-    assert messages(calc, "renal_or_thrombotic_risk") == [OBESITY_NO]
+    # Answered: the prompt gives way to the risk the calculator found (BMI 33.2).
+    assert messages(calc, "renal_or_thrombotic_risk") == [OBESITY_NO, NO_RISK_MAXIMUM]
     assert read_card(calc)["max_ml_per_h"] == REGISTRAR_CARD["max_ml_per_h"]
 
 
@@ -411,7 +432,7 @@ def test_grade_and_pathway(page: Any, specs: dict[str, dict[str, Any]]) -> None:
     )
     assert tag_size < head_size
     assert calc.locator("[data-calc=headline]").count() == 0
-    link = alert.locator("a.calc-link:not(.calc-link--dose)")
+    link = alert.locator("ol.calc-actions > li:last-child > a.calc-link")
     assert link.get_attribute("href").endswith("/topics/life-threatening-bleeding-in-itp/")
     assert link.bounding_box()["height"] >= 44
     # The red pathway link before the dose calculator's (bedside review 3, W3).
@@ -556,12 +577,10 @@ DOSE_ON_SCREEN = """() => {
 }"""
 
 
-# The live bar: dose, start rate, the honest shortest time and the page's review status.
-# The registrar's BMI 33.2 against her "No": the bar says to check the answer (review 3, D1).
-BAR = (
-    "Dose 75 gStart 22.6 mL/hAt least 4 h 10 min at max rate throughout"
-    "Check the risk answer (see the maximum rate)Not yet approved (Submitted)"
-)
+# The live bar: dose, start rate, the honest shortest time (none here: at risk, no maximum
+# is recorded for Privigen) and the page's review status. The registrar's BMI 33.2 against
+# her "No": the bar sends her to the maximum rate (review 3 and 4, D1).
+BAR = "Dose 75 gStart 22.6 mL/hCheck the maximum rate (risk)Not yet approved (Submitted)"
 
 
 @pytest.mark.parametrize("width", [320, 360, 390, 430])
@@ -586,8 +605,8 @@ def test_the_dose_stays_on_screen_while_the_weight_field_has_focus(
     )
     weight.fill("100")  # 61.44 + 0.4 x 38.56 = 76.86 kg: 76.86 g, within 10% of 75 g (-2.4%)
     page.wait_for_function(f"({DOSE_ON_SCREEN})().length > 0")
-    # 4 x 76.86 kg x 0.6 = 184.5 mL/h; 750 mL / 184.5 mL/h = 4.07 h: at least 4 h 4 min.
-    assert page.evaluate(DOSE_ON_SCREEN) == [BAR.replace("22.6", "23.1").replace("4 h 10 min", "4 h 4 min")]
+    # 0.5 x 76.86 kg x 0.6 = 23.1 mL/h.
+    assert page.evaluate(DOSE_ON_SCREEN) == [BAR.replace("22.6", "23.1")]
     weight.fill("960")  # refused: the bar says so, and why, rather than keep the last dose
     assert plain(page.locator(".calc-bar:not([hidden])").text_content()) == (
         "No result yet: Weight must be between 0.3 and 350 kg."

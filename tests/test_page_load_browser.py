@@ -110,3 +110,24 @@ def test_a_calculator_whose_engine_cannot_be_fetched_says_so(site: str, browser:
         "Calculator unavailable: its program did not load. Reload the page; if this persists, use the dose tables."
     )
     context.close()
+
+
+def test_a_calculator_never_runs_on_an_engine_of_another_program_format(site: str, browser: Any) -> None:
+    """An engine that would ignore part of a program (a cached engine one format behind:
+    version 3 did not know at_risk_when, and would give the label's full maximum rate to a
+    patient the program finds at risk) refuses it."""
+    context = browser.new_context(**PHONE)
+    page = context.new_page()
+
+    def older(route: Any) -> None:
+        body = route.fetch().text()
+        assert "version:4," in body  # minified into the site
+        route.fulfill(body=body.replace("version:4,", "version:3,"), content_type="text/javascript")
+
+    page.route("**/calc-engine.js", older)
+    page.goto(site + TOPIC)
+    dose = page.locator("[data-calculator=ivig-dose]")
+    dose.scroll_into_view_if_needed()
+    page.wait_for_function("document.querySelector('[data-calculator=ivig-dose]').textContent.includes('unavailable')")
+    assert dose.locator("form").count() == 0
+    context.close()

@@ -33,9 +33,21 @@ __all__ = ["compile_decision", "compile_dose", "reference_display"]
 FREQUENCIES = {"once": 1.0, "daily": 1.0, "twice-daily": 2.0, "three-times-daily": 3.0, "four-times-daily": 4.0}
 
 
+def _surname(author: str) -> str:
+    """The name a citation label gives an author: the surname of a person written
+    "Samuelson Bannow BT" (everything before the initials), an organisation whole
+    ("Transfusion Ontario" was cut to "Transfusion")."""
+    words = author.split()
+    if len(words) > 2 and words[-1] == "Jr":
+        words = words[:-1]
+    if len(words) > 1 and re.fullmatch(r"[A-Z]{1,3}", words[-1]):
+        return " ".join(words[:-1])
+    return author
+
+
 def reference_display(ref: Any) -> RefDef:
     """A citation as the page shows it: short label, full text, link."""
-    first = ref.authors[0].split(" ")[0] if ref.authors else (ref.publisher or ref.journal)
+    first = _surname(ref.authors[0]) if ref.authors else (ref.publisher or ref.journal)
     label = f"{first} {ref.year}" if ref.year else first
     parts = [", ".join(ref.authors)] if ref.authors else []
     parts.append(ref.title)
@@ -208,6 +220,9 @@ def compile_dose(compiler: Compiler) -> tuple[DoseDef | None, dict[str, Type]]:
         / units.registry().Quantity(1, dose_unit / units.parse("mL"))
     )
     suffix = re.sub(r"[^a-z0-9]+", "_", spec.unit.lower()).strip("_")
+    risk_when = None
+    if spec.infusion is not None and spec.infusion.at_risk_when is not None:
+        risk_when = compiler.condition(spec.infusion.at_risk_when, ("dose", "infusion", "at_risk_when"))
     dd = DoseDef(
         spec.unit,
         suffix,
@@ -226,6 +241,7 @@ def compile_dose(compiler: Compiler) -> tuple[DoseDef | None, dict[str, Type]]:
         tuple(regimens),
         tuple(products),
         spec.infusion.pump_max_ml_per_h if spec.infusion else None,
+        risk_when,
     )
     return dd, _dose_fields(spec, dose_unit, suffix)
 
@@ -263,6 +279,7 @@ def _dose_fields(spec: Any, dose_unit: Any, s: str) -> dict[str, Type]:
                 "max_ml_per_h": num(units.parse("mL/h")),
                 "shortest_infusion_minutes": num(units.parse("min")),
                 "shortest_infusion_text": text,
+                "rate_at_risk": Type("bool"),
             }
         )
     return fields

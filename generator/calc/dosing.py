@@ -173,7 +173,13 @@ def _infusion(run: Run, dd: DoseDef, product: ProductDef) -> None:
         run.out["infusion_steps"] = []
         return
     max_rate = schedule.max_rate
-    at_risk = dd.risk_input is not None and run.env.get(dd.risk_input) is True
+    # A risk the calculator finds itself (the content's at_risk_when) counts whatever the
+    # answer (bedside review 4, D1: a "No" it had questioned still gave the full maximum).
+    at_risk = dd.risk_input is not None and (
+        run.env.get(dd.risk_input) is True
+        or (dd.risk_when is not None and evaluate(dd.risk_when, run.env, run.program) is True)
+    )
+    run.out["rate_at_risk"] = at_risk
     if at_risk and schedule.max_rate_at_risk is None:
         # The labels ask for the minimum practicable rate in patients at risk; with no
         # at-risk maximum recorded, the label maximum is not shown as a target (W6).

@@ -40,7 +40,9 @@ __all__ = [
     "ScheduleDef",
 ]
 
-ENGINE_VERSION = 3
+# 4: dose.risk_when (a risk the calculator finds itself sets the at-risk rates) and the
+# rate_at_risk output; an engine of another version refuses the program (calculator.js).
+ENGINE_VERSION = 4
 
 Expr = Any  # JSON expression tree: [op, *args] | float | bool | None
 
@@ -210,6 +212,7 @@ class DoseDef:
     regimens: tuple[RegimenDef, ...]
     products: tuple[ProductDef, ...]
     pump_max_ml_per_h: float | None = None  # highest rate the pumps accept; faster label rates are warned about
+    risk_when: Any = None  # compiled at_risk_when: a risk the calculator finds itself; the at-risk maximum applies
 
 
 @dataclass(frozen=True)

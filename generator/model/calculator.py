@@ -322,6 +322,10 @@ class Infusion(Model):
     """Which infusion schedule of a product applies, e.g. ITP."""
     risk_input: Name | None = None
     """A yes/no input; when ticked the schedule's lower at-risk maximum applies."""
+    at_risk_when: Formula | None = None
+    """A condition on what the calculator already knows (an age, a BMI) that is itself a
+    risk: when it holds, the at-risk maximum applies even if risk_input was answered no.
+    A faster rate for such a patient is a senior's decision, outside the calculator."""
     pump_max_ml_per_h: float | None = Field(default=None, gt=0, le=10000)
     """Highest rate (mL/h) the ward's infusion pumps accept; a faster label rate is warned about."""
     pump_basis: Text | None = None
@@ -331,6 +335,8 @@ class Infusion(Model):
     def _pump_basis(self) -> Infusion:
         if self.pump_max_ml_per_h is not None and not self.pump_basis:
             raise ValueError("pump_max_ml_per_h needs pump_basis: say where the pump limit comes from")
+        if self.at_risk_when is not None and self.risk_input is None:
+            raise ValueError("at_risk_when needs risk_input: the question it stands beside")
         return self
 
 

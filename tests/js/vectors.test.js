@@ -5,7 +5,7 @@ const test = require("node:test");
 const assert = require("node:assert/strict");
 const fs = require("node:fs");
 const path = require("node:path");
-const { compute, fmt, parseNumber } = require("../../theme/assets/javascripts/calc-engine.js");
+const { compute, fmt, parseNumber, version } = require("../../theme/assets/javascripts/calc-engine.js");
 
 const dir = path.join(__dirname, "..", "vectors");
 const files = fs.readdirSync(dir).filter((f) => f.endsWith(".json")).sort();
@@ -35,6 +35,13 @@ function close(actual, expected, where) {
 test("there are vectors for both calculators", () => {
   const ids = files.map((f) => JSON.parse(fs.readFileSync(path.join(dir, f), "utf8")).calculator);
   assert.ok(ids.includes("ivig-dose") && ids.includes("itp-grade"), ids.join(", "));
+});
+
+test("the engine reads the program format the compiler writes (calculator.js refuses another)", () => {
+  for (const file of files) {
+    const data = JSON.parse(fs.readFileSync(path.join(dir, file), "utf8"));
+    assert.equal(data.program.engine, version, file);
+  }
 });
 
 for (const file of files) {

@@ -330,7 +330,10 @@
   function infusion(run, dd, product) {
     var sch = product.schedule, o = run.out;
     if (sch === null) { run.warn(dd.product_input || "", run.say("no_schedule", { indication: dd.indication || "", product: product.name })); o.infusion_steps = []; return; }
-    var maxRate = sch.max_rate, rates = [], i, atRisk = dd.risk_input !== null && get(run.env, dd.risk_input) === true;
+    // A risk found by the calculator itself (at_risk_when) counts whatever the answer (as dosing._infusion).
+    var maxRate = sch.max_rate, rates = [], i, atRisk = dd.risk_input !== null && (get(run.env, dd.risk_input) === true ||
+      (dd.risk_when !== null && dd.risk_when !== undefined && evaluate(dd.risk_when, run.env, run.p) === true));
+    o.rate_at_risk = atRisk;
     if (atRisk && sch.max_rate_at_risk === null) { holdStart(run, dd, product); return; }
     if (atRisk) maxRate = sch.max_rate_at_risk;
     for (i = 0; i < sch.steps.length; i++) { if (sch.steps[i][0] >= maxRate) break; rates.push([sch.steps[i][0], sch.steps[i][1], false]); }
@@ -448,7 +451,9 @@
     return out;
   }
 
-  var api = { compute: compute, evaluate: evaluate, fmt: fmt, shownUnit: shownUnit, parseNumber: parseNumber, combine: combine };
+  // The program format this engine reads (generator/calc/program.py ENGINE_VERSION): a
+  // page never runs a program on an engine that would ignore part of it.
+  var api = { version: 4, compute: compute, evaluate: evaluate, fmt: fmt, shownUnit: shownUnit, parseNumber: parseNumber, combine: combine };
   if (typeof module !== "undefined" && module.exports) module.exports = api;
   else root.HandbookCalc = api;
 })(this);

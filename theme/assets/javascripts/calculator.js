@@ -44,7 +44,8 @@
     basisNamed: "dosing weight ({name})", basisPlain: "dosing weight", exact: "calculated {exact}",
     less: "{percent}% less, to whole {presentations}", more: "{percent}% more, to whole {presentations}",
     strength: "{product}, {strength}", atRisk: "{rate} mg/kg/min: the lower maximum; {risk} Yes",
-    noRisk: "{rate} mg/kg/min: the label maximum{which}; {risk} No", which: " ({label})", open: "Open: {title}",
+    riskFound: "{rate} mg/kg/min: the lower maximum, for the risk found below (though answered No)",
+    noRisk: "{rate} mg/kg/min: the label maximum{which}; {risk} No", which: " ({label})", open: "Open: {title}", follow: "Follow the emergency section ({title})",
     calculate: "Calculate the dose: {title}", cited: "Sources: ", forDays: "for {days}",
     barDose: "Dose", barStart: "Start", barShow: "Show result", barWait: "Result: complete the form", barMissing: "No result yet: {message}",
     // The engine's shortest time runs the whole volume at the maximum rate; the steps up
@@ -55,7 +56,10 @@
     atLeastSteps: "At least {time}: the label's timed steps, then the rest at the maximum rate; a slower step-up takes longer.",
     barTime: "At least", barTimeNote: "at max rate throughout", barTimeSteps: "label steps, then max rate", barStatus: "Not yet approved",
     // The maximum rate is questioned (age or BMI against a "No"): the bar says so too.
-    barCheck: "Check", barCheckRisk: "the risk answer (see the maximum rate)"
+    barCheck: "Check", barCheckRisk: "the maximum rate (risk)",
+    // At risk with no at-risk maximum recorded (the engine's hold at the start rate): no
+    // number is shown as a ceiling, since none is known (second clinical review, W6).
+    held: "Increase", heldValue: "Only as pharmacy or haematology agree", heldWhy: "no maximum recorded for patients at risk"
   };
   // The regimen frequencies of the content schema (generator/model/topic.py), as words.
   var FREQUENCY = { once: "once", daily: "daily", "twice-daily": "twice daily", weekly: "weekly" };
@@ -245,17 +249,18 @@
       "(" + total + " " + engine_word(program, dd.presentation + (total > 1 ? "s" : "")) + ")", false);
     var steps = out.infusion_steps || [];
     if (steps.length) {
-      var first = steps[0], last = steps[steps.length - 1], risk = dd.risk_input && given[dd.risk_input] === true;
+      var first = steps[0], last = steps[steps.length - 1], risk = out.rate_at_risk === true, answered = dd.risk_input && given[dd.risk_input] === true;
       var riskInput = program.inputs.filter(function (i) { return i.id === dd.risk_input; })[0];
       line(card, "start_ml_per_h", WORDS.start, present(num(first.ml_per_h, "mL/h") + " mL/h"),
         present("(" + num(first.mg_per_kg_min, "mg/kg/min") + " mg/kg/min)"), true);
       // Which label the maximum is from ("US label, ITP"): labels differ between regions (review 3, W5).
       var which = product.schedule && product.schedule.label ? say(WORDS.which, { label: product.schedule.label }) : "";
-      var why = riskInput ? say(risk ? WORDS.atRisk : WORDS.noRisk, { rate: num(last.mg_per_kg_min, "mg/kg/min"), risk: "“" + riskInput.label + "”", which: which })
+      var why = riskInput ? say(risk ? (answered ? WORDS.atRisk : WORDS.riskFound) : WORDS.noRisk, { rate: num(last.mg_per_kg_min, "mg/kg/min"), risk: "“" + riskInput.label + "”", which: which })
         : num(last.mg_per_kg_min, "mg/kg/min") + " mg/kg/min";
       // The ceiling is not a rate to set: plain, smaller and worded as a limit, never in the
       // start rate's box (a nurse looking for "the rate in the box" must find only the start).
-      var limit = line(card, "max_ml_per_h", WORDS.max, present(num(last.ml_per_h, "mL/h") + " mL/h"), present(why), false);
+      var limit = last.maximum ? line(card, "max_ml_per_h", WORDS.max, present(num(last.ml_per_h, "mL/h") + " mL/h"), present(why), false)
+        : line(card, "max_ml_per_h", WORDS.held, WORDS.heldValue, WORDS.heldWhy, false);
       limit.className += " calc-line--limit";
       // A risk the calculator itself found (age, BMI) against a "No": said by the maximum it
       // lets through (bedside review 3, D1), not only under the question far above.
@@ -282,10 +287,15 @@
     var sentences = severity === "alert" ? text.split(/\. (?=[A-Z])/).map(function (x, i, all) {
       return i < all.length - 1 ? x + "." : x;
     }) : [text];
+    var target = out.link ? linkTo(out.link) : null;
     if (sentences.length > 1) {
       add(rec, h("p", { class: "calc-alert-head" }, sentences[0]));
       var ol = add(rec, h("ol", { class: "calc-actions" }));
       sentences.slice(1).forEach(function (s) { add(ol, h("li", {}, s)); });
+      // The emergency section is the last step, as a link in the list (bedside review 4, W4),
+      // not a step in words and a button named otherwise below it.
+      if (target) add(add(ol, h("li", {})), h("a", { class: "calc-link", href: target.href, "data-calc": "pathway-link" }, say(WORDS.follow, { title: target.title })));
+      target = null;
       add(box, tag);
     } else {
       box.insertBefore(tag, rec);
@@ -301,7 +311,6 @@
     if (labels.length) add(box, h("p", { class: "calc-cite", "data-calc": "citations" }, WORDS.cited + labels.join("; ")));
     // The pathway first (in an emergency it is the red bundle), then the dose calculator.
     var links = add(box, h("p", { class: "calc-links" }));
-    var target = out.link ? linkTo(out.link) : null;
     if (target) add(links, h("a", { class: "calc-link", href: target.href }, say(WORDS.open, { title: target.title })));
     var dose = (out.actions || []).indexOf("ivig") >= 0 ? doseCalculatorOf(program) : null;
     if (dose) add(links, h("a", { class: "calc-link calc-link--dose", href: "#" + dose.id, "data-calc": "dose-link" }, say(WORDS.calculate, { title: dose.title })));
@@ -395,7 +404,7 @@
     el.setAttribute("data-calculator-mounted", "1");
     var program = programOf(el.getAttribute("data-calculator"));
     // Fetched when needed (need()): a connection lost since the page came must say so.
-    if (!program || !engine) {
+    if (!program || !engine || program.engine !== engine.version) {
       el.textContent = "Calculator unavailable: its program did not load. Reload the page; if this persists, use the dose tables.";
       return;
     }
