@@ -301,14 +301,14 @@ def test_unanswered_risk_question_gives_no_rate(page: Any, specs: dict[str, dict
     for box in segments.evaluate_all("els => els.map(e => e.getBoundingClientRect().height)"):
         assert box >= 48
     assert messages(calc, "renal_or_thrombotic_risk") == [
-        "Answer: risk of renal failure or thrombosis? Yes or No (it sets the maximum rate)."
+        "Answer the risk question (renal failure or thrombosis), Yes or No: it sets the maximum rate."
     ]
     assert calc.locator(".calc-card, [data-calc=headline], [data-calc=step]").count() == 0
     assert "mL/h" not in plain(calc.locator(".calc-result").text_content())
     # The live bar says what stops the result (bedside review 3, W7: it covered the prompt).
     calc.get_by_label(label(spec, "weight_kg"), exact=True).focus()
     assert plain(page.locator(".calc-bar").text_content()) == (
-        "No result yet: Answer: risk of renal failure or thrombosis? Yes or No (it sets the maximum rate)."
+        "No result yet. Answer the risk question (renal failure or thrombosis), Yes or No: it sets the maximum rate."
     )
     answer(calc, "renal_or_thrombotic_risk", "No")
     # Answered: the prompt gives way to the risk the calculator found (BMI 33.2).
@@ -609,7 +609,7 @@ def test_the_dose_stays_on_screen_while_the_weight_field_has_focus(
     assert page.evaluate(DOSE_ON_SCREEN) == [BAR.replace("22.6", "23.1")]
     weight.fill("960")  # refused: the bar says so, and why, rather than keep the last dose
     assert plain(page.locator(".calc-bar:not([hidden])").text_content()) == (
-        "No result yet: Weight must be between 0.3 and 350 kg."
+        "No result yet. Weight must be between 0.3 and 350 kg."
     )
     page.locator("h1").first.click()  # focus leaves the form: the bar goes
     assert page.locator(".calc-bar:not([hidden])").count() == 0

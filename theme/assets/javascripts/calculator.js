@@ -47,7 +47,7 @@
     riskFound: "{rate} mg/kg/min: the lower maximum, for the risk found below (though answered No)",
     noRisk: "{rate} mg/kg/min: the label maximum{which}; {risk} No", which: " ({label})", open: "Open: {title}", follow: "Follow the emergency section ({title})",
     calculate: "Calculate the dose: {title}", cited: "Sources: ", forDays: "for {days}",
-    barDose: "Dose", barStart: "Start", barShow: "Show result", barWait: "Result: complete the form", barMissing: "No result yet: {message}",
+    barDose: "Dose", barStart: "Start", barShow: "Show result", barWait: "Result: complete the form", barMissing: "No result yet. {message}",
     // The engine's shortest time runs the whole volume at the maximum rate; the steps up
     // to it take longer, so the time is a lower bound and says so (engine numbers unchanged).
     atLeast: "At least {time}, if run at the maximum rate throughout; stepping up takes longer.",
