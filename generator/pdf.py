@@ -51,7 +51,7 @@ from .present import (
     template_environment,
 )
 from .print_index import IndexChoices, IndexTerm, anchor_terms, index_terms
-from .print_tables import band_cells, dosing_weight_table, engine_message
+from .print_tables import PHARMACY, band_cells, dosing_weight_table, engine_message
 from .project import THEME_DIR
 from .validate import Handbook, today
 
@@ -588,6 +588,7 @@ def _dosing_weight_lookup(program: Any, regimen: str, config: PrintConfig) -> di
         "Between columns or rows, read the lower actual weight and the lower height; the cell covers the weights "
         "up to the next column. A: dose on actual body weight. A cell of two lines, \u201cA\u2264N\u201d over "
         "D: actual body weight up to N kg, above N kg the dosing weight D. "
+        f"{PHARMACY}: no dosing weight can be worked out here: calculate the dose with pharmacy. "
         "Then read the dose table's row for this weight. "
         + _off_grid(program, regimen, config, factor),
         "tables": [

@@ -131,6 +131,8 @@ class DosingWeightTable:
 
 
 ACTUAL = "A"  # actual body weight; the caption says so (an A6 column holds "100.5", no more)
+PHARMACY = "Ph"  # the calculator refuses (no dosing weight it can work out): ask pharmacy
+REFUSED = -1.0  # _dosing's answer where the engine refuses the patient
 
 
 def _adult(program: Any, regimen_id: str, adult_age: float, height: float, sex: str, weight: float) -> dict[str, Any]:
@@ -145,9 +147,12 @@ def _adult(program: Any, regimen_id: str, adult_age: float, height: float, sex: 
 
 def _dosing(program: Any, regimen_id: str, adult_age: float, height: float, sex: str, weight: float) -> float | None:
     """The engine's dosing weight, rounded down to 0.5 kg (the dose tables' step; down, so
-    the dose read is never above it); None where it is the actual weight."""
+    the dose read is never above it); None where it is the actual weight; REFUSED where the
+    engine refuses (never printed as "actual weight": print review 5, D2)."""
     result = _adult(program, regimen_id, adult_age, height, sex, weight)
-    if not (result["ok"] and result.get("dosing_weight_basis") == "adjusted"):
+    if not result["ok"]:
+        return REFUSED
+    if result.get("dosing_weight_basis") != "adjusted":
         return None
     return math.floor(result["dosing_weight_kg"] * 2 + 1e-6) / 2
 
@@ -175,13 +180,13 @@ def dosing_weight_example(
     if not (result["ok"] and result.get("dosing_weight_basis") == "adjusted" and result.get("ibw_kg")):
         return None
     read_at = _dosing(program, regimen_id, adult_age, height, sex, weight)
-    assert read_at is not None  # the same engine call said "adjusted"
+    assert read_at is not None and read_at != REFUSED  # the same engine call said "adjusted"
     return DosingWeightExample(sex, height, weight, result["ibw_kg"], result["dosing_weight_kg"], read_at)
 
 
 def height_warning(program: Any, regimen_id: str, adult_age: float, sex: str, height: float, weight: float) -> str:
-    """The engine's warning on the height for this adult ("" when none): below the height
-    where the Devine formula starts, the engine does not adjust and says so."""
+    """The engine's warning on the height for this adult ("" when none). A height the
+    engine refuses is a "Ph" cell, said by the look-up's key."""
     result = _adult(program, regimen_id, adult_age, height, sex, weight)
     return next((w["message"] for w in result.get("warnings", []) if w.get("field") == "height_cm"), "")
 
@@ -193,14 +198,15 @@ def _cell(program: Any, dosing: Any, low: float, high: float) -> tuple[str, ...]
     show = program.display
     at_low = dosing(low)
     if at_low is not None:
-        return (fmt(at_low, show, "kg"),)
+        return (PHARMACY if at_low == REFUSED else fmt(at_low, show, "kg"),)
     weight = low + 0.5
     while weight < high - 1e-9:  # the 0.5 kg grid the tables are read on
         adjusted = dosing(weight)
         if adjusted is not None:
             # The last actual weight in whole kg, rounded down ("A≤102" fits a column where
             # "A≤102.5" does not): at 102.5 kg the reader then takes D, the lower dose.
-            return (f"{ACTUAL}≤{math.floor(weight - 0.5)}", fmt(adjusted, show, "kg"))
+            later = PHARMACY if adjusted == REFUSED else fmt(adjusted, show, "kg")
+            return (f"{ACTUAL}≤{math.floor(weight - 0.5)}", later)
         weight += 0.5
     return (ACTUAL,)
 

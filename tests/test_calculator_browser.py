@@ -44,10 +44,11 @@ OBESITY_NO = (
     " the US boxed warning lists cardiovascular risk factors), so the rates for patients at risk are used"
     " although the answer was No. A faster rate is a senior's decision, outside this calculator."
 )
+# Bedside review 5: no number at all left no hard stop; the label maximum is a ceiling, not a target.
 NO_RISK_MAXIMUM = (
-    "Risk of renal failure or thrombosis: the handbook records no lower maximum rate of Privigen for it,"
-    " so the label maximum is not shown. Give it at the lowest practicable rate, as the label asks, and"
-    " agree any increase with pharmacy or haematology."
+    "Risk of renal failure or thrombosis: the handbook records no lower maximum rate of Privigen for it."
+    " Give it at the lowest practicable rate, as the label asks, and agree any increase with pharmacy or"
+    " haematology; the label maximum, 180.6 mL/h, is a ceiling never to pass, not a target."
 )
 REGISTRAR_CARD = {
     "give": "Dose75 g1 g/kg × 75.3 kg dosing weight (adjusted); 1 day; calculated 75.3 g; 0.3% less, to whole vials",
@@ -55,7 +56,10 @@ REGISTRAR_CARD = {
     "presentations": "Vials1 × 40 g, 1 × 20 g, 1 × 10 g, 1 × 5 g(4 vials)",
     "start_ml_per_h": "Start rate22.6 mL/h(0.5 mg/kg/min)",
     "max_ml_per_h": (
-        "IncreaseOnly as pharmacy or haematology agreeno maximum recorded for patients at risk" + OBESITY_NO + NO_RISK_MAXIMUM
+        "IncreaseOnly as pharmacy or haematology agree"
+        + "no maximum recorded for patients at risk; never above the label maximum, 180.6 mL/h"
+        + OBESITY_NO
+        + NO_RISK_MAXIMUM
     ),
 }
 REGISTRAR = {
@@ -65,7 +69,8 @@ REGISTRAR = {
 }
 REGISTRAR_STEPS = [
     "Start at 22.6 mL/h (0.5 mg/kg/min).",
-    "Keep to the lowest practicable rate; increase only as pharmacy or haematology agree.",
+    "Keep to the lowest practicable rate; increase only as pharmacy or haematology agree, never above 180.6 mL/h"
+    " (4 mg/kg/min), the label maximum.",
 ]
 # A lean man (70 kg, 175 cm, 45 years, BMI 22.9) answering No: the label maximum,
 # 4 mg/kg/min x 70 kg x 0.6 = 168 mL/h; 700 mL at 168 mL/h = 4 h 10 min.
@@ -100,8 +105,10 @@ GRADE_4_ACTIONS = [
     "Transfuse platelets without delay (dose: ask haematology on this call; it is not in this handbook).",
     "Give an IV corticosteroid (drug and dose: ask haematology on this call; not in this handbook).",
     "Give IVIG 1 g/kg IV, on adjusted body weight if BMI is over 30, repeated on day 2 if needed (at most 2 g/kg a course).",
+    "Consider tranexamic acid with these (dose: the local major-haemorrhage protocol), and stop antiplatelet and"
+    " anticoagulant drugs (see the emergency section).",
     # Bedside review 4 (W4): the last step is the link itself, not words and a button.
-    "Follow the emergency section (Life-threatening bleeding in ITP: the emergency bundle)",
+    "Open the emergency section",
 ]
 GRADE_4_ACTIVE_PATHWAY = "itp-emergency"
 CRITICAL_ADULT = "life-threatening/adult/none"
@@ -232,7 +239,7 @@ def test_registrar_reads_what_to_give_then_steps_then_working(page: Any, specs: 
     assert working[2] == (
         "BMI 33.2 > 30 and weight above IBW: adjusted body weight = 61.44 + 0.4 × (96 − 61.44) = 75.26 kg."
     )
-    assert working[-1] == "0.5 mg/kg/min × 75.26 kg ÷ 0.1 g/mL = 22.6 mL/h"
+    assert working[-2:] == ["0.5 mg/kg/min × 75.26 kg ÷ 0.1 g/mL = 22.6 mL/h", "4 mg/kg/min × 75.26 kg ÷ 0.1 g/mL = 180.6 mL/h"]
     calc.get_by_text("Male", exact=True).tap()
     assert plain(calc.locator("[data-calc=dosing_weight_kg]").text_content()) == "77.96 kg"
     # A lean patient's "No" (no risk the calculator can see) keeps the label maximum.
@@ -272,16 +279,27 @@ def test_renal_risk_caps_the_rates_at_the_lower_maximum(page: Any, specs: dict[s
     # Only the start rate is boxed: the ceiling is never styled as the rate to set.
     assert calc.locator("[data-calc=start_ml_per_h] .calc-rate").count() == 1
     assert calc.locator("[data-calc=max_ml_per_h] .calc-rate").count() == 0
+    # ...but at risk the ceiling is bold and red-edged (bedside review 5, D1).
+    limit = calc.locator(".calc-line--at-risk[data-calc=max_ml_per_h]")
+    assert limit.evaluate("e => getComputedStyle(e).borderLeftColor") == "rgb(176, 0, 32)"
+    assert limit.locator(".calc-value").evaluate("e => getComputedStyle(e).fontWeight") == "700"
     # 1, 2 mg/kg/min x 75.26 kg x 0.6 = 45.2, 90.3 mL/h; at-risk maximum 3.3 -> 149 mL/h.
     assert read_steps(calc) == [
         "45.2 mL/h (1 mg/kg/min) for 30 min.",
         "90.3 mL/h (2 mg/kg/min) for 30 min.",
-        "Increase as tolerated up to 149 mL/h (3.3 mg/kg/min), the maximum.",
+        # At risk never "as tolerated" (bedside review 5).
+        "Keep to the lowest practicable rate; increase only if needed, never above 149 mL/h (3.3 mg/kg/min),"
+        " the maximum for patients at risk.",
         # Bedside review 3, M9: the label's timed steps are in the time, and it says so.
         # 30 min at 45.16 mL/h (22.58 mL) + 30 min at 90.31 mL/h (45.16 mL), then the other
         # 682.26 of 750 mL at 149.02 mL/h (274.7 min): 334.7 min = 5 h 35 min.
         "At least 5 h 35 min: the label's timed steps, then the rest at the maximum rate; a slower step-up takes longer.",
     ]
+    # The bar carries the at-risk ceiling itself, not a "check" (bedside review 5, D1).
+    calc.get_by_label(label(spec, "weight_kg"), exact=True).focus()
+    assert plain(page.locator(".calc-bar").text_content()) == (
+        "Dose 75 gStart 45.2 mL/hAt least 5 h 35 min label steps, then max rateMax (at risk) 149 mL/hNot yet approved (Submitted)"
+    )
 
 
 def test_unanswered_risk_question_gives_no_rate(page: Any, specs: dict[str, dict[str, Any]]) -> None:
@@ -579,8 +597,8 @@ DOSE_ON_SCREEN = """() => {
 
 # The live bar: dose, start rate, the honest shortest time (none here: at risk, no maximum
 # is recorded for Privigen) and the page's review status. The registrar's BMI 33.2 against
-# her "No": the bar sends her to the maximum rate (review 3 and 4, D1).
-BAR = "Dose 75 gStart 22.6 mL/hCheck the maximum rate (risk)Not yet approved (Submitted)"
+# her "No": the bar says the maximum for patients at risk, none for Privigen (reviews 3-5, D1).
+BAR = "Dose 75 gStart 22.6 mL/hMax (at risk) none set: ask pharmacyNot yet approved (Submitted)"
 
 
 @pytest.mark.parametrize("width", [320, 360, 390, 430])

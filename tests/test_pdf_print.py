@@ -304,11 +304,11 @@ def test_a_daily_course_prints_each_days_vials_and_the_course_apart(guide: dict[
 
 def test_the_dosing_weight_look_up_has_no_empty_cell(guide: dict[str, Any]) -> None:
     """Read off the paper: every cell of the look-up says what to use ("A", a dosing weight,
-    or "A≤N" over one); an empty cell sent an obese patient read between columns back to
-    actual weight (2026-11 review)."""
+    "Ph" for pharmacy, or "A≤N" over one); an empty cell sent an obese patient read between
+    columns back to actual weight (2026-11 review)."""
     heights = [f"{h:g}" for h in CONFIG.lookup_heights_cm]
     columns = 0  # as the printed header row ("cm 70 80 ... 160") has them
-    cell = r"(?:A|A≤\d+|\d+(?:\.\d+)?)"
+    cell = r"(?:A|Ph|A≤\d+|\d+(?:\.\d+)?)"
     seen = 0
     for page in guide["pdf"].pages:
         lines = lines_of(page)
@@ -408,8 +408,10 @@ def test_the_look_up_covers_short_adults_and_works_the_formula_for_anyone_off_it
     guide: dict[str, Any],
 ) -> None:
     """Print review 3, finding 5: no row below 155 cm and nothing above 160 kg. Rows for 145
-    and 150 cm carry the engine's own rule (no adjustment below 60 in), and the formula is
-    worked through with the engine's IBW and dosing weight for the configured patient."""
+    and 150 cm carry the engine's own rule, and the formula is worked through with the
+    engine's IBW and dosing weight for the configured patient. Print review 5 (D2): below
+    60 in the engine refuses an adult with BMI over 30 (it dosed her on actual weight: 150 g
+    for 150 kg at 150 cm), so those rows say "Ph" (pharmacy) in every cell, and the key says so."""
     from generator.calc.display import fmt
     from generator.print_tables import dosing_weight_example, height_warning
 
@@ -428,8 +430,11 @@ def test_the_look_up_covers_short_adults_and_works_the_formula_for_anyone_off_it
     )
     assert worked in text
     assert example.read_at_kg <= example.dosing_weight_kg < example.read_at_kg + 0.5
-    warning = height_warning(program, regimen, adult, "female", 150, 160)
-    assert warning.startswith("Height below") and f"Rows 145 and 150 cm, and anyone shorter: {warning}" in text
+    assert height_warning(program, regimen, adult, "female", 150, 160) == ""  # refused, not warned
+    assert "Ph: no dosing weight can be worked out here: calculate the dose with pharmacy." in text
+    lines = [line for page in guide["pdf"].pages for line in lines_of(page)]
+    short = [line for line in lines if re.fullmatch(r"1(45|50)( Ph)+", line)]
+    assert len(short) == 4 and all(len(line.split()) == 1 + len(CONFIG.lookup_weights_kg) for line in short), short
 
 
 def test_a_row_outside_the_recorded_licence_says_whose_licence_that_is(guide: dict[str, Any]) -> None:
@@ -502,3 +507,30 @@ def test_the_guide_is_padded_to_a_multiple_of_four_with_pages_to_write_on(guide:
         assert folio, number + 1
         # Odd pages are right-hand pages: the folio on the right edge; even, on the left.
         assert (folio[0]["x0"] > page.width / 2) == ((number + 1) % 2 == 1), number + 1
+
+
+def test_every_page_of_a_dose_table_names_its_schedule(guide: dict[str, Any]) -> None:
+    """Print review 5 (D1): a dose table running onto the next page showed rows with no
+    title, and the end of the two-day table sat above the five-day one with the same
+    columns. The schedule's title is in the repeated table header: on every page, the
+    first row of a dose table comes under its title."""
+    handbook = guide["handbook"]
+    titles = {
+        t["title"]
+        for topic in handbook.topics.values()
+        for t in pdf_stage.calculator_tables(handbook, topic, CONFIG)
+        if t["kind"] == "weight-band" and not t.get("neonatal")
+    }
+    assert len(titles) >= 3, titles
+    titles = {title.replace(" ", "") for title in titles}  # the text layer drops some spaces
+    band = re.compile(r"\d+(\.5)?(–\d+(\.5)?)?\d")
+    pages_with_rows = 0
+    for number, page in enumerate(guide["pdf"].pages, 1):
+        lines = [line.replace(" ", "") for line in lines_of(page)]
+        first = next((i for i, line in enumerate(lines) if band.match(line) and i > 0), None)
+        if first is None or not any(line in titles for line in lines):
+            continue  # not a dose table's page (other tables have their own captions)
+        pages_with_rows += 1
+        above = lines[:first]
+        assert any(line in titles for line in above), f"p{number}: rows before any schedule title"
+    assert pages_with_rows >= 4

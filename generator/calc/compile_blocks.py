@@ -280,6 +280,7 @@ def _dose_fields(spec: Any, dose_unit: Any, s: str) -> dict[str, Type]:
                 "shortest_infusion_minutes": num(units.parse("min")),
                 "shortest_infusion_text": text,
                 "rate_at_risk": Type("bool"),
+                "ceiling_ml_per_h": num(units.parse("mL/h")),
             }
         )
     return fields

@@ -198,7 +198,7 @@ def _infusion(run: Run, dd: DoseDef, product: ProductDef) -> None:
         ml_per_h, values = _pump_rate(run, dd, product, rate)
         steps.append({"mg_per_kg_min": rate, "ml_per_h": ml_per_h, "minutes": minutes, "maximum": is_max})
         run.working.append(run.say("w_rate", values))
-        key = "step_max" if is_max else ("step_timed" if minutes is not None else "step_open")
+        key = ("step_max_risk" if at_risk else "step_max") if is_max else ("step_timed" if minutes is not None else "step_open")
         run.steps.append(run.say(key, values | {"minutes": minutes}))
     run.out["infusion_steps"] = steps
     run.out["start_ml_per_h"] = steps[0]["ml_per_h"]
@@ -242,13 +242,17 @@ def _pump_rate(run: Run, dd: DoseDef, product: ProductDef, rate: float) -> tuple
 
 def _hold_start(run: Run, dd: DoseDef, product: ProductDef) -> None:
     """At risk of renal failure or thrombosis with no at-risk maximum recorded: the start
-    rate only, no increase steps, no maximum and no shortest time (they would be targets)."""
+    rate, no increase steps and no shortest time (they would be targets); the label maximum
+    only as the ceiling never to pass (``ceiling_ml_per_h``)."""
     assert product.schedule is not None and dd.risk_input is not None
     rate = product.schedule.steps[0][0]
     ml_per_h, values = _pump_rate(run, dd, product, rate)
-    values["product"] = product.name
+    ceiling, ceiling_values = _pump_rate(run, dd, product, product.schedule.max_rate)
+    values |= {"product": product.name, "ceiling_ml_per_h": ceiling_values["ml_per_h"], "ceiling_rate": ceiling_values["rate"]}
     run.warn(dd.risk_input, run.say("no_risk_max", values))
     run.working.append(run.say("w_rate", values))
+    run.working.append(run.say("w_rate", ceiling_values))
+    run.out["ceiling_ml_per_h"] = ceiling
     run.steps.append(run.say("step_open", values))
     run.steps.append(run.say("step_hold", values))
     run.out["infusion_steps"] = [{"mg_per_kg_min": rate, "ml_per_h": ml_per_h, "minutes": None, "maximum": False}]

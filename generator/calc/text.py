@@ -32,10 +32,12 @@ TEXT: dict[str, str] = {
         "No {indication} infusion schedule of {product} is recorded in the handbook: follow the product label."
     ),
     # The labels ask for the minimum practicable rate in patients at risk (second review, W6).
+    # Bedside review 5: with no number at all there was no hard stop; the label maximum is
+    # said as a ceiling never to pass, not as a rate to reach.
     "no_risk_max": (
-        "Risk of renal failure or thrombosis: the handbook records no lower maximum rate of {product} for it, "
-        "so the label maximum is not shown. Give it at the lowest practicable rate, as the label asks, and "
-        "agree any increase with pharmacy or haematology."
+        "Risk of renal failure or thrombosis: the handbook records no lower maximum rate of {product} for it. "
+        "Give it at the lowest practicable rate, as the label asks, and agree any increase with pharmacy or "
+        "haematology; the label maximum, {ceiling_ml_per_h} mL/h, is a ceiling never to pass, not a target."
     ),
     "unlicensed": "{product} is not licensed for {indication} at this age ({licensed}): check the label.",
     "not_licensed_for": (
@@ -60,12 +62,20 @@ TEXT: dict[str, str] = {
     "step_open": "Start at {ml_per_h} mL/h ({rate} mg/kg/min).",
     "step_timed": "{ml_per_h} mL/h ({rate} mg/kg/min) for {minutes} min.",
     "step_max": "Increase as tolerated up to {ml_per_h} mL/h ({rate} mg/kg/min), the maximum.",
+    # At risk, the label asks for the minimum practicable rate: never "as tolerated" (bedside review 5).
+    "step_max_risk": (
+        "Keep to the lowest practicable rate; increase only if needed, never above {ml_per_h} mL/h "
+        "({rate} mg/kg/min), the maximum for patients at risk."
+    ),
     "step_time": "Shortest infusion time: {time}.",
     "pump_max": (
         "The label maximum, {ml_per_h} mL/h, is above {pump} mL/h, the fastest rate the infusion pumps are "
         "set to accept: run the pump at no more than {pump} mL/h (the infusion takes longer)."
     ),
-    "step_hold": "Keep to the lowest practicable rate; increase only as pharmacy or haematology agree.",
+    "step_hold": (
+        "Keep to the lowest practicable rate; increase only as pharmacy or haematology agree, never above "
+        "{ceiling_ml_per_h} mL/h ({ceiling_rate} mg/kg/min), the label maximum."
+    ),
     "hours": "h",
     "minutes": "min",
     "vial": "vial",

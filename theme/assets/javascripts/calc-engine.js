@@ -310,7 +310,7 @@
     run.working.push(run.say("w_round_course", values));
     run.show("dispensed", run.text.s_dispensed, run.say("s_dispensed_each", values));
   }
-  // At risk with no at-risk maximum recorded: the start rate only, never the label maximum (as dosing._hold_start).
+  // At risk with no at-risk maximum recorded: the start rate, the label maximum only as a ceiling (as dosing._hold_start).
   // One rate in mg/kg/min as mL/h of the product, with the values its sentences quote (as dosing._pump_rate).
   function pumpRate(run, dd, product, rate) {
     var weight = run.env[dd.weight], mlh = rate * weight * dd.rate_factor / product.per_ml;
@@ -319,9 +319,12 @@
   }
   function holdStart(run, dd, product) {
     var rate = product.schedule.steps[0][0], pr = pumpRate(run, dd, product, rate), mlh = pr[0];
-    var values = assign(pr[1], { product: product.name });
+    var top = pumpRate(run, dd, product, product.schedule.max_rate);
+    var values = assign(pr[1], { product: product.name, ceiling_ml_per_h: top[1].ml_per_h, ceiling_rate: top[1].rate });
     run.warn(dd.risk_input, run.say("no_risk_max", values));
     run.working.push(run.say("w_rate", values));
+    run.working.push(run.say("w_rate", top[1]));
+    run.out.ceiling_ml_per_h = top[0];
     run.steps.push(run.say("step_open", values));
     run.steps.push(run.say("step_hold", values));
     run.out.infusion_steps = [{ mg_per_kg_min: rate, ml_per_h: mlh, minutes: null, maximum: false }];
@@ -343,7 +346,7 @@
       var pr = pumpRate(run, dd, product, r[0]), mlh = pr[0], values = pr[1];
       steps.push({ mg_per_kg_min: r[0], ml_per_h: mlh, minutes: r[1], maximum: r[2] });
       run.working.push(run.say("w_rate", values));
-      run.steps.push(run.say(r[2] ? "step_max" : (r[1] !== null ? "step_timed" : "step_open"), assign(values, { minutes: r[1] })));
+      run.steps.push(run.say(r[2] ? (atRisk ? "step_max_risk" : "step_max") : (r[1] !== null ? "step_timed" : "step_open"), assign(values, { minutes: r[1] })));
     });
     o.infusion_steps = steps; o.start_ml_per_h = steps[0].ml_per_h; o.max_ml_per_h = steps[steps.length - 1].ml_per_h;
     if (dd.pump_max_ml_per_h !== null && o.max_ml_per_h > dd.pump_max_ml_per_h)

@@ -45,7 +45,7 @@
     less: "{percent}% less, to whole {presentations}", more: "{percent}% more, to whole {presentations}",
     strength: "{product}, {strength}", atRisk: "{rate} mg/kg/min: the lower maximum; {risk} Yes",
     riskFound: "{rate} mg/kg/min: the lower maximum, for the risk found below (though answered No)",
-    noRisk: "{rate} mg/kg/min: the label maximum{which}; {risk} No", which: " ({label})", open: "Open: {title}", follow: "Follow the emergency section ({title})",
+    noRisk: "{rate} mg/kg/min: the label maximum{which}; {risk} No", which: " ({label})", open: "Open: {title}", follow: "Open the emergency section",
     calculate: "Calculate the dose: {title}", cited: "Sources: ", forDays: "for {days}",
     barDose: "Dose", barStart: "Start", barShow: "Show result", barWait: "Result: complete the form", barMissing: "No result yet. {message}",
     // The engine's shortest time runs the whole volume at the maximum rate; the steps up
@@ -59,7 +59,10 @@
     barCheck: "Check", barCheckRisk: "the maximum rate (risk)",
     // At risk with no at-risk maximum recorded (the engine's hold at the start rate): no
     // number is shown as a ceiling, since none is known (second clinical review, W6).
-    held: "Increase", heldValue: "Only as pharmacy or haematology agree", heldWhy: "no maximum recorded for patients at risk"
+    held: "Increase", heldValue: "Only as pharmacy or haematology agree",
+    heldWhy: "no maximum recorded for patients at risk; never above the label maximum, {ceiling}",
+    // At risk the bar carries the ceiling itself, not "check" (bedside review 5, D1).
+    barMaxRisk: "Max (at risk)", barNoMax: "none set: ask pharmacy"
   };
   // The regimen frequencies of the content schema (generator/model/topic.py), as words.
   var FREQUENCY = { once: "once", daily: "daily", "twice-daily": "twice daily", weekly: "weekly" };
@@ -260,8 +263,8 @@
       // The ceiling is not a rate to set: plain, smaller and worded as a limit, never in the
       // start rate's box (a nurse looking for "the rate in the box" must find only the start).
       var limit = last.maximum ? line(card, "max_ml_per_h", WORDS.max, present(num(last.ml_per_h, "mL/h") + " mL/h"), present(why), false)
-        : line(card, "max_ml_per_h", WORDS.held, WORDS.heldValue, WORDS.heldWhy, false);
-      limit.className += " calc-line--limit";
+        : line(card, "max_ml_per_h", WORDS.held, WORDS.heldValue, present(say(WORDS.heldWhy, { ceiling: num(out.ceiling_ml_per_h, "mL/h") + " mL/h" })), false);
+      limit.className += " calc-line--limit" + (risk ? " calc-line--at-risk" : "");
       // A risk the calculator itself found (age, BMI) against a "No": said by the maximum it
       // lets through (bedside review 3, D1), not only under the question far above.
       card.shownWarnings = out.warnings.filter(function (m) { return m.field === dd.risk_input; });
@@ -478,7 +481,9 @@
         showBar([[WORDS.barDose, card.querySelector(".calc-line--dose .calc-value").textContent, false]]
           .concat(start ? [[WORDS.barStart, start.textContent, true]] : [])
           .concat(out.shortest_infusion_text ? [[WORDS.barTime, present(out.shortest_infusion_text), false, stepped ? WORDS.barTimeSteps : WORDS.barTimeNote]] : [])
-          .concat(card.shownWarnings && card.shownWarnings.length ? [[WORDS.barCheck, WORDS.barCheckRisk, false, null, "calc-bar-check"]] : [])
+          .concat(out.rate_at_risk ? [[WORDS.barMaxRisk, out.max_ml_per_h !== undefined && out.max_ml_per_h !== null
+            ? present(engine.fmt(out.max_ml_per_h, program.display, "mL/h") + " mL/h") : WORDS.barNoMax, false, null, "calc-bar-check"]]
+            : card.shownWarnings && card.shownWarnings.length ? [[WORDS.barCheck, WORDS.barCheckRisk, false, null, "calc-bar-check"]] : [])
           .concat(reviewLabel ? [[WORDS.barStatus, "(" + reviewLabel + ")", false, null, "calc-bar-status"]] : []));
       } else if (showBar) showBar(null);
     }
