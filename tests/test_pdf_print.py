@@ -119,10 +119,11 @@ def test_clinical_text_is_at_least_6_5_pt_and_black(guide: dict[str, Any]) -> No
 
 
 def _forced_breaks(guide: dict[str, Any]) -> set[int]:
-    """0-based pages that must start a new page: contents, abbreviations, and every topic
-    (a topic run on in mid-page left its title and summary at a page foot: print review C16)."""
+    """0-based pages that must start a new page: contents, the back sections, and every topic
+    (a topic run on in mid-page left its title and summary at a page foot: print review C16;
+    a back section run on under another was headed by the wrong running title: review 5)."""
     handbook = guide["handbook"]
-    titles = {t.title for t in handbook.topics.values()} | {"Contents", "Abbreviations"}
+    titles = {t.title for t in handbook.topics.values()} | {"Contents", "Abbreviations", "Index", "Disclaimer"}
     return {page for title, page, level in guide["outline"] if level == 1 and title in titles}
 
 
@@ -534,3 +535,17 @@ def test_every_page_of_a_dose_table_names_its_schedule(guide: dict[str, Any]) ->
         above = lines[:first]
         assert any(line in titles for line in above), f"p{number}: rows before any schedule title"
     assert pages_with_rows >= 4
+
+
+def test_each_back_page_is_headed_by_its_own_section(guide: dict[str, Any]) -> None:
+    """Print review 5: the last page of the abbreviations was headed "Index" and the end of
+    the index "Disclaimer" (the running header names the page's first heading)."""
+    starts = {title: page for title, page, level in guide["outline"] if level == 1}
+    sections = ["Abbreviations", "Index", "Disclaimer"]
+    bounds = [starts[s] for s in sections] + [starts["Disclaimer"] + 1]
+    pages = guide["pdf"].pages
+    for section, first, end in zip(sections, bounds, bounds[1:], strict=False):
+        assert end > first, section
+        assert lines_of(pages[first])[1] == section, (first + 1, lines_of(pages[first])[:2])  # at the page's top
+        for number in range(first, end):
+            assert lines_of(pages[number])[0].startswith(section), (number + 1, lines_of(pages[number])[0])
