@@ -365,12 +365,13 @@ def _weight_band_table(
     same dispensed course, computed by the engine (generator.calc.tables); this stage
     only formats the cells (print_tables) and lays them out. A neonatal table lists every
     weight of its range (no gaps a baby's weight could fall into) with the exact dose in
-    g and mL, and no pump rates: the recorded rates are the label's, for adults.
+    mg and mL, and no pump rates: the recorded rates are the label's, for adults.
     ``dose_text``: the regimen's dose as the topic prints it (present.one_unit_per_drug)."""
     from .calc.display import fmt
 
     show = program.display
-    cells = [band_cells(program, table, row) for row in table.rows]
+    milligrams = neonatal and table.unit == "g"
+    cells = [band_cells(program, table, row, milligrams=milligrams) for row in table.rows]
     if licence:
         # The engine's "not licensed at this age (15 years and older)" reads as if no licence
         # anywhere covered the patient; paper says which licence that is (print review 3, finding 6).
@@ -412,6 +413,8 @@ def _weight_band_table(
         )
     if neonatal:
         notes.append("No infusion rates for newborns here: the recorded rates are the product label's.")
+    if milligrams:
+        notes.insert(0, "Doses in mg (1 g = 1000 mg): no dose with a decimal point.")
     groups = _row_groups(cells, _common_notes(cells))
     return {
         "kind": "weight-band",
@@ -426,7 +429,7 @@ def _weight_band_table(
         "note": " ".join(notes),
         "product": {"id": table.product, "name": table.product_name} if table.product else None,
         "days": days,
-        "unit": table.unit,
+        "unit": "mg" if milligrams else table.unit,
         "groups": groups,
         "common_notes": _common_notes(cells),
         "rows": cells,

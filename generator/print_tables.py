@@ -59,15 +59,15 @@ def repeat_limit(program: Any, table: Any, row: Any) -> str:
     return fmt(amount, program.display, table.unit) if kind == "amount" and amount is not None else ""
 
 
-def band_cells(program: Any, table: Any, row: Any) -> dict[str, Any]:
-    """The printed cells of one engine row, in the engine's unit and display rules (a
-    neonatal IVIG dose in g, "0.32 g", as the adult tables and the g/kg heading: print
-    review 3, finding 10). The course is what is dispensed (the dispensed course), or the
-    exact course where nothing is rounded."""
+def band_cells(program: Any, table: Any, row: Any, *, milligrams: bool = False) -> dict[str, Any]:
+    """The printed cells of one engine row, in the engine's unit and display rules; with
+    ``milligrams`` a dose in g is printed in mg (the neonatal table: "240", never "0.24",
+    a decimal point a tired reader can miss; issue 17 and print review 5, W4). The course is
+    what is dispensed (the dispensed course), or the exact course where nothing is rounded."""
     from .calc.display import fmt
 
     show, unit = program.display, table.unit
-    scale, shown_unit = 1, unit
+    scale, shown_unit = (1000, "mg") if milligrams and unit == "g" else (1, unit)
     exact = row.dispensed_dose is None
     dose = row.dose if exact else row.dispensed_dose
     course = row.course if exact or row.dispensed_course is None else row.dispensed_course

@@ -313,15 +313,15 @@ def test_a_capped_row_says_so_in_the_row_with_its_note_beside_it(built: dict[str
                 assert row.cap_reason in shown["notes"]
 
 
-def test_neonatal_table_in_g_with_the_neonatal_range(built: dict[str, Any]) -> None:
+def test_neonatal_table_in_mg_with_the_neonatal_range(built: dict[str, Any]) -> None:
     printed = _bands(built, "alpha-neo")
     rows = _rows(built, "alpha-neo")
     band = CONFIG.weight_bands["neonatal"]
     assert rows[0].low_kg >= band.from_kg and rows[-1].high_kg <= band.to_kg
     for shown, row in zip(printed, rows, strict=True):
         dose = row.dose if row.dispensed_dose is None else row.dispensed_dose
-        # In g, as the adult tables and the g/kg caption (print review 3, finding 10).
-        assert shown["cells"][0].split(" ")[0] == fmt_plain(dose)
+        # In mg: "240", never "0.24" (issue 17; print review 5, W4).
+        assert shown["cells"][0].split(" ")[0] == fmt_plain(dose * 1000)
     # A row for every step of the range: no gap a baby's weight falls into (print review A2).
     for before, after in itertools.pairwise(printed):
         assert after["low"] <= before["high"] + band.step_kg + 1e-9, (before, after)
@@ -329,7 +329,7 @@ def test_neonatal_table_in_g_with_the_neonatal_range(built: dict[str, Any]) -> N
     assert not any("check the value" in note for row in printed for note in row["notes"])
     assert not any("exact" in row["cells"][0] for row in printed)
     html = pdf_stage.render_html(built["handbook"])
-    assert re.search(r'data-regimen="alpha-neo".*?Give <span class="nobr">g/day</span>', html, re.S)
+    assert re.search(r'data-regimen="alpha-neo".*?Give <span class="nobr">mg/day</span>', html, re.S)
 
 
 def test_infusion_rates_come_from_the_engine(built: dict[str, Any]) -> None:

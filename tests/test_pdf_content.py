@@ -77,7 +77,7 @@ def test_contents_page_numbers_are_where_the_headings_are(guide: dict[str, Any])
 
 def test_every_weight_band_row_equals_the_engine(guide: dict[str, Any]) -> None:
     """Every printed band is a row of generator.calc.tables (the engine), in order: its
-    weights, the dispensed dose (in g, the neonatal table too: print review 3, finding 10) and
+    weights, the dispensed dose (in g; the neonatal table in mg: print review 5, W4) and
     whether a maximum bound it."""
     handbook = guide["handbook"]
     printed = weight_band_tables(pdf_stage.render_html(handbook))
@@ -92,7 +92,7 @@ def test_every_weight_band_row_equals_the_engine(guide: dict[str, Any]) -> None:
             for shown, row in zip(rows, table.rows, strict=True):
                 given = row.dose if row.dispensed_dose is None else row.dispensed_dose
                 assert (shown["low"], shown["high"]) == (row.low_kg, row.high_kg)
-                printed_dose = fmt_plain(given)
+                printed_dose = fmt_plain(given * (1000 if table.regimen in neonatal else 1))
                 if row.dispensed_dose is None and row.per_kg is not None:  # an exact band: its rule per kg
                     printed_dose = fmt_plain(row.per_kg[0])
                 elif row.dispensed_dose is None and row.dose_high is not None:  # not proportional: its range

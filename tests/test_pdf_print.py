@@ -188,7 +188,7 @@ def test_no_dose_table_row_dispenses_more_than_its_maximum(guide: dict[str, Any]
                 continue
             if line.startswith(("Dosing weight", "Infusion rates", "Height cm")):
                 current = None
-            if "Give g/day" in line:
+            if "Give mg/day" in line:
                 current = None  # the neonatal table, two columns a line: its own test reads it from the HTML
             match = ROW.match(line)
             if current is None or match is None:
@@ -276,8 +276,8 @@ def test_a_daily_course_prints_each_days_vials_and_the_course_apart(guide: dict[
             named = next((name for name in maxima if line.startswith(f"{name}: ")), None)
             if named is not None:
                 current = named if maxima[named][0] > 1 else None
-            if "Give g/day" in line:
-                current = None  # the neonatal table: g and mL a day, no vials and no course
+            if "Give mg/day" in line:
+                current = None  # the neonatal table: mg and mL a day, no vials and no course
             if current is None:
                 continue
             if line.startswith("Weight kg"):
@@ -351,7 +351,7 @@ def test_no_template_label_editorial_note_or_web_pointer_is_printed(guide: dict[
 
 def test_the_neonatal_table_says_nothing_of_pump_rates_or_vials_it_does_not_print(guide: dict[str, Any]) -> None:
     pages = [" ".join(lines_of(page)) for page in guide["pdf"].pages]
-    page = next(p for p in pages if "Give g/day" in p)
+    page = next(p for p in pages if "Give mg/day" in p)
     caption = page[page.index("Neonatal") : page.index("Weight kg")]
     assert "mL/h" not in caption and "vials" not in caption, caption
     assert "every 0.1 kg" in caption
@@ -389,7 +389,9 @@ def test_micrograms_are_spelt_in_full_under_the_bnf_style(guide: dict[str, Any])
 def test_ivig_doses_and_maxima_are_printed_in_g_per_kg(guide: dict[str, Any]) -> None:
     """Print review 3, finding 10: "0.4 g/kg" on one page and "400 mg/kg", "2000 mg/kg" and
     a neonatal table in mg/day two pages on read as different doses. Every IVIG regimen,
-    its maximum, the table captions and the contents print g/kg; the neonatal table g/day."""
+    its maximum, the table captions and the contents print g/kg. The neonatal table's doses
+    are in mg a day (issue 17; print review 5, W4: "0.24 g" hides a decimal point), and its
+    caption says so."""
     pages = [lines_of(page) for page in guide["pdf"].pages]
     lines = [line for page in pages for line in page]
     regimen = [n for n, line in enumerate(lines) if line.startswith("Intravenous immunoglobulin (IVIG) IV: ")]
@@ -401,8 +403,8 @@ def test_ivig_doses_and_maxima_are_printed_in_g_per_kg(guide: dict[str, Any]) ->
     assert neonatal and all("0.4 g/kg" in line and "mg" not in line for line in neonatal), neonatal
     contents = " ".join(pages[2])  # the contents page lists the dose tables with their doses
     assert "schedule (historical), 0.4 g/kg" in contents and "400 mg/kg" not in contents
-    assert any(line.startswith("Weight kg Give g/day mL/day") for line in lines)
-    assert not any("Give mg" in line for line in lines)
+    assert any(line.startswith("Weight kg Give mg/day mL/day Weight kg Give mg/day mL/day") for line in lines)
+    assert "Doses in mg (1 g = 1000 mg): no dose with a decimal point." in " ".join(lines)
 
 
 def test_the_look_up_covers_short_adults_and_works_the_formula_for_anyone_off_its_grid(
