@@ -79,7 +79,7 @@ def test_unknown_name_is_located(tmp_path: Path) -> None:
         "formula: adjusted_kg if adjust else wieght_kg",
     )
     assert errors == [
-        "calculators/ivig-dose.yaml:196:14: derived[4].formula: unknown name 'wieght_kg' (did you mean 'weight_kg'?) (at column 28 of the formula)"
+        "calculators/ivig-dose.yaml:193:14: derived[4].formula: unknown name 'wieght_kg' (did you mean 'weight_kg'?) (at column 28 of the formula)"
     ]
 
 
@@ -91,7 +91,7 @@ def test_unit_mismatch_is_located(tmp_path: Path) -> None:
         "    label: Dosing weight\n    unit: mg/day\n",
     )
     assert errors == [
-        "calculators/ivig-dose.yaml:196:14: derived[4].formula: the formula gives kg, which is not a mg/d quantity "
+        "calculators/ivig-dose.yaml:193:14: derived[4].formula: the formula gives kg, which is not a mg/d quantity "
         "(dimension [mass], expected [mass] / [time])"
     ]
 
@@ -103,7 +103,7 @@ def test_regimen_without_population_is_located(tmp_path: Path) -> None:
         '    - regimen: itp-400mg-5d\n      population:\n        when: "True"\n        refuse: This regimen is for patients with ITP.\n',
         "    - regimen: itp-400mg-5d\n",
     )
-    assert errors == ["calculators/ivig-dose.yaml:265:7: dose.regimens[2].population: required field is missing"]
+    assert errors == ["calculators/ivig-dose.yaml:273:7: dose.regimens[2].population: required field is missing"]
 
 
 def test_band_gap_is_located(tmp_path: Path) -> None:
@@ -198,7 +198,7 @@ def test_pooling_single_use_vials_over_a_course_is_refused(tmp_path: Path) -> No
     days; only per-dose rounding exists, and the old setting stops the build, located."""
     errors = errors_after(tmp_path, "calculators/ivig-dose.yaml", "    per: dose\n", "    per: course\n")
     assert errors == [
-        "calculators/ivig-dose.yaml:281:10: dose.rounding.per: unknown value (expected one of 'dose'; got 'course')"
+        "calculators/ivig-dose.yaml:289:10: dose.rounding.per: unknown value (expected one of 'dose'; got 'course')"
     ]
 
 

@@ -198,7 +198,9 @@ def _infusion(run: Run, dd: DoseDef, product: ProductDef) -> None:
         ml_per_h, values = _pump_rate(run, dd, product, rate)
         steps.append({"mg_per_kg_min": rate, "ml_per_h": ml_per_h, "minutes": minutes, "maximum": is_max})
         run.working.append(run.say("w_rate", values))
-        key = ("step_max_risk" if at_risk else "step_max") if is_max else ("step_timed" if minutes is not None else "step_open")
+        key = "step_timed" if minutes is not None else "step_open"
+        if is_max:
+            key = "step_max_risk" if at_risk else "step_max"
         run.steps.append(run.say(key, values | {"minutes": minutes}))
     run.out["infusion_steps"] = steps
     run.out["start_ml_per_h"] = steps[0]["ml_per_h"]
@@ -248,7 +250,8 @@ def _hold_start(run: Run, dd: DoseDef, product: ProductDef) -> None:
     rate = product.schedule.steps[0][0]
     ml_per_h, values = _pump_rate(run, dd, product, rate)
     ceiling, ceiling_values = _pump_rate(run, dd, product, product.schedule.max_rate)
-    values |= {"product": product.name, "ceiling_ml_per_h": ceiling_values["ml_per_h"], "ceiling_rate": ceiling_values["rate"]}
+    values |= {"product": product.name, "ceiling_ml_per_h": ceiling_values["ml_per_h"]}
+    values["ceiling_rate"] = ceiling_values["rate"]
     run.warn(dd.risk_input, run.say("no_risk_max", values))
     run.working.append(run.say("w_rate", values))
     run.working.append(run.say("w_rate", ceiling_values))
