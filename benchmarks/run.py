@@ -182,7 +182,9 @@ def _page_weight(site: Path, lighthouse: bool) -> dict[str, Any]:
             sync_playwright = None
         if sync_playwright is None or not Path(CHROMIUM).exists():
             out["first_visit_gzip_bytes"] = None
-            out["first_visit_reason"] = "playwright or /usr/bin/chromium missing"
+            out["first_visit_reason"] = (
+                "playwright or /usr/bin/chromium missing (the test set-up installs both: bash tests/run.sh)"
+            )
         else:
             with sync_playwright() as playwright:
                 browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)

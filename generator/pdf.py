@@ -222,9 +222,15 @@ def _index_choices(data: dict[str, Any]) -> IndexChoices:
 # --------------------------------------------------------------------------- formatting
 
 
+_LEADS_INTO_NUMBER = re.compile(r"\b(below|above|under|over|from|to|at least|at most|up to)$")
+
+
 def fmt_figure(figure: Figure, notation: Notation | None = None) -> str:
-    """``time to response: median 2 days``-style text of a reported figure."""
-    return f"{figure.label}: {fmt_figure_value(figure, notation)}"
+    """``time to response: median 2 days``-style text of a reported figure; a label that
+    leads into its number reads on without a colon ("severe renal impairment below 30
+    mL/min", not "below: 30 mL/min": print review 5)."""
+    joint = " " if _LEADS_INTO_NUMBER.search(figure.label) else ": "
+    return f"{figure.label}{joint}{fmt_figure_value(figure, notation)}"
 
 
 _INLINE = (

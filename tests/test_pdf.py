@@ -763,3 +763,13 @@ def test_running_header_is_a_short_title(title: str, running: str) -> None:
     """Beside the PENDING REVIEW band the header has room for one line of about 40 characters."""
     assert pdf_stage.running_title(title) == running
     assert len(pdf_stage.running_title(title)) <= pdf_stage.RUNNING_TITLE_CHARS
+
+
+def test_a_figure_whose_label_leads_into_its_number_reads_on() -> None:
+    """Print review 5: "(severe renal impairment below: 30 mL/min)" read as garbled."""
+    from generator.model.common import Figure
+
+    below = Figure(label="severe renal impairment below", value=30, unit="mL/min")
+    median = Figure(label="time to response", value=2, unit="day")
+    assert pdf_stage.fmt_figure(below) == "severe renal impairment below 30 mL/min"
+    assert pdf_stage.fmt_figure(median) == "time to response: 2 days"

@@ -551,3 +551,11 @@ def test_each_back_page_is_headed_by_its_own_section(guide: dict[str, Any]) -> N
         assert lines_of(pages[first])[1] == section, (first + 1, lines_of(pages[first])[:2])  # at the page's top
         for number in range(first, end):
             assert lines_of(pages[number])[0].startswith(section), (number + 1, lines_of(pages[number])[0])
+
+
+def test_the_quick_reference_says_which_grade_rows_are_a_local_split(guide: dict[str, Any]) -> None:
+    """Print review 5 (W6): two "Count grade 3" rows on the quick reference looked like a
+    misprint; the content marks the split as local, and so does the row."""
+    lines = lines_of(guide["pdf"].pages[1])
+    grade_3 = [line for line in lines if line.startswith("Count grade 3")]
+    assert len(grade_3) == 2 and all(line.startswith("Count grade 3 (local split) ") for line in grade_3), grade_3
