@@ -55,10 +55,11 @@
     // then runs the rest at the maximum (bedside review 3, M9); said as that assumption.
     atLeastSteps: "At least {time}: the label's timed steps, then the rest at the maximum rate; a slower step-up takes longer.",
     barTime: "At least", barTimeNote: "at max rate throughout", barTimeSteps: "label steps, then max rate", barStatus: "Not yet approved",
-    // The maximum rate is questioned (age or BMI against a "No"): the bar says so too.
+    // A message on the risk question that did not set the at-risk rates: the bar points to it.
     barCheck: "Check", barCheckRisk: "the maximum rate (risk)",
     // At risk with no at-risk maximum recorded (the engine's hold at the start rate): no
-    // number is shown as a ceiling, since none is known (second clinical review, W6).
+    // rate to reach (second clinical review, W6), the label maximum only as the ceiling
+    // never to pass (bedside review 5).
     held: "Increase", heldValue: "Only as pharmacy or haematology agree",
     heldWhy: "no maximum recorded for patients at risk; never above the label maximum, {ceiling}",
     // At risk the bar carries the ceiling itself, not "check" (bedside review 5, D1).
