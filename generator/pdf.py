@@ -38,6 +38,7 @@ from .model.common import Cited, Figure, Statement
 from .model.handbook import Notation
 from .model.topic import NOT_COVERED_TEXT, ReviewStatus
 from .present import (
+    figure_joint,
     fmt_band,
     fmt_figure_value,
     fmt_grouped,
@@ -222,15 +223,9 @@ def _index_choices(data: dict[str, Any]) -> IndexChoices:
 # --------------------------------------------------------------------------- formatting
 
 
-_LEADS_INTO_NUMBER = re.compile(r"\b(below|above|under|over|from|to|at least|at most|up to)$")
-
-
 def fmt_figure(figure: Figure, notation: Notation | None = None) -> str:
-    """``time to response: median 2 days``-style text of a reported figure; a label that
-    leads into its number reads on without a colon ("severe renal impairment below 30
-    mL/min", not "below: 30 mL/min": print review 5)."""
-    joint = " " if _LEADS_INTO_NUMBER.search(figure.label) else ": "
-    return f"{figure.label}{joint}{fmt_figure_value(figure, notation)}"
+    """``time to response: median 2 days``-style text of a reported figure."""
+    return f"{figure.label}{figure_joint(figure.label)}{fmt_figure_value(figure, notation)}"
 
 
 _INLINE = (

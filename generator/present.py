@@ -29,6 +29,7 @@ from .model.topic import Band, Dose
 
 __all__ = [
     "UNIT_DISPLAY",
+    "figure_joint",
     "fmt_band",
     "fmt_figure_value",
     "fmt_grouped",
@@ -132,6 +133,16 @@ def fmt_quantity(quantity: Quantity | Dose | None, notation: Notation | None = N
         return ""
     amount = quantity.amount if isinstance(quantity, Dose) else quantity.value
     return _with_unit(fmt_number(amount), quantity.unit, amount, notation)
+
+
+_LEADS_INTO_NUMBER = re.compile(r"\b(below|above|under|over|from|to|at least|at most|up to)$")
+
+
+def figure_joint(label: str) -> str:
+    """What stands between a figure's label and its number: a colon ("time to response:
+    2 days"), or a space after a label that leads into its number ("severe renal
+    impairment below 30 mL/min", not "below: 30": print review 5)."""
+    return " " if _LEADS_INTO_NUMBER.search(label) else ": "
 
 
 def fmt_figure_value(figure: Figure, notation: Notation | None = None) -> str:

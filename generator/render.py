@@ -37,6 +37,7 @@ from .model.handbook import INDEX_PAGES
 from .model.topic import NOT_COVERED_TEXT, Regimen
 from .navigation import specialty_index_path, specialty_nav
 from .present import (
+    figure_joint,
     fmt_band,
     fmt_figure_value,
     fmt_number,
@@ -258,6 +259,7 @@ def _new_environment() -> jinja2.Environment:
         num=fmt_number,
         qty=_in_house_style(fmt_quantity),
         figure=_in_house_style(fmt_figure_value),
+        figure_joint=figure_joint,
         unit=_in_house_style(fmt_unit),
         computed=fmt_computed,
         date=fmt_date,

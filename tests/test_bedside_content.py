@@ -61,3 +61,11 @@ def test_the_risk_question_names_the_factors_the_labels_name() -> None:
         "Obesity (ASHP drug information)",
     ):
         assert factor in risk.help
+
+
+def test_a_figure_whose_label_leads_into_its_number_reads_on_on_the_page(pages: dict[str, str]) -> None:
+    """Print review 5: "(severe renal impairment below: 30 mL/min)"; the site and the guide
+    join a figure's label to its number the same way (present.figure_joint)."""
+    page = pages["topics/anticoagulation-with-low-platelets.md"]
+    assert "severe renal impairment below 30 mL/min" in page
+    assert "below: 30" not in page
