@@ -265,7 +265,7 @@
       // start rate's box (a nurse looking for "the rate in the box" must find only the start).
       var limit = last.maximum ? line(card, "max_ml_per_h", WORDS.max, present(num(last.ml_per_h, "mL/h") + " mL/h"), present(why), false)
         : line(card, "max_ml_per_h", WORDS.held, WORDS.heldValue, present(say(WORDS.heldWhy, { ceiling: num(out.ceiling_ml_per_h, "mL/h") + " mL/h" })), false);
-      limit.className += " calc-line--limit" + (risk ? " calc-line--at-risk" : "");
+      limit.className += " calc-line--limit" + (risk ? " calc-line--at-risk" : "") + (last.maximum ? "" : " calc-line--held");
       // A risk the calculator itself found (age, BMI) against a "No": said by the maximum it
       // lets through (bedside review 3, D1), not only under the question far above.
       card.shownWarnings = out.warnings.filter(function (m) { return m.field === dd.risk_input; });
@@ -478,12 +478,13 @@
       }
       out.working.forEach(function (w) { add(workList, h("li", {}, present(w))); });
       if (showBar && card) {
-        var start = card.querySelector("[data-calc=start_ml_per_h] .calc-value");
+        var start = card.querySelector("[data-calc=start_ml_per_h] .calc-value"), ceiling = card.querySelector(".calc-line--at-risk");
         showBar([[WORDS.barDose, card.querySelector(".calc-line--dose .calc-value").textContent, false]]
           .concat(start ? [[WORDS.barStart, start.textContent, true]] : [])
           .concat(out.shortest_infusion_text ? [[WORDS.barTime, present(out.shortest_infusion_text), false, stepped ? WORDS.barTimeSteps : WORDS.barTimeNote]] : [])
-          .concat(out.rate_at_risk ? [[WORDS.barMaxRisk, out.max_ml_per_h !== undefined && out.max_ml_per_h !== null
-            ? present(engine.fmt(out.max_ml_per_h, program.display, "mL/h") + " mL/h") : WORDS.barNoMax, false, null, "calc-bar-check"]]
+          // The at-risk ceiling as the card says it (none when the start rate is held).
+          .concat(ceiling ? [[WORDS.barMaxRisk, ceiling.classList.contains("calc-line--held") ? WORDS.barNoMax
+            : ceiling.querySelector(".calc-value").textContent, false, null, "calc-bar-check"]]
             : card.shownWarnings && card.shownWarnings.length ? [[WORDS.barCheck, WORDS.barCheckRisk, false, null, "calc-bar-check"]] : [])
           .concat(reviewLabel ? [[WORDS.barStatus, "(" + reviewLabel + ")", false, null, "calc-bar-status"]] : []));
       } else if (showBar) showBar(null);
