@@ -53,9 +53,8 @@ def on_config(config: Any) -> Any:
     # internet, so serve the bundled copy of the same file instead.
     polyfills = config.extra.get("polyfills") or []
     config.extra["polyfills"] = [LOCAL_SHIM if UNPKG_SHIM in str(url) else url for url in polyfills]
-    # calculator.js/.css come from another stage of the project: reference them
-    # only once they exist, so a page never requests a missing file.
-    config.extra_javascript = [s for s in config.extra_javascript if _exists(str(s))]
+    # calculator.css comes from another stage of the project: reference it only once it
+    # exists, so a page never requests a missing file.
     config.extra_css = [s for s in config.extra_css if _exists(str(s))]
     return config
 

@@ -46,3 +46,11 @@ def show_calculators(page: Any) -> None:
         calculator.scroll_into_view_if_needed()
         calculator.locator("form").wait_for()
     page.evaluate("window.scrollTo(0, 0)")
+
+
+def render_every_block(page: Any) -> None:
+    """A topic page's lists and reference list are rendered only when they come near the
+    screen (content-visibility: auto, handbook.css): until then a list has a placeholder
+    height and no text to innerText. A test that measures or reads the whole page at once
+    renders every block first, as each is for a reader who scrolls to it."""
+    page.add_style_tag(content=".md-typeset * { content-visibility: visible !important; }")

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from browser_support import PHONE, serve
+from browser_support import PHONE, render_every_block, serve
 
 from generator.build import build_site
 from generator.validate import load_handbook
@@ -89,6 +89,7 @@ def test_what_to_do_comes_first_and_the_aliases_last(browser: Any, site_url: str
 @pytest.mark.parametrize("width", [360, 1280])
 def test_each_table_is_shown_once(browser: Any, site_url: str, width: int) -> None:
     context, page, _ = open_page(browser, site_url + TOPIC, width)
+    render_every_block(page)
     # The decision table once, as its rules; the dosing table once: cards on a phone, a table when wide.
     assert page.locator(".hb-rules").count() == 1
     assert page.locator(".hb-cards table").count() == 1
@@ -140,6 +141,7 @@ def test_every_citation_mark_opens_its_own_references(browser: Any, site_url: st
 @pytest.mark.parametrize("width", [320, 360, 390, 430])
 def test_citation_targets_are_44_px_and_never_overlap(browser: Any, site_url: str, width: int) -> None:
     context, page, _ = open_page(browser, site_url + TOPIC, width)
+    render_every_block(page)
     boxes = page.locator(TARGETS).evaluate_all(
         "els => els.filter(e => e.offsetParent).map(e => { const r = e.getBoundingClientRect();"
         " return [r.left, r.top + window.scrollY, r.right, r.bottom + window.scrollY, e.id || e.getAttribute('href')]; })"

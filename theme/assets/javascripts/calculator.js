@@ -442,9 +442,9 @@
     });
     var first = fields.filter(function (f) { return f.started; })[0];
     // While the form is in use, Material's back-to-top button stays out of the way (handbook.css).
-    form.addEventListener("focusin", function () { document.documentElement.classList.add("hb-calc-in-use"); });
+    form.addEventListener("focusin", function () { document.documentElement.setAttribute("data-hb-calc-in-use", ""); });
     form.addEventListener("focusout", function (e) {
-      if (!(e.relatedTarget && form.contains(e.relatedTarget))) document.documentElement.classList.remove("hb-calc-in-use");
+      if (!(e.relatedTarget && form.contains(e.relatedTarget))) document.documentElement.removeAttribute("data-hb-calc-in-use");
     });
     var showBar = program.dose ? liveBar(el, form, result) : null;
 
@@ -581,13 +581,17 @@
     entries.forEach(function (entry) {
       if (!entry.isIntersecting) return;
       nearScreen.unobserve(entry.target);
-      need(entry.target.getAttribute("data-calculator"), function () { mount(entry.target); });
+      // Each form is built in a task of its own: two calculators that come into view
+      // together would otherwise hold the main thread in one long task.
+      need(entry.target.getAttribute("data-calculator"), function () {
+        setTimeout(function () { mount(entry.target); }, 0);
+      });
     });
   }, { rootMargin: "100% 0px" }) : null;
 
   function mountAll() {
     // Bars of calculators that instant navigation took off the page go with them.
-    if (!document.querySelector(".calc-form :focus")) document.documentElement.classList.remove("hb-calc-in-use");
+    if (!document.querySelector(".calc-form :focus")) document.documentElement.removeAttribute("data-hb-calc-in-use");
     document.querySelectorAll(".calc-bar").forEach(function (bar) {
       if (!document.contains(bar.calcOwner)) bar.parentNode.removeChild(bar);
     });
