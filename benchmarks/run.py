@@ -34,7 +34,8 @@ Each size runs in its own process (so peak memory is that size's alone):
   behind performance (first and largest contentful paint, total blocking time, layout
   shift, in ms) of the home page, a topic page and the calculators page, each the
   median of three runs (``performance_runs``: every run's score; on two cores one run
-  varies by several points), when Lighthouse is found, else null and a reason. Where it is looked for, first hit wins:
+  varies by several points), when Lighthouse is found, else null and a reason. Where
+  it is looked for, first hit wins:
   the ``LIGHTHOUSE`` environment variable (a path to the ``lighthouse`` executable),
   ``lighthouse`` on ``PATH``, the project's pinned copy
   ``benchmarks/lighthouse/node_modules/.bin/lighthouse`` (install it with

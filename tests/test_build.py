@@ -66,6 +66,12 @@ def test_no_page_refers_to_another_host_for_assets(built):
             assert marker not in html, f"{page}: {marker}"
 
 
+def _scripts(html: str) -> tuple[list[str], list[str]]:
+    """A page's external script tags, and the file each loads, in document order."""
+    tags = re.findall(r"<script\b[^>]*\bsrc=[^>]*>", html)
+    return tags, [re.search(r'src="[^"]*/([^/"]+)"', tag).group(1) for tag in tags]
+
+
 def test_no_script_holds_back_first_paint(built):
     """Every external script is deferred (Material's bundle deferred: first paint on slow
     4G 1.9 s -> 1.4 s in Lighthouse at 2,000 topics; the head scripts too, session 5).
@@ -74,16 +80,11 @@ def test_no_script_holds_back_first_paint(built):
     calculator (session 8: elsewhere it was a long task on the home page for nothing).
     The audience is set before first paint by one small inline script."""
 
-    def scripts_of(page: str) -> tuple[list[str], list[str]]:
-        html = (built / page / "index.html").read_text()
-        tags = re.findall(r"<script\b[^>]*\bsrc=[^>]*>", html)
-        return tags, [re.search(r'src="[^"]*/([^/"]+)"', tag).group(1) for tag in tags]
-
-    scripts, names = scripts_of("topics/alpha")  # no calculator on this topic
+    html = (built / "topics" / "alpha" / "index.html").read_text()
+    scripts, names = _scripts(html)  # no calculator on this topic
     assert names[:3] == ["handbook.js", "search-on-demand.js", "search-tolerant.js"]
     assert [tag for tag in scripts if " defer" not in tag] == []
-    assert "calculator.js" not in names and "calculator.js" not in scripts_of("")[1]
-    html = (built / "topics" / "alpha" / "index.html").read_text()
+    assert "calculator.js" not in names and "calculator.js" not in _scripts((built / "index.html").read_text())[1]
     head = html[: html.index("</head>")]
     inline = re.findall(r"<script>(.*?)</script>", head)
     assert any('"data-hb-audience"' in body and '"hb-js"' in body for body in inline)
@@ -312,9 +313,7 @@ def test_real_content_builds_strict(tmp_path, monkeypatch):
     assert result.pages >= 9
     # A page that shows a calculator loads calculator.js once, deferred, after the bundle
     # (the mini fixture has none: test_no_script_holds_back_first_paint).
-    html = (tmp_path / "site" / "topics" / "ivig-in-itp" / "index.html").read_text()
-    scripts = re.findall(r"<script\b[^>]*\bsrc=[^>]*>", html)
-    names = [re.search(r'src="[^"]*/([^/"]+)"', tag).group(1) for tag in scripts]
+    scripts, names = _scripts((tmp_path / "site" / "topics" / "ivig-in-itp" / "index.html").read_text())
     assert [tag for tag in scripts if " defer" not in tag] == []
     bundle = [i for i, name in enumerate(names) if name.startswith("bundle.")]
     assert len(bundle) == 1 and names.count("calculator.js") == 1 and bundle[0] < names.index("calculator.js")
