@@ -246,7 +246,8 @@ def test_calculator_is_mounted_with_its_program(site: tuple[Path, str], page: An
     assert widget.count() == 2
     # The grade calculator (what to do) comes before the dose calculator, whatever the YAML order.
     assert [w.get_attribute("data-calculator") for w in widget.all()] == ["itp-grade", "ivig-dose"]
-    widget.locator("form").first.wait_for()
+    # Each form is built in a task of its own (calculator.js): wait for the second too.
+    widget.locator("form").nth(1).wait_for()
     assert widget.locator("form").count() == 2
     # Each program came from its own script, loaded once for the page.
     assert page.evaluate("Object.keys(self.HB_CALCULATORS).sort()") == ["itp-grade", "ivig-dose"]
