@@ -121,6 +121,36 @@ def test_each_table_is_shown_once(browser: Any, site_url: str, width: int) -> No
 TARGETS = "article a.hb-cite, article .hb-backlinks a"
 
 
+@pytest.mark.parametrize("width", [360, 430])
+def test_each_jump_link_lands_on_its_heading_and_it_stays(browser: Any, site_url: str, width: int) -> None:
+    """The calculators are built as they come within a screen, often just above where the
+    reader is: the "IVIG dose calculator" link once scrolled to its heading and the grade
+    calculator's form, built a moment later above it, pushed the heading 1,300 px down, so
+    the reader saw the wrong calculator. Each target stays under the header once every
+    calculator near it is built; so does a heading the reader scrolls back up to."""
+    context, page, _ = open_page(browser, site_url + TOPIC, width=width)
+    header = page.locator(".md-header").bounding_box()
+    below_header = header["y"] + header["height"]
+    for i, href in enumerate(page.locator("nav.hb-jump a").evaluate_all("els => els.map(e => e.hash)")):
+        page.goto(site_url + TOPIC)
+        page.wait_for_load_state("load")
+        page.locator("nav.hb-jump a").nth(i).tap()
+        page.wait_for_timeout(1000)  # the calculators near the target, each in a task of its own
+        top = page.evaluate(f"document.getElementById('{href[1:]}').getBoundingClientRect().top")
+        assert below_header <= top <= below_header + 40, (href, top)
+    # Back up from the end of the page to the heading after the dose calculator: both
+    # calculators above it are built on the way and the heading holds still.
+    page.goto(site_url + TOPIC + "#monitoring")
+    page.wait_for_load_state("load")
+    assert page.locator("[data-calculator-mounted]").count() == 0
+    after = "[...document.querySelectorAll('article h2')].find(h => h.compareDocumentPosition(document.querySelector('[data-calculator=ivig-dose]')) & Node.DOCUMENT_POSITION_PRECEDING)"
+    page.evaluate(f"window.scrollBy(0, ({after}).getBoundingClientRect().top - {below_header})")
+    page.wait_for_function("document.querySelectorAll('[data-calculator-mounted]').length === 2")
+    page.wait_for_timeout(300)
+    assert page.evaluate(f"Math.round(({after}).getBoundingClientRect().top)") == round(below_header)
+    context.close()
+
+
 def test_every_citation_mark_opens_its_own_references(browser: Any, site_url: str) -> None:
     context, page, errors = open_page(browser, site_url + TOPIC)
     marks = page.locator(".hb-for-clinician a.hb-cite:visible")

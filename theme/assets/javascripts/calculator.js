@@ -584,10 +584,34 @@
       // Each form is built in a task of its own: two calculators that come into view
       // together would otherwise hold the main thread in one long task.
       need(entry.target.getAttribute("data-calculator"), function () {
-        setTimeout(function () { mount(entry.target); }, 0);
+        setTimeout(function () { mountInPlace(entry.target); }, 0);
       });
     });
   }, { rootMargin: "100% 0px" }) : null;
+
+  // A calculator mounts when it comes within a screen, so often above what the reader is
+  // looking at: its form then pushed that down by the form's height (1,300 px: the jump
+  // link to the dose calculator landed on the grade calculator's form, which mounted just
+  // above the heading it had scrolled to). Chromium's scroll anchoring did not hold the
+  // page here, so when the calculator starts above the screen or under the header, the
+  // page is scrolled by what it grew, with the browser's own anchoring off for that frame
+  // (no browser corrects the same growth twice).
+  function mountInPlace(el) {
+    var header = document.querySelector(".md-header");
+    var top = header ? header.getBoundingClientRect().bottom : 0;
+    if (el.getBoundingClientRect().top > top) return mount(el);
+    // What follows the calculator (its margins included) shows how far the form pushed it:
+    // the next element that has a box (not the <noscript> tables after the dose calculator).
+    var next = el.nextElementSibling;
+    while (next && !next.getClientRects().length) next = next.nextElementSibling;
+    next = next || el.parentNode;
+    var style = document.documentElement.style, before = next.getBoundingClientRect().top;
+    style.overflowAnchor = "none";
+    mount(el);
+    var grown = next.getBoundingClientRect().top - before;
+    if (grown) root.scrollBy(0, grown);
+    root.requestAnimationFrame(function () { root.requestAnimationFrame(function () { style.overflowAnchor = ""; }); });
+  }
 
   function mountAll() {
     // Bars of calculators that instant navigation took off the page go with them.
