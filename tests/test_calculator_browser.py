@@ -104,7 +104,7 @@ GRADE_4_HEAD = "Emergency: call haematology now."
 GRADE_4_ACTIONS = [
     "Transfuse platelets without delay (dose: ask haematology on this call; it is not in this handbook).",
     "Give an IV corticosteroid (drug and dose: ask haematology on this call; not in this handbook).",
-    "Give IVIG 1 g/kg IV, on adjusted body weight if BMI is over 30, repeated on day 2 if needed (at most 2 g/kg a course).",
+    "Give IVIG 1 g/kg IV, on adjusted body weight for an adult with a BMI over 30, repeated on day 2 if needed (at most 2 g/kg a course).",
     "Consider tranexamic acid with these (dose: the local major-haemorrhage protocol), and stop antiplatelet and"
     " anticoagulant drugs (see the emergency section).",
     # Bedside review 4 (W4): the last step is the link itself, not words and a button.
