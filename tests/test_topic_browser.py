@@ -147,7 +147,8 @@ def test_each_jump_link_lands_on_its_heading_and_it_stays(browser: Any, site_url
     page.evaluate(f"window.scrollBy(0, ({after}).getBoundingClientRect().top - {below_header})")
     page.wait_for_function("document.querySelectorAll('[data-calculator-mounted]').length === 2")
     page.wait_for_timeout(300)
-    assert page.evaluate(f"Math.round(({after}).getBoundingClientRect().top)") == round(below_header)
+    # Within 2 px: the scroll position is a whole number of device pixels, the box is not.
+    assert abs(page.evaluate(f"({after}).getBoundingClientRect().top") - below_header) <= 2
     context.close()
 
 
