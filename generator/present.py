@@ -29,6 +29,7 @@ from .model.topic import Band, Dose
 
 __all__ = [
     "UNIT_DISPLAY",
+    "bind_units",
     "figure_joint",
     "fmt_band",
     "fmt_figure_value",
@@ -374,6 +375,19 @@ def house_words(text: str, notation: Notation | None = None) -> str:
     if style is NotationStyle.bnf:
         return _MCG.sub(lambda m: "microgram" if _ONE_BEFORE.search(text, 0, m.start()) else "micrograms", text)
     return _MICROGRAMS.sub(lambda m: f"{m.group(1)}mcg", text)
+
+
+# A number and the unit after it, joined by one plain space ("80 mg", "1 g/kg", "50 x10^9/L").
+_NUMBER_UNIT = re.compile(rf"(?<![\w.,])({_NUMBER}) (?=(?:{_UNIT_WORDS})(?!\w)|[x×]10|/[µu]L)")
+
+
+def bind_units(text: str) -> str:
+    """Author text with a no-break space between each number and its unit, so a phone
+    never ends a line with "80" and starts the next with "mg a day" (the phone review of
+    session 9: the decision table's cards, the emergency list, the cautions). The site's
+    ``text`` and ``prose`` filters; the pocket guide binds whole quantities with
+    :func:`keep_together`. A browser's search and copy read U+00A0 as a space."""
+    return _NUMBER_UNIT.sub(lambda m: m.group(1) + "\u00a0", text)
 
 
 def house_words_html(html: str, notation: Notation | None = None) -> str:

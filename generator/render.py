@@ -37,6 +37,7 @@ from .model.handbook import INDEX_PAGES
 from .model.topic import NOT_COVERED_TEXT, Regimen
 from .navigation import specialty_index_path, specialty_nav
 from .present import (
+    bind_units,
     figure_joint,
     fmt_band,
     fmt_figure_value,
@@ -298,13 +299,15 @@ def _in_house_style(present: Callable[..., str]) -> Callable[..., str]:
 
 def _in_house_words(escape_for_markdown: Callable[[Any], Markup]) -> Callable[..., Markup]:
     """A text filter that first spells micrograms in the handbook's notation (present.house_words,
-    shared with the pocket guide), then escapes the author's words for Markdown."""
+    shared with the pocket guide), binds each number to its unit (present.bind_units), then
+    escapes the author's words for Markdown."""
 
     @jinja2.pass_context
     def in_style(context: Any, value: Any) -> Markup:
         handbook = context.get("handbook")
         notation = handbook.meta.notation if handbook is not None else None
-        return escape_for_markdown(house_words(str(value), notation))
+        # Bound after escaping: escaping folds every run of white space, U+00A0 included.
+        return Markup(bind_units(escape_for_markdown(house_words(str(value), notation))))
 
     return in_style
 

@@ -44,8 +44,9 @@ def test_the_dose_line_says_which_weight(pages: dict[str, str]) -> None:
     patient gives 28% more than the calculator; the bottom line and the emergency step say
     adjusted body weight above BMI 30."""
     ivig = pages["topics/ivig-in-itp.md"]
-    assert "**Give 1 g/kg IV (adults with a BMI over 30: adjusted body weight), repeated once if needed;" in ivig
-    assert "Give IVIG 1 g/kg IV, on adjusted body weight for an adult with a BMI over 30, repeated on day 2 if needed" in ivig
+    # (A no-break space joins each number to its unit: present.bind_units.)
+    assert "**Give 1\u00a0g/kg IV (adults with a BMI over 30: adjusted body weight), repeated once if needed;" in ivig
+    assert "Give IVIG 1\u00a0g/kg IV, on adjusted body weight for an adult with a BMI over 30, repeated on day 2 if needed" in ivig
 
 
 def test_the_risk_question_names_the_factors_the_labels_name() -> None:

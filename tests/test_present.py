@@ -10,6 +10,7 @@ from generator.model.common import Figure, Quantity
 from generator.model.handbook import Notation
 from generator.model.topic import Band, Dose
 from generator.present import (
+    bind_units,
     fmt_band,
     fmt_figure_value,
     fmt_grouped,
@@ -189,16 +190,39 @@ def test_the_vocabulary_spellings_of_micrograms_follow_the_house_style() -> None
 
 
 def test_the_site_text_filters_spell_micrograms_in_the_handbooks_style() -> None:
-    """The site's hook (render._in_house_words): the text and prose filters."""
+    """The site's hook (render._in_house_words): the text and prose filters, which also
+    join the number to its unit with a no-break space (present.bind_units)."""
     from types import SimpleNamespace
 
     from generator.render import _new_environment
 
     env = _new_environment()
     template = env.from_string("{{ words | prose }} / {{ words | text }}")
-    for notation, shown in ((BNF, "50 micrograms/kg"), (ISMP, "50 mcg/kg")):
+    for notation, shown in ((BNF, "50\u00a0micrograms/kg"), (ISMP, "50\u00a0mcg/kg")):
         handbook = SimpleNamespace(meta=SimpleNamespace(notation=notation))
         assert template.render(words="50 mcg/kg", handbook=handbook) == f"{shown} / {shown}"
+
+
+@pytest.mark.parametrize(
+    ("text", "bound"),
+    [
+        ("maximum 80 mg a day", "maximum 80\u00a0mg a day"),
+        ("add IVIG 1 g/kg IV", "add IVIG 1\u00a0g/kg IV"),
+        ("at most 3.3 mg/kg/min", "at most 3.3\u00a0mg/kg/min"),
+        ("below 50 x10^9/L", "below 50\u00a0x10^9/L"),
+        ("50 ×10⁹/L", "50\u00a0×10⁹/L"),
+        ("once a day for 4 days", "once a day for 4\u00a0days"),
+        ("1,000 mL", "1,000\u00a0mL"),
+        # Not a quantity: a number and a word, a version, a recommendation's label.
+        ("in 29 septic patients", "in 29 septic patients"),
+        ("CTCAE v5.0 grade", "CTCAE v5.0 grade"),
+        ("ASH 2019 1a", "ASH 2019 1a"),
+        ("for 2 (at most 3) weeks", "for 2 (at most 3) weeks"),
+    ],
+)
+def test_bind_units_joins_a_number_to_its_unit_only(text: str, bound: str) -> None:
+    """The phone review of session 9: "maximum 80 / mg a day" split over two lines."""
+    assert bind_units(text) == bound
 
 
 def test_house_words_leave_tags_and_styles_alone() -> None:

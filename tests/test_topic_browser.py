@@ -85,7 +85,8 @@ def test_what_to_do_comes_first_and_the_aliases_last(browser: Any, site_url: str
     paragraphs = page.locator(".hb-bottom-line p:not(.admonition-title)")
     assert paragraphs.first.get_attribute("class") == "hb-bottom-line__dose"
     assert paragraphs.first.inner_text() == (
-        "Give 1 g/kg IV (adults with a BMI over 30: adjusted body weight), repeated once if needed; at most 2 g/kg a course."
+        "Give 1\u00a0g/kg IV (adults with a BMI over 30: adjusted body weight), repeated once if needed;"
+        " at most 2\u00a0g/kg a course."
     )
     assert paragraphs.first.evaluate("e => getComputedStyle(e.querySelector('strong')).fontWeight") == "700"
     assert paragraphs.nth(1).inner_text().startswith("With a corticosteroid when the count must rise quickly")
