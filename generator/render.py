@@ -299,8 +299,8 @@ def _in_house_style(present: Callable[..., str]) -> Callable[..., str]:
 
 def _in_house_words(escape_for_markdown: Callable[[Any], Markup]) -> Callable[..., Markup]:
     """A text filter that first spells micrograms in the handbook's notation (present.house_words,
-    shared with the pocket guide), binds each number to its unit (present.bind_units), then
-    escapes the author's words for Markdown."""
+    shared with the pocket guide), then escapes the author's words for Markdown, then binds
+    each number to its unit (present.bind_units)."""
 
     @jinja2.pass_context
     def in_style(context: Any, value: Any) -> Markup:
