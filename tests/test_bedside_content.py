@@ -70,3 +70,12 @@ def test_a_figure_whose_label_leads_into_its_number_reads_on_on_the_page(pages: 
     page = pages["topics/anticoagulation-with-low-platelets.md"]
     assert "severe renal impairment below 30 mL/min" in page
     assert "below: 30" not in page
+
+
+def test_cards_show_actions_and_evidence_in_words(pages: dict[str, str]) -> None:
+    """The phone review of session 9: "Actions: seek-specialist" and "Evidence: very-low"
+    showed the schema's ids on the decision table's cards."""
+    ivig = pages["topics/ivig-in-itp.md"]
+    assert "Actions: seek specialist, investigate" in ivig
+    assert "Evidence: very low" in ivig
+    assert "seek-specialist" not in ivig and "Evidence: very-low" not in ivig
