@@ -149,6 +149,11 @@ class Evidence(StrEnum):
     low = "low"
     very_low = "very-low"
 
+    @property
+    def words(self) -> str:
+        """As a reader sees it: "very low", not the id "very-low" (site and pocket guide)."""
+        return self.value.replace("-", " ")
+
 
 class Strength(StrEnum):
     """Strength of a recommendation as the guideline states it. GRADE guidelines say
