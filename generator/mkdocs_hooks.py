@@ -14,10 +14,10 @@ from typing import Any
 from mkdocs.plugins import event_priority
 from mkdocs.structure.files import File, Files
 
-from generator import build, search_index
+from generator import build, page_workers, search_index
 from generator.escape import config_text
 
-__all__ = ["on_config", "on_env", "on_files", "on_post_build", "on_post_page", "on_serve"]
+__all__ = ["on_config", "on_env", "on_files", "on_nav", "on_post_build", "on_post_page", "on_serve"]
 
 ASSETS = build.THEME_DIR / "assets"
 UNPKG_SHIM = "unpkg.com/iframe-worker"
@@ -144,10 +144,20 @@ def _minified(path: Path) -> str:
     return kept[1]
 
 
+@event_priority(-100)  # after every other plugin has shaped the navigation
+def on_nav(nav: Any, config: Any, files: Files) -> Any:
+    """Convert the pages' Markdown on every CPU before MkDocs' own loop reaches them
+    (generator/page_workers.py: a full build only)."""
+    page_workers.convert_pages(config, files)
+    return nav
+
+
 def on_env(env: Any, config: Any, files: Files) -> Any:
     """Reuse compiled theme templates across preview rebuilds (see
-    build.MemoryBytecodeCache): MkDocs makes a fresh environment every time."""
+    build.MemoryBytecodeCache): MkDocs makes a fresh environment every time.
+    The pages converted in workers get their own ``render`` back."""
     env.bytecode_cache = build.theme_bytecode_cache()
+    page_workers.forget(files)
     return env
 
 

@@ -1,7 +1,8 @@
-"""Worker processes for the two costly per-file steps of a cold build: reading the
-YAML of every file (stage 1) and rendering every topic page (stage 4).
+"""Worker processes for the costly per-file steps of a cold build: reading the
+YAML of every file (stage 1), rendering every topic page (stage 4) and MkDocs'
+conversion of every page's Markdown (generator/page_workers.py).
 
-Both are independent per file, and at 2,000 topics each takes one to two seconds
+Each is independent per file, and at 2,000 topics each takes seconds
 on one CPU. :func:`map_in_order` splits such a list across forked worker
 processes and returns the results in input order, so a build's output is
 byte-identical whatever the number of workers (a test holds this).
@@ -31,7 +32,7 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, TypeVar
 
-__all__ = ["MIN_ITEMS", "WorkerError", "job_count", "map_in_order"]
+__all__ = ["MIN_ITEMS", "WorkerError", "forks", "job_count", "map_in_order"]
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -74,6 +75,11 @@ def _can_fork() -> bool:
     )
 
 
+def forks(count: int) -> bool:
+    """Whether :func:`map_in_order` would share ``count`` items out to workers."""
+    return count >= MIN_ITEMS and min(job_count(), count) >= 2 and _can_fork()
+
+
 def _run_chunk(index: int) -> list[Any]:
     assert _task is not None
     function, items, chunks = _task
@@ -86,9 +92,9 @@ def map_in_order(function: Callable[[T], R], items: Sequence[T]) -> list[R]:
     workers are used (``function`` is inherited, never pickled); an exception
     raised in a worker is raised here, and a worker that dies raises
     :class:`WorkerError`."""
-    jobs = min(job_count(), len(items))
-    if jobs < 2 or len(items) < MIN_ITEMS or not _can_fork():
+    if not forks(len(items)):
         return [function(item) for item in items]
+    jobs = min(job_count(), len(items))
     # Strided chunks (item i goes to chunk i % count): files sorted by name come in
     # runs of similar size (copies of one big topic), and contiguous chunks left one
     # worker with all the big ones. Several chunks per worker even out the rest.
@@ -104,7 +110,7 @@ def map_in_order(function: Callable[[T], R], items: Sequence[T]) -> list[R]:
         with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
             parts = list(pool.map(_run_chunk, range(count)))
     except BrokenProcessPool as exc:
-        # Both users (reading YAML, rendering pages) run before anything is written.
+        # Every user runs before the build has written anything it keeps.
         raise WorkerError(
             f"a worker process stopped before finishing ({exc}); nothing was written. "
             "Free some memory, or set HANDBOOK_JOBS=1 to work in one process"
