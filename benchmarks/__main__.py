@@ -1,4 +1,4 @@
-"""``python -m benchmarks [--quick] [--sizes N ...]``: see benchmarks/run.py."""
+"""``python -m benchmarks [--quick] [--runs N] [--sizes N ...]``: see benchmarks/run.py."""
 
 import sys
 

@@ -53,6 +53,7 @@ __all__ = [
     "config_file",
     "file_stamps",
     "prepare",
+    "refresh_context",
     "theme_bytecode_cache",
     "write_manifest",
 ]
@@ -546,6 +547,14 @@ def _page_counter(total: int, live: Callable[[str], None]) -> Callable[[], None]
             live(f"\r\033[K  {done}/{total} pages written")
 
     return page_built
+
+
+def refresh_context(config: Any) -> BuildContext:
+    """:func:`hook_context` for a configuration whose content has changed since it
+    was built (the preview's page-level rebuild, generator/quick_rebuild.py)."""
+    global _hooked
+    _hooked = None
+    return hook_context(config)
 
 
 def hook_context(config: Any) -> BuildContext:

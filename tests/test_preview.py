@@ -199,3 +199,45 @@ def test_the_preview_lists_the_theme_files_once_until_its_theme_changes(tmp_path
             sites.append(sorted(p.relative_to(site).as_posix() for p in site.rglob("*") if p.is_file()))
     assert len(listings) == 1
     assert sites[0] == sites[1] and "assets/javascripts/handbook.js" in sites[1]
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_an_edited_topic_reloads_its_page_once_by_itself(tmp_path: Path, browser) -> None:
+    """An edit rebuilt page by page (generator/quick_rebuild.py: the browser is told
+    to reload when the edited topic's page is written, before the rest of the
+    rebuild) reaches the open page by itself, once."""
+    folder = tmp_path / "hb"
+    init_handbook(folder)
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    log = (tmp_path / "serve.log").open("w")
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "generator", "serve", "-a", f"127.0.0.1:{port}"],
+        cwd=folder,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env=env,
+    )
+    try:
+        assert wait_for(base + "/topics/example-topic/", lambda code, _: code == 200)[0] == 200
+        time.sleep(1)  # the watcher has started
+        page = browser.new_page()
+        loads: list[str] = []
+        page.on("load", lambda: loads.append(page.url))
+        page.goto(base + "/topics/example-topic/")
+        topic = folder / "topics" / "example-topic.yaml"
+        text = topic.read_text(encoding="utf-8")
+        summary = next(line for line in text.splitlines() if line.startswith("summary:"))
+        topic.write_text(text.replace(summary, "summary: Edited in the preview test."), encoding="utf-8")
+        page.get_by_text("Edited in the preview test.").first.wait_for(timeout=30_000)
+        page.wait_for_timeout(3000)  # a second reload would come within this
+        assert loads == [base + "/topics/example-topic/"] * 2
+        page.close()
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        log.close()
+    terminal = (tmp_path / "serve.log").read_text()
+    assert "Rebuilding " in terminal and "Traceback" not in terminal
