@@ -378,15 +378,20 @@ def house_words(text: str, notation: Notation | None = None) -> str:
 
 
 # A number and the unit after it, joined by one plain space ("80 mg", "1 g/kg", "50 x10^9/L").
-_NUMBER_UNIT = re.compile(rf"(?<![\w.,])({_NUMBER}) (?=(?:{_UNIT_WORDS})(?!\w)|[x×]10|/[µu]L)")
+_UNIT_AHEAD = rf"(?:{_UNIT_WORDS})(?!\w)|[x×]10|/[µu]L"
+_NUMBER_UNIT = re.compile(rf"(?<![\w.,])({_NUMBER}) (?={_UNIT_AHEAD})")
+# A range before its unit ("10 to 20 mL", "25 to 60 micrograms/kg"): one quantity too.
+_RANGE_UNIT = re.compile(rf"(?<![\w.,])({_NUMBER}) to (?={_NUMBER} (?:{_UNIT_AHEAD}))")
 
 
 def bind_units(text: str) -> str:
     """Author text with a no-break space between each number and its unit, so a phone
     never ends a line with "80" and starts the next with "mg a day" (the phone review of
-    session 9: the decision table's cards, the emergency list, the cautions). The site's
+    session 9: the decision table's cards, the emergency list, the cautions), and a range
+    before its unit is kept whole ("10 to 20 mL"). The site's
     ``text`` and ``prose`` filters; the pocket guide binds whole quantities with
     :func:`keep_together`. A browser's search and copy read U+00A0 as a space."""
+    text = _RANGE_UNIT.sub(lambda m: m.group(1) + "\u00a0to\u00a0", text)
     return _NUMBER_UNIT.sub(lambda m: m.group(1) + "\u00a0", text)
 
 

@@ -213,6 +213,9 @@ def test_the_site_text_filters_spell_micrograms_in_the_handbooks_style() -> None
         ("50 ×10⁹/L", "50\u00a0×10⁹/L"),
         ("once a day for 4 days", "once a day for 4\u00a0days"),
         ("1,000 mL", "1,000\u00a0mL"),
+        ("give 10 to 20 mL/kg", "give 10\u00a0to\u00a020\u00a0mL/kg"),
+        ("from 25 to 60 micrograms/kg", "from 25\u00a0to\u00a060\u00a0micrograms/kg"),
+        ("from 20 to 30 of them", "from 20 to 30 of them"),
         # Not a quantity: a number and a word, a version, a recommendation's label.
         ("in 29 septic patients", "in 29 septic patients"),
         ("CTCAE v5.0 grade", "CTCAE v5.0 grade"),

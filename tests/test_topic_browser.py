@@ -107,6 +107,13 @@ def test_each_table_is_shown_once(browser: Any, site_url: str, width: int) -> No
     assert page.locator(".hb-cards table").count() == 1
     display = page.locator(".hb-cards tbody tr").first.evaluate("e => getComputedStyle(e).display")
     assert display == ("block" if width < 960 else "table-row")
+    if width < 960:
+        # A card's lines start at its own edge, with no table rule between them (Material's
+        # table padding, 1.25em a side, and cell borders outranked the cards' rules).
+        cell = page.locator(".hb-cards tbody td").first.evaluate(
+            "e => { const s = getComputedStyle(e); return [s.paddingLeft, s.borderTopWidth]; }"
+        )
+        assert cell == ["0px", "0px"]
     # No sideways scroll, and no dose split across lines ("0." / "4 g/kg").
     assert page.evaluate("document.documentElement.scrollWidth") <= width
     lines = page.locator(".hb-cards .hb-qty").evaluate_all(

@@ -133,7 +133,7 @@ def _regimen(compiler: Compiler, use: Any, reg: Any, dose_unit: Any, unit_text: 
         population,
         use.population.refuse,
         tuple(reg.cite),
-        reg.evidence.value if reg.evidence else None,
+        reg.evidence.words if reg.evidence else None,
         tuple(use.table_inputs.items()),
     )
 
@@ -323,7 +323,7 @@ def _cells(table: Any, axes: list[AxisDef]) -> list[CellDef]:
                 actions,
                 cell.pathway,
                 link,
-                (cell.evidence or table.evidence).value if (cell.evidence or table.evidence) else None,
+                (cell.evidence or table.evidence).words if (cell.evidence or table.evidence) else None,
                 tuple(cell.cite or table.cite),
                 grade.describe() if grade else None,
                 grade.strength.value if grade else None,

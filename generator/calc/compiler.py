@@ -278,7 +278,7 @@ class Compiler:
                     band.text,
                     tuple(sets),
                     self.cite(band.cite),
-                    band.evidence.value if band.evidence else None,
+                    band.evidence.words if band.evidence else None,
                 )
             )
         return out
