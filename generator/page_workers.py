@@ -10,20 +10,23 @@ before, every plugin event included; only ``Page.render`` finds its work done.
 
 Used only where it changes nothing but the time:
 
-* a full build (a preview's dirty rebuild converts a few pages, and the preview
-  runs threads, so it never forks);
+* pages MkDocs is about to convert (in a dirty build only those whose Markdown is
+  newer than their HTML); a preview's rebuilds run beside its server's threads, so
+  they never fork (its first build, before the server starts, does);
 * no plugin acts on a page's Markdown or HTML (``pre_page``, ``page_read_source``,
   ``page_markdown``, ``page_content`` events): what such a plugin did in a worker
   would not reach the build;
 * enough pages for workers to pay (``workers.MIN_ITEMS``).
 
-What MkDocs logs while converting a page (a link to a missing file, say) is logged
-again by the build in page order, so ``--strict`` counts it as before.
+What is logged while converting a page (a link to a missing file, say) is logged
+again by the build in page order, so ``--strict`` counts it as before; a page that
+fails to convert fails the build at that page, with MkDocs' own message.
 """
 
 from __future__ import annotations
 
 import logging
+import pickle
 from typing import Any
 
 from mkdocs.structure.pages import Page
@@ -51,20 +54,26 @@ class _Kept(logging.Handler):
 
 
 def _convert(index: int) -> dict[str, Any]:
-    """Run in a worker: what ``Page.render`` leaves on page ``index``."""
+    """Run in a worker: what ``Page.render`` leaves on page ``index``, what was logged
+    meanwhile, or the error it raised."""
     assert _job is not None
     pages, config, files = _job
     page = pages[index]
-    root = logging.getLogger("mkdocs")
-    kept, handlers, propagate = _Kept(), root.handlers[:], root.propagate
-    root.handlers, root.propagate = [kept], False
+    kept = _Kept()
+    loggers = [logging.getLogger(), logging.getLogger("mkdocs")]
+    saved = [(logger.handlers, logger.propagate) for logger in loggers]
+    for logger in loggers:
+        logger.handlers, logger.propagate = [kept], False
     try:
         config._current_page = page
         page.read_source(config)
         page.render(config, files)
+    except Exception as exc:
+        return {"error": _picklable(exc), "log": kept.records}
     finally:
         config._current_page = None
-        root.handlers, root.propagate = handlers, propagate
+        for logger, (handlers, propagate) in zip(loggers, saved, strict=True):
+            logger.handlers, logger.propagate = handlers, propagate
     links = page.links_to_anchors
     return {
         "content": page.content,
@@ -80,6 +89,10 @@ def _install(page: Page, result: dict[str, Any], files: Any) -> None:
     """Replace ``page.render`` by one that sets what a worker computed."""
 
     def render(config: Any, files_now: Any) -> None:
+        for name, level, message in result["log"]:
+            logging.getLogger(name).log(level, message)
+        if "error" in result:
+            raise result["error"]
         page.content = result["content"]
         page.toc = result["toc"]
         page._title_from_render = result["title"]
@@ -87,8 +100,6 @@ def _install(page: Page, result: dict[str, Any], files: Any) -> None:
         links = result["links"]
         if links is not None:
             page.links_to_anchors = {files.get_file_from_path(uri): found for uri, found in links.items()}
-        for name, level, message in result["log"]:
-            logging.getLogger(name).log(level, message)
 
     page.render = render  # type: ignore[method-assign]
 
@@ -103,7 +114,8 @@ def convert_pages(config: Any, files: Any) -> int:
     for file in files.documentation_pages():
         if file.page is None:  # not in the navigation: created here as MkDocs' loop would
             Page(None, file, config)
-        pages.append(file.page)
+        if file.is_modified():  # as MkDocs' loop asks in a dirty build (a full one starts empty)
+            pages.append(file.page)
     if not workers.forks(len(pages)):
         return 0
     _job = (pages, config, files)
@@ -114,6 +126,16 @@ def convert_pages(config: Any, files: Any) -> int:
     for page, result in zip(pages, results, strict=True):
         _install(page, result, files)
     return len(pages)
+
+
+def _picklable(exc: Exception) -> Exception:
+    """The error as it can travel back from a worker (its type and words kept when it
+    cannot be pickled whole)."""
+    try:
+        pickle.dumps(exc)
+    except Exception:
+        return RuntimeError(f"{type(exc).__name__}: {exc}")
+    return exc
 
 
 def forget(files: Any) -> None:

@@ -20,14 +20,16 @@ from __future__ import annotations
 import contextlib
 import html
 import logging
+import posixpath
 import shutil
 import tempfile
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from mkdocs.livereload import LiveReloadServer, _serve_url
+from mkdocs.livereload import LiveReloadServer, _serve_url, _timestamp
 
 from .project import CONTENT_FOLDERS, GUIDE_FILE, THEME_DIR
 from .quick_rebuild import PageRebuilder
@@ -42,6 +44,9 @@ GUIDE_PATH = "_guide/"
 POLL_SECONDS = 0.2
 """How often the watched files are checked (a stat of each content file: about 12 ms
 at 2,000 topics)."""
+
+PENDING_WAIT_SECONDS = 30.0
+"""The longest a request waits for a file the rebuild in progress has still to write."""
 
 BUILD_DELAY_SECONDS = 0.05
 """How long the files must stay unchanged before a rebuild starts (MkDocs waits 0.1 s):
@@ -114,10 +119,14 @@ class PreviewServer(LiveReloadServer):
         kwargs.setdefault("polling_interval", POLL_SECONDS)
         super().__init__(builder=self._guarded(builder), **kwargs)
         self.build_delay = BUILD_DELAY_SECONDS
+        self._published = False
+        self._pending: set[str] = set()
+        self._pending_cond = threading.Condition()
 
     def _guarded(self, builder: Callable[[], None]) -> Callable[[], None]:
         def build() -> None:
             failing = self.failure is not None
+            self._published = False
             try:
                 builder()
             except Exception as exc:  # a broken page or template is shown like broken content
@@ -126,24 +135,47 @@ class PreviewServer(LiveReloadServer):
                     log.error("the preview shows these errors until they are fixed")
                 else:
                     log.error("the preview shows this error until it is fixed:\n%s", self.failure)
+                if self._published:  # the browsers were told the edit was in: reload them again
+                    with self._epoch_cond:
+                        self._wanted_epoch = _timestamp()
             else:
                 if failing:
                     log.info("fixed: the preview is up to date again")
                 self.failure = None
+            finally:
+                self._hold(())
 
         return build
 
-    def publish(self) -> None:
-        """Reload the browsers now, before the rebuild in progress ends: the pages the
-        editor is looking at are written (generator/quick_rebuild.py)."""
+    def publish(self, pending: Iterable[str]) -> None:
+        """Reload the browsers before the rebuild in progress ends (generator/quick_rebuild.py):
+        the edited pages are written. A request for a file still ``pending`` (its path in
+        the site) waits until :meth:`written` says it is, so no browser gets a page of
+        the last build or a page half written; every other request is answered at once."""
+        self._hold(pending)
         self.failure = None
+        self._published = True
         with self._epoch_cond:
             self._visible_epoch = self._wanted_epoch
             self._epoch_cond.notify_all()
 
+    def written(self, path: str) -> None:
+        """A ``pending`` file is written: requests waiting for it go on."""
+        with self._pending_cond:
+            self._pending.discard(path)
+            self._pending_cond.notify_all()
+
+    def _hold(self, pending: Iterable[str]) -> None:
+        with self._pending_cond:
+            self._pending = set(pending)
+            self._pending_cond.notify_all()
+
     def _serve_request(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes] | None:
-        failure = self.failure
         path = environ.get("PATH_INFO", "")
+        wanted = _site_path(path, self.mount_path)
+        with self._pending_cond:
+            self._pending_cond.wait_for(lambda: wanted not in self._pending, timeout=PENDING_WAIT_SECONDS)
+        failure = self.failure
         if path in (self.mount_path + GUIDE_PATH, self.mount_path + GUIDE_PATH.rstrip("/")):
             return _answer(start_response, "200 OK", guide_page())
         if failure is None or not _is_page(path, self.mount_path):
@@ -157,6 +189,15 @@ class PreviewServer(LiveReloadServer):
 def _answer(start_response: Callable[..., Any], status: str, content: bytes) -> list[bytes]:
     start_response(status, [("Content-Type", "text/html; charset=utf-8"), ("Content-Length", str(len(content)))])
     return [content]
+
+
+def _site_path(path: str, mount_path: str) -> str | None:
+    """The file a request is for, as a path in the site ("topics/x/index.html"), as
+    MkDocs' server finds it; None for a request outside the site."""
+    if not (path + "/").startswith(mount_path):
+        return None
+    relative = path[len(mount_path) :] + ("index.html" if path.endswith("/") else "")
+    return posixpath.normpath("/" + relative).lstrip("/")
 
 
 def _is_page(path: str, mount_path: str) -> bool:
@@ -241,7 +282,7 @@ def _serve(get_config: Callable[[], Any], site_dir: str, content_dir: Path, rebu
     serve_url = _serve_url(host, port, mount_path)
 
     def builder() -> None:
-        if rebuilder is not None and rebuilder.rebuild(server.publish):
+        if rebuilder is not None and rebuilder.rebuild(server):
             return
         log.info("Building the preview...")
         fresh = get_config()

@@ -8,26 +8,30 @@ changed. When an edit touched only topic files and the handbook keeps the same
 pages, navigation and footer, none of that can come out differently. Then the
 pages whose Markdown changed are rendered again with the last build's
 configuration, files, navigation and templates, the edited topics' pages first
-(the browser is told to reload as soon as they are written), then the search
-index and the manifest are completed as after any build (MkDocs' ``post_build``
-event). Anything else (a new, removed or retitled topic, handbook.yaml, a
-calculator, the references, the theme, mkdocs.yml) goes through MkDocs' build.
+(the browser is told to reload as soon as they are written; a request for a file
+still to be written waits for it: generator.preview), then the search index and
+the manifest are completed as after any build (MkDocs' ``post_build`` event).
+Anything else (a new, removed or retitled topic, handbook.yaml, a calculator, the
+references, the theme, mkdocs.yml) goes through MkDocs' build.
 """
 
 from __future__ import annotations
 
+import gc
 import logging
-from collections.abc import Callable, Iterable
+import os
+import time
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from mkdocs.commands.build import _build_page, _populate_page
 from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import InclusionLevel
 
 from . import build
-from .project import THEME_DIR, content_files
+from .project import SITE_CONFIG, THEME_DIR, content_files
 from .render import topic_path
 
 __all__ = ["PageRebuilder"]
@@ -35,6 +39,16 @@ __all__ = ["PageRebuilder"]
 log = logging.getLogger("mkdocs.handbook.preview")
 
 Stamps = dict[Path, tuple[int, int]]
+SEARCH_INDEX = "search/search_index.json"
+MANIFEST = "manifest.json"
+
+
+class Publisher(Protocol):
+    """What serves the preview (generator.preview.PreviewServer)."""
+
+    def publish(self, pending: Collection[str]) -> None: ...
+
+    def written(self, path: str) -> None: ...
 
 
 def _stamps(paths: Iterable[Path]) -> Stamps:
@@ -83,7 +97,8 @@ class PageRebuilder:
         return _stamps(content_files(self.content_dir))
 
     def _theme(self) -> Stamps:
-        return _stamps([self.config_file, *sorted(THEME_DIR.rglob("*"))])
+        """The configuration (the handbook's and the tool's it inherits) and the theme."""
+        return _stamps([self.config_file, SITE_CONFIG, *sorted(THEME_DIR.rglob("*"))])
 
     def full_build(self, config: Any, run: Callable[[], None]) -> None:
         """Run MkDocs' build of ``config`` (``run``), keeping what it made when it succeeds.
@@ -91,14 +106,18 @@ class PageRebuilder:
         recorder = _Recorder()
         config.plugins["handbook/page-rebuilder"] = recorder
         pending = _Built(config, recorder, self._content(), self._theme())
-        self._built = None
+        if self._built is not None:
+            self._built = None
+            _collect_garbage()
         run()
         if recorder.env is not None:
             self._built = pending
+            _collect_garbage()  # now, not during the first edit's rebuild
 
-    def rebuild(self, publish: Callable[[], None]) -> bool:
+    def rebuild(self, server: Publisher) -> bool:
         """Re-render the pages an edit changed; False when MkDocs must build instead.
-        ``publish`` is called once the edited topics' pages are written."""
+        ``server.publish`` is called once the edited topics' pages are written, with the
+        files still to write; ``server.written`` as each of those is."""
         built = self._built
         if built is None or self._theme() != built.theme:
             return False
@@ -120,18 +139,35 @@ class PageRebuilder:
         if any(file is None or file.page is None for file in pages):
             return False
         self._built = None  # a failure below leaves MkDocs to build next time
-        _restart_search_index(config)
-        doc_files = files.documentation_pages(inclusion=InclusionLevel.is_in_serve)
         log.info("Rebuilding %d page%s...", len(pages), "" if len(pages) == 1 else "s")
+        try:
+            self._write(config, recorder, pages, first, server)
+        except BaseException:
+            for file in pages:
+                _outdate(file)
+            raise
+        built.content = content
+        self._built = built
+        _collect_garbage()
+        return True
+
+    @staticmethod
+    def _write(config: Any, recorder: _Recorder, pages: list[Any], first: int, server: Publisher) -> None:
+        """The pages, the first ``first`` of them before the browsers are told, then what
+        every build completes (search index, manifest)."""
+        files = recorder.files
+        doc_files = files.documentation_pages(inclusion=InclusionLevel.is_in_serve)
+        _restart_search_index(config)
         for number, file in enumerate(pages, start=1):
             _populate_page(file.page, config, files)
             _build_page(file.page, config, doc_files, recorder.nav, recorder.env)
             if number == first:
-                publish()
+                server.publish([f.dest_uri for f in pages[first:]] + [SEARCH_INDEX, MANIFEST])
+            elif number > first:
+                server.written(file.dest_uri)
+        for file in pages:
+            file.page.validate_anchor_links(files=files, log_level=config.validation.links.anchors)
         config.plugins.on_post_build(config=config)
-        built.content = content
-        self._built = built
-        return True
 
     def _same_site(self, config: Any, context: build.BuildContext) -> bool:
         """Whether the edit left every page but the rewritten ones as they are: the
@@ -142,6 +178,28 @@ class PageRebuilder:
             and all(path.endswith(".md") for path in context.result.written)
             and not context.result.removed
         )
+
+
+def _outdate(file: Any) -> None:
+    """Make a page's Markdown newer than its HTML: MkDocs' dirty build, which follows a
+    failed rebuild, renders only such pages, so this one and its search entries are
+    made again. Newer by a millisecond at least: a file system's clock may not have
+    moved since the HTML was written."""
+    source, page = Path(file.abs_src_path), Path(file.abs_dest_path)
+    stamp = max(time.time_ns(), page.stat().st_mtime_ns + 1_000_000 if page.exists() else 0)
+    os.utime(source, ns=(stamp, stamp))
+
+
+def _collect_garbage() -> None:
+    """Free the last build's pages and navigation, and keep what is alive out of later
+    collections. Loading freezes what is alive out of the cyclic collector
+    (generator.build), and MkDocs' objects refer to each other (a page to its file and
+    back): once frozen they would never be freed. Called after each build, once its
+    pages are out, and before a full build starts: a collection of everything (about
+    half a second at 2,000 topics) never falls inside the time from an edit to its page."""
+    gc.unfreeze()
+    gc.collect()
+    gc.freeze()
 
 
 def _source(context: build.BuildContext, topic_id: str) -> Path:

@@ -112,7 +112,7 @@ def map_in_order(function: Callable[[T], R], items: Sequence[T]) -> list[R]:
     except BrokenProcessPool as exc:
         # Every user runs before the build has written anything it keeps.
         raise WorkerError(
-            f"a worker process stopped before finishing ({exc}); nothing was written. "
+            f"a worker process stopped before finishing ({exc}); the build stopped. "
             "Free some memory, or set HANDBOOK_JOBS=1 to work in one process"
         ) from exc
     finally:

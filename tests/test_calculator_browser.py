@@ -106,9 +106,9 @@ GRADE_4_ACTIONS = [
     "Give an IV corticosteroid (drug and dose: ask haematology on this call; not in this handbook).",
     "Give IVIG 1 g/kg IV, on adjusted body weight for an adult with a BMI over 30, repeated on day 2 if needed (at most 2 g/kg a course).",
     "Consider tranexamic acid with these (dose: the local major-haemorrhage protocol), and stop antiplatelet and"
-    " anticoagulant drugs (see the emergency section).",
+    " anticoagulant drugs (see the emergency bundle page).",
     # Bedside review 4 (W4): the last step is the link itself, not words and a button.
-    "Open the emergency section",
+    "Open the emergency bundle page",
 ]
 GRADE_4_ACTIVE_PATHWAY = "itp-emergency"
 CRITICAL_ADULT = "life-threatening/adult/none"

@@ -61,6 +61,8 @@ try:
     outcome = "built"
 except Abort as exc:
     outcome = str(exc)
+except Exception as exc:
+    outcome = f"{type(exc).__name__}: {exc}"
 site = Path(config.site_dir)
 tree = {p.relative_to(site).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
         for p in sorted(site.rglob("*")) if p.is_file() and p.suffix == ".html"}
@@ -68,15 +70,35 @@ print(json.dumps({"outcome": outcome, "messages": messages, "tree": tree, "forks
 """
 
 
-def build(tmp_path: Path, name: str, *, jobs: str, strict: bool = False, extra_hook: str = "") -> dict:
+# A Markdown extension that fails on one page, as a broken extension or page would.
+BOOM = """
+import markdown
+class Boom(markdown.preprocessors.Preprocessor):
+    def run(self, lines):
+        if "BOOM" in lines:
+            raise ValueError("this page cannot be converted")
+        return lines
+class BoomExtension(markdown.extensions.Extension):
+    def extendMarkdown(self, md):
+        md.preprocessors.register(Boom(md), "boom", 100)
+def makeExtension(**kwargs):
+    return BoomExtension(**kwargs)
+"""
+
+
+def build(
+    tmp_path: Path, name: str, *, jobs: str, strict: bool = False, extra_hook: str = "", pages: dict | None = None
+) -> dict:
     project = tmp_path / name
     docs = project / "docs"
     docs.mkdir(parents=True)
-    for page, text in PAGES.items():
+    for page, text in (pages or PAGES).items():
         (docs / page).write_text(text, encoding="utf-8")
     (project / "hook.py").write_text(HOOK + extra_hook, encoding="utf-8")
+    (project / "boom_extension.py").write_text(BOOM, encoding="utf-8")
     (project / "mkdocs.yml").write_text(
-        "site_name: Test\nhooks: [hook.py]\nmarkdown_extensions: [tables, toc]\nvalidation: {anchors: warn}\n",
+        "site_name: Test\nhooks: [hook.py]\nmarkdown_extensions: [tables, toc, boom_extension]\n"
+        "validation: {anchors: warn}\n",
         encoding="utf-8",
     )
     env = {**os.environ, "HANDBOOK_JOBS": jobs, "PYTHONPATH": str(ROOT), "NO_MKDOCS_2_WARNING": "1"}
@@ -126,3 +148,20 @@ def test_nothing_is_shared_out_when_a_plugin_works_on_pages(tmp_path, event):
     out = build(tmp_path, "plugin", jobs="2", extra_hook=hook)
     assert out["forks"] == 0
     assert out["messages"] == MISSING
+
+
+def test_a_page_that_fails_in_a_worker_fails_the_build_as_in_one_process(tmp_path):
+    """The pages before it say what they logged, then MkDocs' own message for the page."""
+    pages = {**PAGES, "two.md": "# Two\n\nBOOM\n"}
+    two = build(tmp_path, "two", jobs="2", pages=pages)
+    one = build(tmp_path, "one", jobs="1", pages=pages)
+    assert two["forks"] == 2 and one["forks"] == 0
+    assert two["outcome"] == one["outcome"] == "ValueError: this page cannot be converted"
+    assert (
+        two["messages"]
+        == one["messages"]
+        == [
+            MISSING[0],
+            "ERROR: Error reading page 'two.md': this page cannot be converted",
+        ]
+    )

@@ -241,3 +241,38 @@ def test_an_edited_topic_reloads_its_page_once_by_itself(tmp_path: Path, browser
         log.close()
     terminal = (tmp_path / "serve.log").read_text()
     assert "Rebuilding " in terminal and "Traceback" not in terminal
+
+
+def test_a_request_for_a_page_still_to_be_written_waits_for_it(tmp_path: Path) -> None:
+    """After an early reload (generator/quick_rebuild.py) a tab on a page the rebuild
+    has not written yet must get the new page, not the last build's nor half of it."""
+    import threading
+
+    from generator.preview import PreviewServer
+
+    page = tmp_path / "topics" / "beta" / "index.html"
+    page.parent.mkdir(parents=True)
+    page.write_text("old", encoding="utf-8")
+    server = PreviewServer(builder=lambda: None, host="127.0.0.1", port=0, root=str(tmp_path))
+    server.publish(["topics/beta/index.html", "search/search_index.json"])
+    answers: list[bytes] = []
+
+    def fetch(path: str) -> None:
+        body = server._serve_request({"PATH_INFO": path, "REQUEST_METHOD": "GET"}, lambda *a: None) or []
+        answers.append(b"".join(body))
+        if hasattr(body, "close"):
+            body.close()
+
+    beta = threading.Thread(target=fetch, args=("/topics/beta/",))
+    beta.start()
+    beta.join(0.5)
+    assert beta.is_alive()  # held: beta is still to be written
+    other = threading.Thread(target=fetch, args=("/topics/alpha/",))
+    other.start()
+    other.join(5)
+    assert not other.is_alive()  # anything else is answered at once (here: not found)
+    page.write_text("new", encoding="utf-8")
+    server.written("topics/beta/index.html")
+    beta.join(5)
+    assert not beta.is_alive() and b"new" in answers[-1] and b"old" not in answers[-1]
+    server.server_close()

@@ -18,6 +18,7 @@ from mkdocs.config import load_config
 from mkdocs.exceptions import PluginError
 
 from generator import offline_app
+from generator.project import SITE_CONFIG
 from generator.quick_rebuild import PageRebuilder
 
 MINI = Path(__file__).parent / "fixtures" / "mini"
@@ -35,6 +36,7 @@ class Preview:
         self.site = root / "site"
         self.rebuilder = PageRebuilder(self.content, Path("mkdocs.yml"))
         self.published: list[list[str]] = []
+        self.pending: list[str] = []
 
     def config(self, site: Path):
         config = load_config("mkdocs.yml", docs_dir=str(self.root / "docs"), site_dir=str(site))
@@ -46,10 +48,19 @@ class Preview:
         self.rebuilder.full_build(config, lambda: mkdocs_build(config, serve_url=SERVE_URL, dirty=True))
 
     def quick(self) -> bool:
-        """The page-level rebuild; records which pages were written when it published."""
-        return self.rebuilder.rebuild(lambda: self.published.append(self.written()))
+        """The page-level rebuild; records which pages were written when it published,
+        and which files it said were still to come."""
+        return self.rebuilder.rebuild(self)
 
-    def written(self) -> list[str]:
+    def publish(self, pending) -> None:
+        self.published.append(self.edited_pages())
+        self.pending = list(pending)
+
+    def written(self, path: str) -> None:
+        assert path in self.pending and path in self.edited_pages()
+        self.pending.remove(path)
+
+    def edited_pages(self) -> list[str]:
         return sorted(
             p.relative_to(self.site).as_posix() for p in self.site.rglob("*.html") if "Edited" in p.read_text()
         )
@@ -90,7 +101,9 @@ def test_an_edited_summary_rebuilds_its_pages_as_a_full_build_would(preview, tmp
     # Alpha's page was written (and the browser told to reload) before beta's, which
     # lists alpha with its summary.
     assert preview.published == [["topics/alpha/index.html"]]
-    assert preview.written() == ["topics/alpha/index.html", "topics/beta/index.html"]
+    assert preview.edited_pages() == ["topics/alpha/index.html", "topics/beta/index.html"]
+    # Beta was said to be written when it was; what every build completes comes last.
+    assert preview.pending == ["search/search_index.json", "manifest.json"]
     index = json.loads((preview.site / "search" / "search_index.json").read_text(encoding="utf-8"))
     assert any("Edited. How to give alpha" in doc["text"] for doc in index["docs"])
     # Byte for byte what MkDocs writes for the edited content from scratch.
@@ -117,8 +130,9 @@ def test_an_edited_summary_rebuilds_its_pages_as_a_full_build_would(preview, tmp
         ("a new topic", lambda p: shutil.copy(p.content / "topics" / "beta.yaml", p.content / "topics" / "gamma.yaml")),
         ("a removed topic", lambda p: (p.content / "topics" / "beta.yaml").unlink()),
         ("the theme", lambda p: os.utime(sorted((Path("theme") / "overrides").rglob("*.html"))[0])),
+        ("the tool's site configuration, which the handbook's inherits", lambda p: os.utime(SITE_CONFIG)),
     ],
-    ids=["title", "handbook", "new-topic", "removed-topic", "theme"],
+    ids=["title", "handbook", "new-topic", "removed-topic", "theme", "site-config"],
 )
 def test_any_other_edit_is_left_to_mkdocs(preview, what, change):
     preview.full()
@@ -146,4 +160,32 @@ def test_invalid_content_raises_the_located_errors_and_the_fix_is_rebuilt_by_pag
     assert "alpha.yaml:4:1: summry: unknown field 'summry' (did you mean 'summary'?)" in str(raised.value)
     preview.edit("alpha", "summry: How to give alpha", "summary: Edited. How to give alpha")
     assert preview.quick() is True
-    assert preview.written() == ["topics/alpha/index.html", "topics/beta/index.html"]
+    assert preview.edited_pages() == ["topics/alpha/index.html", "topics/beta/index.html"]
+
+
+def test_a_rebuild_that_fails_half_way_leaves_its_pages_to_mkdocs(preview, tmp_path, monkeypatch):
+    """Alpha's page written, beta's failed: the next build (MkDocs', dirty) must make both
+    again, with their search entries, as if the rebuild had never started."""
+    import generator.quick_rebuild as quick
+
+    preview.full()
+    build_page = quick._build_page
+
+    def fails_on_beta(page, *args, **kwargs):
+        if page.file.src_uri == "topics/beta.md":
+            raise OSError("disk full")
+        return build_page(page, *args, **kwargs)
+
+    monkeypatch.setattr(quick, "_build_page", fails_on_beta)
+    preview.edit("alpha", "summary: How to give alpha", "summary: Edited. How to give alpha")
+    with pytest.raises(OSError, match="disk full"):
+        preview.quick()
+    assert preview.published == [["topics/alpha/index.html"]]
+    monkeypatch.setattr(quick, "_build_page", build_page)
+    assert preview.quick() is False
+    preview.full()
+    fresh = tmp_path / "fresh"
+    config = preview.config(fresh)
+    config.plugins.on_startup(command="serve", dirty=False)
+    mkdocs_build(config, serve_url=SERVE_URL)
+    assert outputs(preview.site) == outputs(fresh)

@@ -122,7 +122,7 @@ def test_a_worker_that_dies_fails_the_build_instead_of_hanging_it():
     )
     assert out["error"].startswith("a worker process stopped before finishing (")
     assert out["error"].endswith(
-        "); nothing was written. Free some memory, or set HANDBOOK_JOBS=1 to work in one process"
+        "); the build stopped. Free some memory, or set HANDBOOK_JOBS=1 to work in one process"
     )
 
 

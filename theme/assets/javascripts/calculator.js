@@ -45,7 +45,7 @@
     less: "{percent}% less, to whole {presentations}", more: "{percent}% more, to whole {presentations}",
     strength: "{product}, {strength}", atRisk: "{rate} mg/kg/min: the lower maximum; {risk} Yes",
     riskFound: "{rate} mg/kg/min: the lower maximum, for the risk found below (though answered No)",
-    noRisk: "{rate} mg/kg/min: the label maximum{which}; {risk} No", which: " ({label})", open: "Open: {title}", follow: "Open the emergency section",
+    noRisk: "{rate} mg/kg/min: the label maximum{which}; {risk} No", which: " ({label})", open: "Open: {title}", follow: "Open the emergency bundle page",
     calculate: "Calculate the dose: {title}", cited: "Sources: ", forDays: "for {days}",
     barDose: "Dose", barStart: "Start", barShow: "Show result", barWait: "Result: complete the form", barMissing: "No result yet. {message}",
     // The engine's shortest time runs the whole volume at the maximum rate; the steps up
