@@ -50,7 +50,7 @@ from .present import (
 )
 from .project import THEME_DIR
 from .validate import Handbook
-from .workers import map_in_order
+from .workers import forks, map_in_order
 
 __all__ = [
     "TEMPLATE_DIR",
@@ -389,19 +389,25 @@ def _weight_band_tables(
     calculator engine (generator.calc.tables); the weight ranges (presentation only) come
     from theme/print/config.yaml like the PDF's."""
     from .calc.tables import row_cells
-    from .present import neonatal_regimens
 
     program = handbook.programs.get(spec.get("id", ""))
     if options.weight_band_tables is None or program is None or program.dose is None:
         return []
     tables = []
-    neonatal = neonatal_regimens(handbook, program.topic)
-    ranges = dict.fromkeys(neonatal, "neonatal")
-    for table in options.weight_band_tables(program, options.weight_bands_kg, range_for=ranges):
+    for table in _band_tables(program, options, handbook):
         if table.rows:
             cells = [row_cells(program, table, row) for row in table.rows]
             tables.append({"table": table, "rows": cells})
     return tables
+
+
+def _band_tables(program: Any, options: RenderOptions, handbook: Handbook) -> list[Any]:
+    """A dose program's weight-band tables (computed once a build: calc.tables keeps them)."""
+    from .present import neonatal_regimens
+
+    assert options.weight_band_tables is not None
+    ranges = dict.fromkeys(neonatal_regimens(handbook, program.topic), "neonatal")
+    return options.weight_band_tables(program, options.weight_bands_kg, range_for=ranges)
 
 
 def jump_links(topic: Topic, calculators: list[dict[str, Any]]) -> list[tuple[str, str]]:
@@ -651,7 +657,13 @@ def build_pages(handbook: Handbook, options: RenderOptions | None = None) -> Ren
         return render_topic(env, handbook, topic, options, glossary)
 
     # The first stale page is rendered here: it compiles the topic templates once,
-    # before worker processes (a cold build, generator.workers) inherit them.
+    # before worker processes (a cold build, generator.workers) inherit them. So are the
+    # dose tables: computed in the workers they were lost to this process, and the
+    # preview's first edit to a page with a dose calculator paid for them (0.3 s).
+    if options.weight_band_tables is not None and forks(len(stale) - 1):
+        for program in handbook.programs.values():
+            if program.dose is not None:
+                _band_tables(program, options, handbook)
     fresh = iter([render(topic) for topic in stale[:1]] + map_in_order(render, stale[1:]))
     cache: dict[tuple[Any, ...], str] = {}
     for topic, key, page in zip(topics, keys, pages, strict=True):
