@@ -14,6 +14,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from test_workers import PRELUDE
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -34,18 +35,12 @@ def on_env(env, config, files):
     return env
 """
 
-BUILD = """
-import hashlib, json, logging, os, sys
+# test_workers' prelude: workers for any number of items, and the forks counted.
+BUILD = (
+    PRELUDE
+    + """
+import hashlib, logging
 from pathlib import Path
-import generator.workers as workers
-workers.MIN_ITEMS = 1
-forks = 0
-_fork = os.fork
-def _counting_fork():
-    global forks
-    forks += 1
-    return _fork()
-os.fork = _counting_fork
 messages = []
 class Keep(logging.Handler):
     def emit(self, record):
@@ -68,6 +63,7 @@ tree = {p.relative_to(site).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest
         for p in sorted(site.rglob("*")) if p.is_file() and p.suffix == ".html"}
 print(json.dumps({"outcome": outcome, "messages": messages, "tree": tree, "forks": forks}))
 """
+)
 
 
 # A Markdown extension that fails on one page, as a broken extension or page would.

@@ -3,6 +3,7 @@ the browser show the located errors, and the preview recovers when they are fixe
 
 from __future__ import annotations
 
+import contextlib
 import html
 import os
 import shutil
@@ -12,6 +13,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -84,24 +86,35 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+@contextlib.contextmanager
+def serving(folder: Path, log: Path | None = None) -> Iterator[str]:
+    """`handbook serve` in ``folder`` on a free port, its output in ``log``; yields the
+    base URL and stops the server on the way out."""
+    port = free_port()
+    out = log.open("w") if log else None
+    server = subprocess.Popen(
+        [sys.executable, "-m", "generator", "serve", "-a", f"127.0.0.1:{port}"],
+        cwd=folder,
+        stdout=out or subprocess.DEVNULL,
+        stderr=subprocess.STDOUT if out else subprocess.DEVNULL,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        if out:
+            out.close()
+
+
 @pytest.mark.slow
 def test_serve_answers_every_request_with_the_located_errors_and_recovers(tmp_path: Path) -> None:
     folder = tmp_path / "hb"
     init_handbook(folder)
     broken = folder / "topics" / "broken.yaml"
     broken.write_text(BROKEN)
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    log = (tmp_path / "serve.log").open("w")
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    server = subprocess.Popen(
-        [sys.executable, "-m", "generator", "serve", "-a", f"127.0.0.1:{port}"],
-        cwd=folder,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        env=env,
-    )
-    try:
+    with serving(folder, tmp_path / "serve.log") as base:
         # Broken from the start: every page request is answered with the errors.
         status, body = wait_for(base + "/", lambda code, _: code != 0)
         assert status == 500, body
@@ -128,10 +141,6 @@ def test_serve_answers_every_request_with_the_located_errors_and_recovers(tmp_pa
         broken.write_text(BROKEN.replace("contraindicatons", "contraindications"))
         status, body = wait_for(base + "/topics/broken/", lambda code, _: code == 200)
         assert status == 200 and "Broken topic" in body
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
-        log.close()
     terminal = (tmp_path / "serve.log").read_text()
     assert LOCATED in terminal
     assert "fixed: the preview is up to date again" in terminal
@@ -145,17 +154,7 @@ def test_the_error_page_in_a_browser_reloads_itself_when_the_file_is_fixed(tmp_p
     init_handbook(folder)
     broken = folder / "topics" / "broken.yaml"
     broken.write_text(BROKEN)
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    server = subprocess.Popen(
-        [sys.executable, "-m", "generator", "serve", "-a", f"127.0.0.1:{port}"],
-        cwd=folder,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        env=env,
-    )
-    try:
+    with serving(folder) as base:
         assert wait_for(base + "/", lambda code, _: code == 500)[0] == 500
         page = browser.new_page()
         page.goto(base + "/topics/example-topic/")
@@ -164,9 +163,6 @@ def test_the_error_page_in_a_browser_reloads_itself_when_the_file_is_fixed(tmp_p
         page.locator("h1", has_text="Example topic (placeholder)").wait_for(timeout=90_000)
         assert page.locator("#handbook-build-errors").count() == 0
         page.close()
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
 
 
 def test_the_preview_lists_the_theme_files_once_until_its_theme_changes(tmp_path: Path, monkeypatch) -> None:
@@ -209,18 +205,7 @@ def test_an_edited_topic_reloads_its_page_once_by_itself(tmp_path: Path, browser
     rebuild) reaches the open page by itself, once."""
     folder = tmp_path / "hb"
     init_handbook(folder)
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    log = (tmp_path / "serve.log").open("w")
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    server = subprocess.Popen(
-        [sys.executable, "-m", "generator", "serve", "-a", f"127.0.0.1:{port}"],
-        cwd=folder,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        env=env,
-    )
-    try:
+    with serving(folder, tmp_path / "serve.log") as base:
         assert wait_for(base + "/topics/example-topic/", lambda code, _: code == 200)[0] == 200
         time.sleep(1)  # the watcher has started
         page = browser.new_page()
@@ -235,10 +220,6 @@ def test_an_edited_topic_reloads_its_page_once_by_itself(tmp_path: Path, browser
         page.wait_for_timeout(3000)  # a second reload would come within this
         assert loads == [base + "/topics/example-topic/"] * 2
         page.close()
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
-        log.close()
     terminal = (tmp_path / "serve.log").read_text()
     assert "Rebuilding " in terminal and "Traceback" not in terminal
 
