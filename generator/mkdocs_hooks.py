@@ -143,7 +143,7 @@ def _minified(path: Path) -> str:
 @event_priority(-100)  # after every other plugin has shaped the navigation
 def on_nav(nav: Any, config: Any, files: Files) -> Any:
     """Convert the pages' Markdown on every CPU before MkDocs' own loop reaches them
-    (generator/page_workers.py: a full build only)."""
+    (generator/page_workers.py, when that is safe and pays)."""
     page_workers.convert_pages(config, files)
     return nav
 

@@ -91,7 +91,6 @@ class PageRebuilder:
         self.content_dir = content_dir.resolve()
         self.config_file = config_file.resolve()
         self._built: _Built | None = None
-        self._pending: _Built | None = None
 
     def _content(self) -> Stamps:
         return _stamps(content_files(self.content_dir))
