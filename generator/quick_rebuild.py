@@ -131,7 +131,8 @@ class PageRebuilder:
         if not self._same_site(config, context):
             return False
         files = recorder.files
-        edited = [topic_path(topic_id) for topic_id in context.handbook.topics if _source(context, topic_id) in changed]
+        # Every changed path is a topic file here, and a topic's id is its file's name.
+        edited = [topic_path(path.stem) for path in changed if path.stem in context.handbook.topics]
         order = sorted(context.result.written, key=lambda path: path not in edited)
         first = sum(path in edited for path in order) or len(order)
         pages = [files.get_file_from_path(path) for path in order]
@@ -199,11 +200,6 @@ def _collect_garbage() -> None:
     gc.unfreeze()
     gc.collect()
     gc.freeze()
-
-
-def _source(context: build.BuildContext, topic_id: str) -> Path:
-    path = Path(context.handbook.sources[f"topics/{topic_id}"].path)
-    return path if path.is_absolute() else (Path.cwd() / path)
 
 
 def _restart_search_index(config: Any) -> None:
